@@ -1,0 +1,490 @@
+import * as tf from '@tensorflow/tfjs';
+import { InvalidInputError, ModelLoadError, UnknownLayerError } from './errors';
+import { MODEL_INPUT_SIZE } from './preprocess';
+
+/**
+ * The model adapter: one place that runs the network, once, with "taps".
+ *
+ * It loads a tfjs LayersModel (a single chain of Conv2D / DepthwiseConv2D / BatchNormalization / Activation /
+ * pooling layers, as MobileNet v1 is) and compiles it into a list of stages with batch-norm folded into the
+ * convolution weights. Two execution modes share that list:
+ * - inference: tf.fused conv ops with bias + relu6 in one kernel (fastest; no gradients needed);
+ * - differentiable: plain conv2d / depthwiseConv2d + bias + relu6. tfjs-layers' Conv2D runs a fused conv whose
+ *   gradient computes the filter gradient eagerly even when only the input gradient is wanted (~90 % of the
+ *   time of an input gradient on the CPU backend); plain ops on constant folded weights skip it.
+ * A caller asks for exactly what it needs — activations of named layers, logits (`conv_preds`, before the
+ * softmax), probabilities, pooled features — and gets them from the same pass, together with an input gradient
+ * when it asks for one. The original LayersModel stays available as the reference implementation.
+ */
+
+export interface LayerInfo {
+  name: string;
+  className: string;
+  /** Output shape without the batch dimension, e.g. [112, 112, 24]. */
+  outputShape: number[];
+}
+
+/** What a caller wants from one pass. Layer names are those of the Keras model (see `layers`). */
+export interface TapRequest {
+  layers?: readonly string[];
+  logits?: boolean;
+  probabilities?: boolean;
+  features?: boolean;
+}
+
+/** Tensors from one pass; the caller owns them (see `disposeTaps`). */
+export interface Taps {
+  activations: Record<string, tf.Tensor>;
+  logits?: tf.Tensor2D;
+  probabilities?: tf.Tensor2D;
+  features?: tf.Tensor2D;
+}
+
+/**
+ * How gradients pass the ReLU6 units: 'plain' is the true gradient; 'guided' lets only positive gradients through
+ * units whose input was in the linear range (guided backpropagation, Springenberg et al. 2015).
+ */
+export type ReluMode = 'plain' | 'guided';
+
+/** Observes the gradient leaving each ReLU6 unit during backprop (diagnostics and tests). */
+export type ReluGradientHook = (layer: string, inputGradient: tf.Tensor) => void;
+
+export interface GradientOptions {
+  relu?: ReluMode;
+  /** Differentiate with respect to this layer's output instead of the image; `input` is then that activation. */
+  from?: string;
+  reluHook?: ReluGradientHook;
+}
+
+export interface GradientResult {
+  /** Objective value (a scalar tensor). */
+  value: tf.Scalar;
+  /** ∂objective/∂input, shaped like the input. */
+  gradient: tf.Tensor;
+  /** The requested taps from the same forward pass. */
+  taps: Taps;
+}
+
+/** Objective on the tapped outputs, returning a scalar to differentiate. */
+export type Objective = (taps: Taps) => tf.Scalar;
+
+type Activation = 'linear' | 'relu' | 'relu6';
+
+interface ConvStage {
+  kind: 'conv';
+  depthwise: boolean;
+  /** Names this stage answers for: the conv layer, its folded batch norm, its activation layer. */
+  convName: string;
+  bnName: string | undefined;
+  actName: string | undefined;
+  activation: Activation;
+  filter: tf.Tensor4D;
+  bias: tf.Tensor1D;
+  /** Unfolded weights, only used when a tap asks for the raw conv output in front of a folded batch norm. */
+  rawFilter: tf.Tensor4D;
+  rawBias: tf.Tensor1D | undefined;
+  strides: [number, number];
+  pad: 'same' | 'valid';
+}
+
+interface SimpleStage {
+  kind: 'gap' | 'identity' | 'softmax' | 'reshape' | 'activation';
+  name: string;
+  activation?: Activation;
+  shape?: number[];
+}
+
+type Stage = ConvStage | SimpleStage;
+
+type Mode = 'inference' | 'differentiable';
+
+interface ExecOptions {
+  mode: Mode;
+  relu: ReluMode;
+  reluHook: ReluGradientHook | undefined;
+  /** Names to capture (activations). */
+  want: ReadonlySet<string>;
+  firstStage: number;
+  lastStage: number;
+}
+
+function stageNames(stage: Stage): string[] {
+  if (stage.kind === 'conv') {
+    return [stage.convName, stage.bnName, stage.actName].filter((n): n is string => n !== undefined);
+  }
+  return [stage.name];
+}
+
+function activationOf(config: Record<string, unknown>): Activation | 'softmax' {
+  const act = config['activation'];
+  const name = typeof act === 'string' ? act : 'linear';
+  if (name === 'linear' || name === 'relu' || name === 'relu6' || name === 'softmax') return name;
+  throw new ModelLoadError(`unsupported activation '${name}'`);
+}
+
+function relu6Masked(x: tf.Tensor, mode: ReluMode, layer: string, hook: ReluGradientHook | undefined): tf.Tensor {
+  if (mode === 'plain' && hook === undefined) return tf.clipByValue(x, 0, 6);
+  const op = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([input]);
+    return {
+      value: tf.clipByValue(input, 0, 6),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const upstream = dy as tf.Tensor;
+        const inRange = tf.logicalAnd(tf.greater(saved[0]!, 0), tf.less(saved[0]!, 6)).toFloat();
+        let dx = tf.mul(upstream, inRange);
+        if (mode === 'guided') dx = tf.relu(dx);
+        hook?.(layer, dx);
+        return dx;
+      },
+    };
+  });
+  return op(x);
+}
+
+export class ConvNet {
+  readonly layers: readonly LayerInfo[];
+  readonly inputSize = MODEL_INPUT_SIZE;
+  /** Name of the layer whose output are the class scores before softmax (`conv_preds`). */
+  readonly logitsLayer: string;
+  /** Name of the global-average-pooling layer (the pooled feature vector). */
+  readonly featuresLayer: string;
+  readonly numClasses: number;
+
+  private readonly stages: Stage[];
+  private readonly stageOf = new Map<string, number>();
+  private readonly logitsStage: number;
+  private readonly featuresStage: number;
+
+  private constructor(readonly reference: tf.LayersModel) {
+    this.layers = reference.layers.map((layer) => {
+      const shape = layer.outputShape as (number | null)[];
+      return { name: layer.name, className: layer.getClassName(), outputShape: shape.slice(1) as number[] };
+    });
+    this.stages = compile(reference);
+    this.stages.forEach((stage, i) => stageNames(stage).forEach((n) => this.stageOf.set(n, i)));
+    const logits = this.stages.findIndex((s, i) => s.kind === 'conv' && this.stages[i + 1]?.kind === 'softmax');
+    const features = this.stages.findIndex((s) => s.kind === 'gap');
+    if (logits < 0 || features < 0) throw new ModelLoadError('model has no softmax classifier head or no global pooling');
+    this.logitsStage = logits;
+    this.featuresStage = features;
+    this.logitsLayer = (this.stages[logits] as ConvStage).convName;
+    this.featuresLayer = (this.stages[features] as SimpleStage).name;
+    this.numClasses = (this.stages[logits] as ConvStage).bias.shape[0];
+  }
+
+  /** Loads a layers-format model from a URL (browser) or an IOHandler (Node: see src/node/model-files). */
+  static async load(source: string | tf.io.IOHandler): Promise<ConvNet> {
+    let model: tf.LayersModel;
+    try {
+      model = await tf.loadLayersModel(source);
+    } catch (err) {
+      const where = typeof source === 'string' ? source : 'the given model files';
+      throw new ModelLoadError(`could not load the model from ${where}: ${(err as Error).message}`);
+    }
+    try {
+      return new ConvNet(model);
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+  }
+
+  /** Layer metadata by name; throws UnknownLayerError with suggestions. */
+  layer(name: string): LayerInfo {
+    const info = this.layers.find((l) => l.name === name);
+    if (!info) throw new UnknownLayerError(name, this.layers.map((l) => l.name));
+    return info;
+  }
+
+  /** Layers that produce spatial feature maps (rank-3 outputs), in network order. */
+  spatialLayers(): LayerInfo[] {
+    return this.layers.filter((l) => l.outputShape.length === 3 && l.className !== 'InputLayer');
+  }
+
+  /** Names that taps can address (every compiled layer). */
+  hasLayer(name: string): boolean {
+    return this.stageOf.has(name);
+  }
+
+  /** Fast forward pass without gradients (fused kernels). */
+  run(input: tf.Tensor4D, request: TapRequest): Taps {
+    this.checkInput(input, undefined);
+    return tf.tidy(() => this.execute(input, request, { mode: 'inference', relu: 'plain', reluHook: undefined }));
+  }
+
+  /** Forward pass from the output of layer `from` onwards (its activation is `activation`). */
+  runFrom(from: string, activation: tf.Tensor4D, request: TapRequest): Taps {
+    this.checkInput(activation, from);
+    return tf.tidy(() =>
+      this.execute(activation, request, { mode: 'inference', relu: 'plain', reluHook: undefined }, from),
+    );
+  }
+
+  /**
+   * One differentiable pass: returns the requested taps, the objective's value and its gradient with respect to
+   * the input (or to layer `options.from`'s output), all from the same forward pass.
+   */
+  gradient(input: tf.Tensor4D, request: TapRequest, objective: Objective, options: GradientOptions = {}): GradientResult {
+    this.checkInput(input, options.from);
+    let taps: Taps | undefined;
+    const f = (x: tf.Tensor): tf.Scalar => {
+      const out = this.execute(
+        x as tf.Tensor4D,
+        request,
+        { mode: 'differentiable', relu: options.relu ?? 'plain', reluHook: options.reluHook },
+        options.from,
+      );
+      const value = objective(out);
+      // Keep the taps alive past the gradient scope: they are results, not intermediates.
+      taps = keepTaps(out);
+      return value;
+    };
+    const { value, grad } = tf.valueAndGrad(f)(input);
+    return { value, gradient: grad, taps: taps! };
+  }
+
+  dispose(): void {
+    for (const stage of this.stages) {
+      if (stage.kind !== 'conv') continue;
+      tf.dispose([stage.filter, stage.bias, stage.rawFilter]);
+      if (stage.rawBias) stage.rawBias.dispose();
+    }
+    this.reference.dispose();
+  }
+
+  private checkInput(input: tf.Tensor, from: string | undefined): void {
+    let expected: number[];
+    if (from === undefined) {
+      expected = [this.inputSize, this.inputSize, 3];
+    } else {
+      if (!this.stageOf.has(from)) throw new UnknownLayerError(from, this.layers.map((l) => l.name));
+      expected = this.layer(from).outputShape;
+    }
+    const got = input.shape.slice(1);
+    if (input.rank !== expected.length + 1 || got.some((d, i) => d !== expected[i])) {
+      throw new InvalidInputError(`expected a batch of shape [N, ${expected.join(', ')}], got [${input.shape.join(', ')}]`);
+    }
+  }
+
+  private execute(
+    input: tf.Tensor4D,
+    request: TapRequest,
+    mode: Pick<ExecOptions, 'mode' | 'relu' | 'reluHook'>,
+    from?: string,
+  ): Taps {
+    const want = new Set(request.layers ?? []);
+    let lastStage = -1;
+    for (const name of want) {
+      const index = this.stageOf.get(name);
+      if (index === undefined) throw new UnknownLayerError(name, this.layers.map((l) => l.name));
+      lastStage = Math.max(lastStage, index);
+    }
+    if (request.logits || request.probabilities) lastStage = Math.max(lastStage, this.logitsStage);
+    if (request.features) lastStage = Math.max(lastStage, this.featuresStage);
+    const firstStage = from === undefined ? 0 : this.stageOf.get(from)! + 1;
+    if (from !== undefined) {
+      const fromStage = this.stages[firstStage - 1]!;
+      // Starting inside a fused conv stage (e.g. from its batch norm) means its activation is still to come.
+      if (fromStage.kind === 'conv' && fromStage.actName !== undefined && from !== fromStage.actName) {
+        throw new InvalidInputError(`cannot start a pass at '${from}': use the activation layer '${fromStage.actName}'`);
+      }
+    }
+    const captured: Record<string, tf.Tensor> = {};
+    let x: tf.Tensor = input;
+    let logits: tf.Tensor | undefined;
+    let features: tf.Tensor | undefined;
+    const opts: ExecOptions = { ...mode, want, firstStage, lastStage };
+    for (let i = firstStage; i <= lastStage; i++) {
+      const stage = this.stages[i]!;
+      x = stage.kind === 'conv' ? this.runConv(stage, x, opts, captured) : runSimple(stage, x, opts);
+      if (stage.kind !== 'conv' && want.has(stage.name)) captured[stage.name] = x;
+      if (i === this.logitsStage) logits = x;
+      if (i === this.featuresStage) features = x;
+    }
+    const taps: Taps = { activations: captured };
+    if (request.logits || request.probabilities) {
+      const flat = tf.reshape(logits!, [logits!.shape[0]!, this.numClasses]) as tf.Tensor2D;
+      if (request.logits) taps.logits = flat;
+      if (request.probabilities) taps.probabilities = tf.softmax(flat);
+    }
+    if (request.features) taps.features = features as tf.Tensor2D;
+    return taps;
+  }
+
+  private runConv(stage: ConvStage, x: tf.Tensor, opts: ExecOptions, captured: Record<string, tf.Tensor>): tf.Tensor {
+    const x4 = x as tf.Tensor4D;
+    if (opts.want.has(stage.convName) && stage.bnName !== undefined) {
+      // The raw conv output is not part of the folded computation; compute it on its own only when tapped.
+      captured[stage.convName] = conv(stage, x4, stage.rawFilter, stage.rawBias);
+    }
+    const needPreActivation = stage.bnName !== undefined && opts.want.has(stage.bnName);
+    if (opts.mode === 'inference' && !needPreActivation && stage.activation !== 'linear') {
+      const args = { x: x4, filter: stage.filter, strides: stage.strides, pad: stage.pad, bias: stage.bias, activation: stage.activation };
+      const y = stage.depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args);
+      if (stage.actName !== undefined && opts.want.has(stage.actName)) captured[stage.actName] = y;
+      return y;
+    }
+    const pre = conv(stage, x4, stage.filter, stage.bias);
+    if (stage.bnName !== undefined && opts.want.has(stage.bnName)) captured[stage.bnName] = pre;
+    if (stage.bnName === undefined && opts.want.has(stage.convName)) captured[stage.convName] = pre;
+    if (stage.activation === 'linear') return pre;
+    const y = stage.activation === 'relu6' ? relu6Masked(pre, opts.relu, stage.actName ?? stage.convName, opts.reluHook) : tf.relu(pre);
+    if (stage.actName !== undefined && opts.want.has(stage.actName)) captured[stage.actName] = y;
+    return y;
+  }
+}
+
+function conv(stage: ConvStage, x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined): tf.Tensor4D {
+  const y = stage.depthwise
+    ? tf.depthwiseConv2d(x, filter, stage.strides, stage.pad)
+    : tf.conv2d(x, filter, stage.strides, stage.pad);
+  return bias === undefined ? y : tf.add(y, bias);
+}
+
+function runSimple(stage: SimpleStage, x: tf.Tensor, opts: ExecOptions): tf.Tensor {
+  switch (stage.kind) {
+    case 'gap':
+      return tf.mean(x, [1, 2]);
+    case 'identity':
+      return x;
+    case 'softmax':
+      return tf.softmax(x);
+    case 'reshape':
+      return tf.reshape(x, [x.shape[0]!, ...stage.shape!]);
+    case 'activation':
+      if (stage.activation === 'relu6') return relu6Masked(x, opts.relu, stage.name, opts.reluHook);
+      return stage.activation === 'relu' ? tf.relu(x) : x;
+  }
+}
+
+function keepTaps(taps: Taps): Taps {
+  const kept: Taps = { activations: {} };
+  const keep = <T extends tf.Tensor>(t: T): T => tf.keep(t);
+  for (const [name, t] of Object.entries(taps.activations)) kept.activations[name] = keep(t);
+  if (taps.logits) kept.logits = keep(taps.logits);
+  if (taps.probabilities) kept.probabilities = keep(taps.probabilities);
+  if (taps.features) kept.features = keep(taps.features);
+  return kept;
+}
+
+/** Disposes every tensor of a Taps object (the same tensor may appear twice; dispose is idempotent). */
+export function disposeTaps(taps: Taps): void {
+  tf.dispose(Object.values(taps.activations));
+  tf.dispose([taps.logits, taps.probabilities, taps.features].filter((t): t is tf.Tensor2D => t !== undefined));
+}
+
+/** Turns the LayersModel into stages, folding each BatchNormalization into the convolution before it. */
+function compile(model: tf.LayersModel): Stage[] {
+  const stages: Stage[] = [];
+  const layers = model.layers;
+  for (let i = 0; i < layers.length; i++) {
+    const layer = layers[i]!;
+    const className = layer.getClassName();
+    const config = layer.getConfig() as Record<string, unknown>;
+    if (layer.inboundNodes.some((n) => n.inboundLayers.length > 1)) {
+      throw new ModelLoadError(`layer '${layer.name}' has several inputs: only single-chain networks are supported`);
+    }
+    switch (className) {
+      case 'InputLayer':
+        break;
+      case 'Conv2D':
+      case 'DepthwiseConv2D': {
+        const stage = convStage(layer, className === 'DepthwiseConv2D', config);
+        const next = layers[i + 1];
+        if (next?.getClassName() === 'BatchNormalization') {
+          foldBatchNorm(stage, next);
+          i++;
+        }
+        const after = layers[i + 1];
+        if (stage.activation === 'linear' && after?.getClassName() === 'Activation') {
+          const act = activationOf(after.getConfig() as Record<string, unknown>);
+          if (act !== 'softmax') {
+            stage.activation = act;
+            stage.actName = after.name;
+            i++;
+          }
+        }
+        stages.push(stage);
+        break;
+      }
+      case 'Activation': {
+        const act = activationOf(config);
+        stages.push(act === 'softmax' ? { kind: 'softmax', name: layer.name } : { kind: 'activation', name: layer.name, activation: act });
+        break;
+      }
+      case 'ReLU': {
+        const max = config['max_value'] ?? config['maxValue'];
+        stages.push({ kind: 'activation', name: layer.name, activation: max === 6 ? 'relu6' : 'relu' });
+        break;
+      }
+      case 'GlobalAveragePooling2D':
+        stages.push({ kind: 'gap', name: layer.name });
+        break;
+      case 'Reshape':
+        stages.push({ kind: 'reshape', name: layer.name, shape: (layer.outputShape as number[]).slice(1) });
+        break;
+      case 'Dropout':
+        stages.push({ kind: 'identity', name: layer.name });
+        break;
+      default:
+        throw new ModelLoadError(`unsupported layer class '${className}' (layer '${layer.name}')`);
+    }
+  }
+  return stages;
+}
+
+function convStage(layer: tf.layers.Layer, depthwise: boolean, config: Record<string, unknown>): ConvStage {
+  const weights = layer.getWeights();
+  const rawFilter = tf.keep(weights[0]!.clone()) as tf.Tensor4D;
+  const useBias = config['use_bias'] ?? config['useBias'];
+  const rawBias = useBias === false || weights[1] === undefined ? undefined : (tf.keep(weights[1].clone()) as tf.Tensor1D);
+  const dilation = (config['dilation_rate'] ?? config['dilationRate'] ?? [1, 1]) as number[];
+  if (dilation.some((d) => d !== 1)) throw new ModelLoadError(`layer '${layer.name}': dilated convolutions are not supported`);
+  const strides = (config['strides'] ?? [1, 1]) as [number, number];
+  const pad = config['padding'] as 'same' | 'valid';
+  const activation = activationOf(config);
+  if (activation === 'softmax') throw new ModelLoadError(`layer '${layer.name}': softmax inside a conv layer is not supported`);
+  const channels = depthwise ? rawFilter.shape[2] * rawFilter.shape[3] : rawFilter.shape[3];
+  return {
+    kind: 'conv',
+    depthwise,
+    convName: layer.name,
+    bnName: undefined,
+    actName: undefined,
+    activation,
+    filter: rawFilter,
+    bias: rawBias ?? (tf.keep(tf.zeros([channels])) as tf.Tensor1D),
+    rawFilter,
+    rawBias,
+    strides,
+    pad,
+  };
+}
+
+/**
+ * y = γ (conv(x, W) + b − μ) / √(σ² + ε) + β  ⇒  W' = W·s, b' = (b − μ)·s + β with s = γ / √(σ² + ε).
+ * The scale applies per output channel: the last kernel axis for Conv2D, the input-channel axis for depthwise.
+ */
+function foldBatchNorm(stage: ConvStage, bn: tf.layers.Layer): void {
+  const config = bn.getConfig() as Record<string, unknown>;
+  const epsilon = (config['epsilon'] as number | undefined) ?? 1e-3;
+  const byName = new Map(bn.weights.map((w, k) => [w.name.split('/').pop()!.replace(/_\d+$/, ''), bn.getWeights()[k]!]));
+  const mean = byName.get('moving_mean');
+  const variance = byName.get('moving_variance');
+  if (!mean || !variance) throw new ModelLoadError(`batch norm '${bn.name}' lacks its moving statistics`);
+  const channels = mean.shape[0]!;
+  const gamma = byName.get('gamma') ?? tf.ones([channels]);
+  const beta = byName.get('beta') ?? tf.zeros([channels]);
+  const [filter, bias] = tf.tidy(() => {
+    const scale = tf.div(gamma, tf.sqrt(tf.add(variance, epsilon)));
+    const f = stage.depthwise
+      ? tf.mul(stage.rawFilter, tf.reshape(scale, [1, 1, stage.rawFilter.shape[2], stage.rawFilter.shape[3]]))
+      : tf.mul(stage.rawFilter, scale);
+    const b = tf.add(tf.mul(tf.sub(stage.rawBias ?? tf.zeros([channels]), mean), scale), beta);
+    return [f as tf.Tensor4D, b as tf.Tensor1D];
+  });
+  if (stage.bias !== stage.rawBias) stage.bias.dispose();
+  stage.filter = filter;
+  stage.bias = bias;
+  stage.bnName = bn.name;
+}
