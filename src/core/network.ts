@@ -124,7 +124,7 @@ function activationOf(config: Record<string, unknown>): Activation | 'softmax' {
 
 function relu6Masked(x: tf.Tensor, mode: ReluMode, layer: string, hook: ReluGradientHook | undefined): tf.Tensor {
   if (mode === 'plain' && hook === undefined) return tf.clipByValue(x, 0, 6);
-  const op = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad(((input: tf.Tensor, save: tf.GradSaveFunc) => {
     save([input]);
     return {
       value: tf.clipByValue(input, 0, 6),
@@ -137,7 +137,7 @@ function relu6Masked(x: tf.Tensor, mode: ReluMode, layer: string, hook: ReluGrad
         return dx;
       },
     };
-  });
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(x);
 }
 
@@ -209,15 +209,13 @@ export class ConvNet {
   /** Fast forward pass without gradients (fused kernels). */
   run(input: tf.Tensor4D, request: TapRequest): Taps {
     this.checkInput(input, undefined);
-    return tf.tidy(() => this.execute(input, request, { mode: 'inference', relu: 'plain', reluHook: undefined }));
+    return tidyTaps(() => this.execute(input, request, { mode: 'inference', relu: 'plain', reluHook: undefined }));
   }
 
   /** Forward pass from the output of layer `from` onwards (its activation is `activation`). */
   runFrom(from: string, activation: tf.Tensor4D, request: TapRequest): Taps {
     this.checkInput(activation, from);
-    return tf.tidy(() =>
-      this.execute(activation, request, { mode: 'inference', relu: 'plain', reluHook: undefined }, from),
-    );
+    return tidyTaps(() => this.execute(activation, request, { mode: 'inference', relu: 'plain', reluHook: undefined }, from));
   }
 
   /**
@@ -241,6 +239,25 @@ export class ConvNet {
     };
     const { value, grad } = tf.valueAndGrad(f)(input);
     return { value, gradient: grad, taps: taps! };
+  }
+
+  /**
+   * The learned kernel of a convolution layer as trained (before batch-norm folding), [kh, kw, in, out] or, for
+   * depthwise layers, [kh, kw, channels, multiplier]. A copy: the caller disposes it.
+   */
+  kernel(name: string): { kernel: tf.Tensor4D; depthwise: boolean } {
+    const stage = this.stages[this.stageOf.get(name) ?? -1];
+    if (stage?.kind !== 'conv' || stage.convName !== name) {
+      this.layer(name); // throws UnknownLayerError for names that do not exist
+      const convs = this.stages.filter((s): s is ConvStage => s.kind === 'conv').map((s) => s.convName);
+      throw new InvalidInputError(`layer '${name}' is not a convolution; conv layers are ${convs[0]}, ${convs[1]}, … ${convs.at(-1)}`);
+    }
+    return { kernel: stage.rawFilter.clone(), depthwise: stage.depthwise };
+  }
+
+  /** Names of the convolution layers, in order. */
+  convLayers(): string[] {
+    return this.stages.filter((s): s is ConvStage => s.kind === 'conv').map((s) => s.convName);
   }
 
   dispose(): void {
@@ -355,6 +372,11 @@ function runSimple(stage: SimpleStage, x: tf.Tensor, opts: ExecOptions): tf.Tens
       if (stage.activation === 'relu6') return relu6Masked(x, opts.relu, stage.name, opts.reluHook);
       return stage.activation === 'relu' ? tf.relu(x) : x;
   }
+}
+
+/** tf.tidy for a Taps result: intermediates are freed, the returned tensors survive. */
+function tidyTaps(fn: () => Taps): Taps {
+  return tf.tidy(() => fn() as unknown as tf.TensorContainer) as unknown as Taps;
 }
 
 function keepTaps(taps: Taps): Taps {

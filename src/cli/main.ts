@@ -1,0 +1,106 @@
+import * as tf from '@tensorflow/tfjs';
+import { parseArgs } from 'node:util';
+import { ConvLensError } from '../core/errors';
+import { MODEL_IDS, type ModelId } from '../core/models';
+import type { ConvNet } from '../core/network';
+import { loadModel } from '../node/model-files';
+import { type CliCommand, type CliContext, type OptionValues, UsageError, choiceOption } from './command';
+import { COMMANDS } from './commands';
+
+const GLOBAL_OPTIONS = {
+  model: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function helpText(): string {
+  const lines = ['usage: npm run -s cli -- <command> [options]', '', 'commands:'];
+  for (const [name, cmd] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(14)} ${cmd.summary}`);
+  lines.push('', 'global options: --model standard|lite (default standard), --json (one JSON document on stdout)');
+  lines.push("run '<command> --help' for a command's options");
+  return lines.join('\n');
+}
+
+function commandHelp(name: string, cmd: CliCommand): string {
+  return `usage: npm run -s cli -- ${name} ${cmd.usage} [--model standard|lite] [--json]\n${cmd.summary}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(helpText());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`convlens: unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
+    return 2;
+  }
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    let values: OptionValues;
+    let positionals: string[];
+    try {
+      const parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+      values = parsed.values as OptionValues;
+      positionals = parsed.positionals;
+    } catch (err) {
+      throw new UsageError((err as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, ''));
+    }
+    if (values.help) {
+      console.log(commandHelp(name, command));
+      return 0;
+    }
+    if (positionals.length < command.positionals.min || positionals.length > command.positionals.max) {
+      throw new UsageError(`usage: ${name} ${command.usage}`);
+    }
+    const model: ModelId = choiceOption(values, 'model', MODEL_IDS, 'standard');
+    tf.enableProdMode(); // silences tfjs' console advice, which must not mix with CLI output
+    await tf.setBackend('cpu');
+    let loaded: Promise<ConvNet> | undefined;
+    const ctx: CliContext = {
+      values,
+      positionals,
+      model,
+      json: values.json === true,
+      net: () => (loaded ??= loadModel(model)),
+      progress: (message) => {
+        if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${message}`);
+      },
+      signal: controller.signal,
+    };
+    const result = await command.run(ctx);
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    if (ctx.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else console.log(command.text ? command.text(result) : JSON.stringify(result, null, 2));
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`convlens ${name}: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof ConvLensError || (err instanceof Error && err.name === 'AbortError')) {
+      console.error(`convlens ${name}: ${err.message}`);
+      return 1;
+    }
+    // Anything else is a bug, but the user still gets one line; CONVLENS_DEBUG=1 shows the stack.
+    const e = err as Error;
+    console.error(`convlens ${name}: internal error: ${e.message}`);
+    if (process.env['CONVLENS_DEBUG']) console.error(e.stack);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`convlens: ${String(err)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,31 @@
+import { join, resolve } from 'node:path';
+
+import type { ModelId } from '../src/core/models';
+import type { ConvNet } from '../src/core/network';
+import { imageToModelInput, type ModelInput, type RgbaImage } from '../src/core/preprocess';
+import { readImage } from '../src/node/image-io';
+import { loadModel } from '../src/node/model-files';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+/** The shared CC0 test images (../shared/images beside the checkout). */
+export const IMAGES = resolve(ROOT, '..', 'shared', 'images');
+export const imagePath = (name: string): string => join(IMAGES, name);
+
+const nets = new Map<ModelId, Promise<ConvNet>>();
+/** One loaded model per test file (vitest isolates files), shared between its tests. */
+export function net(id: ModelId = 'lite'): Promise<ConvNet> {
+  let p = nets.get(id);
+  if (!p) {
+    p = loadModel(id);
+    nets.set(id, p);
+  }
+  return p;
+}
+
+export function sharedImage(name: string): RgbaImage {
+  return readImage(imagePath(name));
+}
+
+export function modelInput(name: string): ModelInput {
+  return imageToModelInput(sharedImage(name));
+}
