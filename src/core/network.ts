@@ -196,9 +196,10 @@ export class ConvNet {
     return info;
   }
 
-  /** Layers that produce spatial feature maps (rank-3 outputs), in network order. */
+  /** Layers with spatial feature maps (before the global pooling), in network order. */
   spatialLayers(): LayerInfo[] {
-    return this.layers.filter((l) => l.outputShape.length === 3 && l.className !== 'InputLayer');
+    const end = this.layers.findIndex((l) => l.name === this.featuresLayer);
+    return this.layers.slice(0, end).filter((l) => l.outputShape.length === 3 && l.className !== 'InputLayer');
   }
 
   /** Names that taps can address (every compiled layer). */
@@ -253,6 +254,16 @@ export class ConvNet {
       throw new InvalidInputError(`layer '${name}' is not a convolution; conv layers are ${convs[0]}, ${convs[1]}, … ${convs.at(-1)}`);
     }
     return { kernel: stage.rawFilter.clone(), depthwise: stage.depthwise };
+  }
+
+  /**
+   * The output of the block a layer belongs to: a conv or batch-norm layer whose activation is fused into the same
+   * stage resolves to that activation layer (the only place a pass can start from); other layers to themselves.
+   */
+  blockOutput(name: string): string {
+    this.layer(name);
+    const stage = this.stages[this.stageOf.get(name) ?? -1];
+    return stage?.kind === 'conv' && stage.actName !== undefined ? stage.actName : name;
   }
 
   /** Names of the convolution layers, in order. */

@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command';
 import { activations } from './activations';
 import { classify } from './classify';
+import { explain } from './explain';
 import { filters } from './filters';
 import { layers } from './layers';
 
@@ -10,4 +11,5 @@ export const COMMANDS: Record<string, CliCommand> = {
   classify,
   activations,
   filters,
+  explain,
 };

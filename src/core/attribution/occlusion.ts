@@ -1,0 +1,132 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { ConvNet } from '../network';
+import type { ModelInput } from '../preprocess';
+import { type Fill, type MaskedEvaluator, type ScoreKind, maskedEvaluator } from './masking';
+import { checkTarget, throwIfAborted } from './target';
+import type { AttributionMap, AttributionMethod, AttributionOptions } from './types';
+
+export interface OcclusionOptions extends AttributionOptions {
+  /** Side of the square occluder, in model-input pixels (of 224). */
+  patch?: number;
+  /** Step between occluder positions, in model-input pixels. */
+  stride?: number;
+  fill?: Fill;
+  /** Occluded images per forward pass. */
+  batchSize?: number;
+  score?: ScoreKind;
+}
+
+/** Top-left corners along one axis so that patches of `patch` pixels with `stride` cover 0..size−1. */
+function starts(size: number, patch: number, stride: number): number[] {
+  const out: number[] = [];
+  for (let s = 0; s + patch <= size; s += stride) out.push(s);
+  if (out.length === 0 || out.at(-1)! + patch < size) out.push(Math.max(0, size - patch));
+  return out;
+}
+
+/**
+ * Occlusion sensitivity (Zeiler & Fergus 2014), computed incrementally: `step()` evaluates one batch of patch
+ * positions and the map refines as it goes (the live view spreads this over frames); `occlusion()` runs it to
+ * the end. Each pixel's value is the mean drop of the target score over the patches that cover it.
+ */
+export class OcclusionSweep {
+  readonly positions: { x: number; y: number }[];
+  private readonly evaluator: MaskedEvaluator;
+  private readonly size: number;
+  private readonly patch: number;
+  private readonly sum: Float32Array;
+  private readonly count: Float32Array;
+  private baseline: number | undefined;
+  private next = 0;
+
+  constructor(
+    net: ConvNet,
+    private readonly input: ModelInput,
+    private readonly options: OcclusionOptions,
+  ) {
+    checkTarget(net, options.target);
+    const { patch = 56, stride = 28, fill = 'gray', batchSize = 16, score = 'probability' } = options;
+    if (!(patch >= 1 && stride >= 1)) throw new RangeError('occlusion patch and stride must be at least 1 pixel');
+    this.size = net.inputSize;
+    this.patch = Math.min(patch, this.size);
+    const axis = starts(this.size, this.patch, stride);
+    this.positions = axis.flatMap((y) => axis.map((x) => ({ x, y })));
+    this.evaluator = maskedEvaluator(net, input.tensor as tf.Tensor4D, options.target, { fill, score, batchSize });
+    this.sum = new Float32Array(this.size * this.size);
+    this.count = new Float32Array(this.size * this.size);
+  }
+
+  get done(): boolean {
+    return this.next >= this.positions.length;
+  }
+
+  get progress(): number {
+    return this.next / this.positions.length;
+  }
+
+  /** Evaluates the next batch of positions. */
+  async step(): Promise<void> {
+    if (this.done) return;
+    const size = this.size;
+    const full = new Float32Array(size * size).fill(1);
+    if (this.baseline === undefined) this.baseline = (await this.evaluator.evaluate([full]))[0]!;
+    const batch = this.positions.slice(this.next, this.next + this.evaluator.batchSize);
+    const masks = batch.map(({ x, y }) => {
+      const m = full.slice();
+      for (let r = y; r < y + this.patch; r++) m.fill(0, r * size + x, r * size + x + this.patch);
+      return m;
+    });
+    const scores = await this.evaluator.evaluate(masks);
+    batch.forEach(({ x, y }, i) => {
+      const drop = this.baseline! - scores[i]!;
+      for (let r = y; r < y + this.patch; r++) {
+        for (let c = x; c < x + this.patch; c++) {
+          this.sum[r * size + c] = this.sum[r * size + c]! + drop;
+          this.count[r * size + c] = this.count[r * size + c]! + 1;
+        }
+      }
+    });
+    this.next += batch.length;
+  }
+
+  /** The map so far (pixels not yet covered are 0). */
+  map(): AttributionMap {
+    const signed = new Float32Array(this.sum.length);
+    const data = new Float32Array(this.sum.length);
+    for (let i = 0; i < signed.length; i++) {
+      signed[i] = this.count[i]! > 0 ? this.sum[i]! / this.count[i]! : 0;
+      data[i] = Math.max(0, signed[i]!);
+    }
+    return {
+      method: 'occlusion',
+      width: this.size,
+      height: this.size,
+      data,
+      signed,
+      crop: this.input.crop,
+      extras: { baselineScore: this.baseline ?? Number.NaN, positions: this.positions.length, patch: this.patch },
+    };
+  }
+
+  dispose(): void {
+    this.evaluator.dispose();
+  }
+
+  async run(): Promise<AttributionMap> {
+    while (!this.done) {
+      throwIfAborted(this.options.signal);
+      await this.step();
+      this.options.onProgress?.(this.next, this.positions.length);
+    }
+    return this.map();
+  }
+}
+
+export const occlusion: AttributionMethod<OcclusionOptions> = async (net, input, options) => {
+  const sweep = new OcclusionSweep(net, input, options);
+  try {
+    return await sweep.run();
+  } finally {
+    sweep.dispose();
+  }
+};
