@@ -22,7 +22,7 @@ export function decodeImage(bytes: Uint8Array, name = 'image'): RgbaImage {
     return { width: img.width, height: img.height, data: img.data };
   } catch (err) {
     if (err instanceof InvalidInputError) throw err;
-    throw new InvalidInputError(`cannot decode ${name}: ${(err as Error).message.split('\n')[0]}`);
+    throw new InvalidInputError(`cannot decode ${name}: truncated or corrupt ${isPng ? 'PNG' : 'JPEG'} (${(err as Error).message.split('\n')[0]})`);
   }
 }
 

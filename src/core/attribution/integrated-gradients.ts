@@ -41,7 +41,7 @@ export const integratedGradients: AttributionMethod<IntegratedGradientsOptions> 
     const both = tf.concat([x, base]) as tf.Tensor4D;
     const ends = net.run(both, targetRequest(target));
     both.dispose();
-    const scoreT = targetScores(ends, target);
+    const scoreT = tf.tidy(() => targetScores(ends, target));
     const [fx, fBase] = await scoreT.data();
     tf.dispose([scoreT, ...Object.values(ends.activations), ends.logits]);
     let total = 0;
