@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const target = join(root, 'public', 'models');
+const target = resolve(process.env.CONVLENS_MODELS_DIR ?? join(root, 'public', 'models'));
 const sharedDir = resolve(process.env.CONVLENS_SHARED_MODELS ?? join(root, '..', 'shared', 'models'));
 const officialBase = process.env.CONVLENS_MODEL_BASE_URL ?? 'https://storage.googleapis.com/tfjs-models/tfjs';
 const MODEL_DIRS = ['mobilenet_v1_0.75_224', 'mobilenet_v1_0.25_224'];
