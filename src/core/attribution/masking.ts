@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ConvNet } from '../network';
-import { targetRequest, targetScores } from './target';
+import { targetRequest, targetScores, throwIfAborted } from './target';
 import type { AttributionTarget } from './types';
 
 /**
@@ -21,12 +21,23 @@ export function fillTensor(input: tf.Tensor4D, fill: Fill): tf.Tensor {
   return tf.scalar(level);
 }
 
+/** A mask: width × height values, 1 = keep the pixel, 0 = fill. Built lazily, one batch at a time. */
+export type MaskSource = () => Float32Array;
+
 export interface MaskedEvaluator {
-  /** Scores of the unmasked image. */
   readonly batchSize: number;
-  /** Scores for masks (each width×height, 1 = keep the pixel, 0 = fill). */
-  evaluate(masks: readonly Float32Array[]): Promise<Float32Array>;
+  /** Target scores for each mask, evaluated batch by batch (cancellable between batches). */
+  evaluate(masks: readonly MaskSource[], progress?: { signal?: AbortSignal; onBatch?: (done: number) => void }): Promise<Float32Array>;
   dispose(): void;
+}
+
+/**
+ * The batch size for `total` evaluations at most `max` per pass, balanced so the last batch is nearly full
+ * (49 occlusions + the baseline at max 16 → 4 batches of 13, not 4 × 16 with 14 wasted slots).
+ */
+export function balancedBatchSize(total: number, max: number): number {
+  const batches = Math.max(1, Math.ceil(total / max));
+  return Math.max(1, Math.ceil(total / batches));
 }
 
 export function maskedEvaluator(
@@ -45,22 +56,24 @@ export function maskedEvaluator(
       : targetScores(taps, target);
   return {
     batchSize,
-    async evaluate(masks) {
+    async evaluate(masks, progress = {}) {
       const out = new Float32Array(masks.length);
       for (let start = 0; start < masks.length; start += batchSize) {
+        throwIfAborted(progress.signal);
         const chunk = masks.slice(start, start + batchSize);
         const buffer = new Float32Array(batchSize * h * w);
-        // Pad the last batch with copies of its last mask so every call has the same shape.
-        for (let b = 0; b < batchSize; b++) buffer.set(chunk[Math.min(b, chunk.length - 1)]!, b * h * w);
+        // Pad the last batch with copies of its last mask so every pass has the same shape.
+        const built = chunk.map((make) => make());
+        for (let b = 0; b < batchSize; b++) buffer.set(built[Math.min(b, built.length - 1)]!, b * h * w);
         const scores = tf.tidy(() => {
           const mask = tf.tensor4d(buffer, [batchSize, h, w, 1]);
           const batch = tf.add(tf.mul(first, mask), tf.mul(filler, tf.sub(1, mask))) as tf.Tensor4D;
-          const taps = net.run(batch, request);
-          return scoresOf(taps);
+          return scoresOf(net.run(batch, request));
         });
         const values = await scores.data();
         scores.dispose();
         out.set(values.subarray(0, chunk.length), start);
+        progress.onBatch?.(start + chunk.length);
       }
       return out;
     },

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ConvNet } from '../network';
 import type { ModelInput } from '../preprocess';
-import { type Fill, type MaskedEvaluator, type ScoreKind, maskedEvaluator } from './masking';
+import { type Fill, type MaskedEvaluator, type ScoreKind, balancedBatchSize, maskedEvaluator } from './masking';
 import { checkTarget, throwIfAborted } from './target';
 import type { AttributionMap, AttributionMethod, AttributionOptions } from './types';
 
@@ -51,7 +51,9 @@ export class OcclusionSweep {
     this.patch = Math.min(patch, this.size);
     const axis = starts(this.size, this.patch, stride);
     this.positions = axis.flatMap((y) => axis.map((x) => ({ x, y })));
-    this.evaluator = maskedEvaluator(net, input.tensor as tf.Tensor4D, options.target, { fill, score, batchSize });
+    // One batch size for the whole sweep (+1: the unoccluded baseline rides in the first batch).
+    const perPass = balancedBatchSize(this.positions.length + 1, batchSize);
+    this.evaluator = maskedEvaluator(net, input.tensor as tf.Tensor4D, options.target, { fill, score, batchSize: perPass });
     this.sum = new Float32Array(this.size * this.size);
     this.count = new Float32Array(this.size * this.size);
   }
@@ -64,21 +66,23 @@ export class OcclusionSweep {
     return this.next / this.positions.length;
   }
 
-  /** Evaluates the next batch of positions. */
+  /** Evaluates the next batch of positions (the first batch also scores the unoccluded image). */
   async step(): Promise<void> {
     if (this.done) return;
     const size = this.size;
-    const full = new Float32Array(size * size).fill(1);
-    if (this.baseline === undefined) this.baseline = (await this.evaluator.evaluate([full]))[0]!;
-    const batch = this.positions.slice(this.next, this.next + this.evaluator.batchSize);
-    const masks = batch.map(({ x, y }) => {
-      const m = full.slice();
+    const full = (): Float32Array => new Float32Array(size * size).fill(1);
+    const withBaseline = this.baseline === undefined;
+    const batch = this.positions.slice(this.next, this.next + this.evaluator.batchSize - (withBaseline ? 1 : 0));
+    const masks = batch.map(({ x, y }) => () => {
+      const m = full();
       for (let r = y; r < y + this.patch; r++) m.fill(0, r * size + x, r * size + x + this.patch);
       return m;
     });
-    const scores = await this.evaluator.evaluate(masks);
+    const scores = await this.evaluator.evaluate(withBaseline ? [full, ...masks] : masks);
+    const offset = withBaseline ? 1 : 0;
+    if (withBaseline) this.baseline = scores[0]!;
     batch.forEach(({ x, y }, i) => {
-      const drop = this.baseline! - scores[i]!;
+      const drop = this.baseline! - scores[i + offset]!;
       for (let r = y; r < y + this.patch; r++) {
         for (let c = x; c < x + this.patch; c++) {
           this.sum[r * size + c] = this.sum[r * size + c]! + drop;

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { permutation, seededRandom } from '../random';
-import { type Fill, type ScoreKind, maskedEvaluator } from './masking';
-import { checkTarget, throwIfAborted } from './target';
+import { type Fill, type ScoreKind, balancedBatchSize, maskedEvaluator } from './masking';
+import { checkTarget } from './target';
 import type { AttributionMethod, AttributionOptions } from './types';
 
 export interface ShapleyOptions extends AttributionOptions {
@@ -44,31 +44,32 @@ export const shapley: AttributionMethod<ShapleyOptions> = async (net, input, opt
 
   const random = seededRandom(seed);
   const orders = Array.from({ length: permutations }, () => permutation(players, random));
-  const evaluator = maskedEvaluator(net, input.tensor as tf.Tensor4D, target, { fill, score, batchSize });
+  // Every coalition to score: none, all, then for each permutation the first k cells revealed (k = 1..n−1).
+  const coalitions: Uint8Array[] = [new Uint8Array(players), new Uint8Array(players).fill(1)];
+  for (const order of orders) {
+    const present = new Uint8Array(players);
+    for (let k = 0; k < players - 1; k++) {
+      present[order[k]!] = 1;
+      coalitions.push(present.slice());
+    }
+  }
+  const perPass = balancedBatchSize(coalitions.length, batchSize);
+  const evaluator = maskedEvaluator(net, input.tensor as tf.Tensor4D, target, { fill, score, batchSize: perPass });
   try {
-    const [fNone, fAll] = await evaluator.evaluate([maskFor(new Uint8Array(players)), maskFor(new Uint8Array(players).fill(1))]);
+    const values = await evaluator.evaluate(
+      coalitions.map((c) => () => maskFor(c)),
+      { signal, onBatch: (done) => onProgress?.(done, coalitions.length) },
+    );
+    const [fNone, fAll] = [values[0]!, values[1]!];
     const phi = new Float64Array(players);
-    // Intermediate coalitions of one permutation: the first k cells revealed, k = 1..players−1.
-    const total = permutations * (players - 1);
-    let done = 0;
-    for (const order of orders) {
-      throwIfAborted(signal);
-      const present = new Uint8Array(players);
-      const masks: Float32Array[] = [];
-      for (let k = 0; k < players - 1; k++) {
-        present[order[k]!] = 1;
-        masks.push(maskFor(present));
-      }
-      const values = await evaluator.evaluate(masks);
-      let previous = fNone!;
+    orders.forEach((order, p) => {
+      let previous = fNone;
       for (let k = 0; k < players; k++) {
-        const current = k < players - 1 ? values[k]! : fAll!;
+        const current = k < players - 1 ? values[2 + p * (players - 1) + k]! : fAll;
         phi[order[k]!] = phi[order[k]!]! + current - previous;
         previous = current;
       }
-      done += players - 1;
-      onProgress?.(done, total);
-    }
+    });
     const cells = Array.from(phi, (v) => v / permutations);
     const signed = new Float32Array(size * size);
     const data = new Float32Array(size * size);
@@ -83,7 +84,7 @@ export const shapley: AttributionMethod<ShapleyOptions> = async (net, input, opt
       data,
       signed,
       crop: input.crop,
-      extras: { cells, grid, permutations, scoreAll: fAll!, scoreNone: fNone! },
+      extras: { cells, grid, permutations, scoreAll: fAll, scoreNone: fNone },
     };
   } finally {
     evaluator.dispose();
