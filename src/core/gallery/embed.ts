@@ -1,0 +1,43 @@
+import { InvalidInputError } from '../errors';
+import { pca, pcaProject } from './pca';
+import { tsne, umap } from './tsne';
+
+export const EMBED_METHODS = ['pca', 'tsne', 'umap'] as const;
+export type EmbedMethod = (typeof EMBED_METHODS)[number];
+
+export interface EmbedOptions {
+  /** Seed of t-SNE's and UMAP's random initialisation (PCA is deterministic). */
+  seed?: number;
+  /** t-SNE perplexity (default 30, capped for small sets). */
+  perplexity?: number;
+  /** t-SNE iterations (default 1000). */
+  iterations?: number;
+  /** UMAP neighbourhood size (default 15, capped for small sets). */
+  neighbours?: number;
+}
+
+export interface Embedding {
+  method: EmbedMethod;
+  /** One 2-D point per input vector, in input order. */
+  points: [number, number][];
+  /** PCA only: share of the total variance each of the two axes explains. */
+  explained?: [number, number];
+}
+
+/** Maps feature vectors to 2-D with the chosen method. */
+export function embed(vectors: readonly ArrayLike<number>[], method: EmbedMethod, options: EmbedOptions = {}): Embedding {
+  if (vectors.length === 0) throw new InvalidInputError('nothing to embed: the gallery has no readable images');
+  const { seed = 1 } = options;
+  switch (method) {
+    case 'pca': {
+      const result = pca(vectors, 2);
+      const points = pcaProject(result, vectors, 2).map((p) => [p[0]!, p[1]!] as [number, number]);
+      const share = (i: number): number => (result.totalVariance > 0 ? (result.variances[i] ?? 0) / result.totalVariance : 0);
+      return { method, points, explained: [share(0), share(1)] };
+    }
+    case 'tsne':
+      return { method, points: tsne(vectors, { seed, perplexity: options.perplexity, iterations: options.iterations }) };
+    case 'umap':
+      return { method, points: umap(vectors, { seed, neighbours: options.neighbours }) };
+  }
+}

@@ -1,0 +1,101 @@
+import { InvalidInputError } from '../errors';
+import type { RgbaImage } from '../preprocess';
+
+/**
+ * A gallery is a list of images known by a content hash. The bytes behind an entry may be an encoded file (CLI,
+ * an upload) or raw pixels (a webcam frame): whatever they are, equal bytes give equal ids and any change gives a
+ * new id, so features cached under an id can never be stale for that image.
+ */
+export interface GalleryEntry {
+  /** Content hash (see `contentId`). */
+  id: string;
+  /** What to call the image in results: a file path, or a label the visitor gave. */
+  name: string;
+  /** Decodes the picture; throws a ConvLensError for broken data. Called lazily: cache hits never decode. */
+  decode(): RgbaImage | Promise<RgbaImage>;
+}
+
+/** An image left out of a run, with the one-line reason. */
+export interface SkippedImage {
+  name: string;
+  reason: string;
+}
+
+/**
+ * An image that cannot be used. `reason` says why without naming the image, for "skipped NAME: REASON" lines;
+ * the message names it, for when the image was the one thing asked for.
+ */
+export class UnreadableImageError extends InvalidInputError {
+  constructor(
+    name: string,
+    readonly reason: string,
+  ) {
+    super(`${name}: ${reason}`);
+  }
+}
+
+/** The reason to report for a skipped image. */
+export function skipReason(err: unknown): string {
+  if (err instanceof UnreadableImageError) return err.reason;
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+}
+
+/** Called once per skipped image; the run goes on. */
+export type SkipHandler = (skipped: SkippedImage) => void;
+
+/** Hex digits kept from the SHA-256: 80 bits, far beyond any gallery's birthday bound, and short in file names. */
+const ID_HEX_LENGTH = 20;
+
+export function toHex(bytes: Uint8Array): string {
+  let hex = '';
+  for (const b of bytes) hex += b.toString(16).padStart(2, '0');
+  return hex;
+}
+
+/** SHA-256 via Web Crypto, which both Node (≥ 19) and browsers/workers provide. */
+export async function sha256(parts: readonly Uint8Array[]): Promise<Uint8Array> {
+  const total = parts.reduce((n, p) => n + p.byteLength, 0);
+  const joined = new Uint8Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    joined.set(p, offset);
+    offset += p.byteLength;
+  }
+  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', joined));
+}
+
+/** Content id of an image's bytes (encoded file or raw pixels). */
+export async function contentId(bytes: Uint8Array): Promise<string> {
+  return toHex(await sha256([bytes])).slice(0, ID_HEX_LENGTH);
+}
+
+/** Content id of decoded pixels (for images that never were a file, e.g. camera frames). */
+export async function pixelContentId(image: RgbaImage): Promise<string> {
+  const header = new Uint8Array(new Uint32Array([image.width, image.height]).buffer);
+  const data = new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
+  return toHex(await sha256([header, data])).slice(0, ID_HEX_LENGTH);
+}
+
+/** An entry for an already decoded picture. */
+export async function entryFromImage(name: string, image: RgbaImage): Promise<GalleryEntry> {
+  return { id: await pixelContentId(image), name, decode: () => image };
+}
+
+/**
+ * Drops entries whose content repeats an earlier one (reported through `onSkip`): a duplicate would only be its
+ * own nearest neighbour at distance 0 and a second copy of the same patches.
+ */
+export function uniqueEntries<T extends GalleryEntry>(entries: readonly T[], onSkip?: SkipHandler): T[] {
+  const seen = new Map<string, string>();
+  const out: T[] = [];
+  for (const entry of entries) {
+    const first = seen.get(entry.id);
+    if (first !== undefined) {
+      onSkip?.({ name: entry.name, reason: `same content as ${first}` });
+      continue;
+    }
+    seen.set(entry.id, entry.name);
+    out.push(entry);
+  }
+  return out;
+}
