@@ -88,3 +88,24 @@ describe('model adapter (folded batch norm, taps) against the reference LayersMo
     tensor.dispose();
   });
 });
+
+describe('gradient probes', () => {
+  it('give the gradient at an intermediate layer in the same pass as the input gradient', async () => {
+    const model = await net('lite');
+    const { tensor } = modelInput('coffee.png');
+    const objective = (t: { logits?: tf.Tensor2D }): tf.Scalar => tf.sum(tf.slice(t.logits!, [0, 967], [1, 1]));
+    const both = model.gradient(tensor, { layers: ['conv_pw_13_relu'], logits: true }, objective, { probes: ['conv_pw_13_relu'] });
+    const inputOnly = model.gradient(tensor, { logits: true }, objective);
+    expect(relL2(both.gradient, inputOnly.gradient)).toBeLessThan(1e-6);
+    // Reference: differentiate the rest of the network from that layer's activation.
+    const activation = both.taps.activations['conv_pw_13_relu'] as tf.Tensor4D;
+    const fromLayer = model.gradient(activation, { logits: true }, objective, { from: 'conv_pw_13_relu' });
+    expect(relL2(both.probeGradients['conv_pw_13_relu']!, fromLayer.gradient)).toBeLessThan(1e-5);
+    expect(() => model.gradient(tensor, { logits: true }, objective, { probes: ['conv_pw_13'] })).toThrow(/use the block output 'conv_pw_13_relu'/);
+    for (const r of [both, inputOnly, fromLayer]) {
+      disposeTaps(r.taps);
+      tf.dispose([r.gradient, r.value, ...Object.values(r.probeGradients)]);
+    }
+    tensor.dispose();
+  });
+});

@@ -54,6 +54,11 @@ export interface GradientOptions {
   /** Differentiate with respect to this layer's output instead of the image; `input` is then that activation. */
   from?: string;
   reluHook?: ReluGradientHook;
+  /**
+   * Also return ∂objective/∂(output of these layers) from the same backward pass (e.g. Grad-CAM's weights next to
+   * the saliency gradient). Each must be a block output (an activation layer, or pooling/reshape).
+   */
+  probes?: readonly string[];
 }
 
 export interface GradientResult {
@@ -63,6 +68,8 @@ export interface GradientResult {
   gradient: tf.Tensor;
   /** The requested taps from the same forward pass. */
   taps: Taps;
+  /** Gradients at the probed layers, by name (empty when none were asked for). */
+  probeGradients: Record<string, tf.Tensor>;
 }
 
 /** Objective on the tapped outputs, returning a scalar to differentiate. */
@@ -225,21 +232,31 @@ export class ConvNet {
    */
   gradient(input: tf.Tensor4D, request: TapRequest, objective: Objective, options: GradientOptions = {}): GradientResult {
     this.checkInput(input, options.from);
+    const probeNames = options.probes ?? [];
+    for (const name of probeNames) {
+      if (this.blockOutput(name) !== name) throw new InvalidInputError(`cannot probe '${name}': use the block output '${this.blockOutput(name)}'`);
+    }
+    // A probe is a zero tensor added to a layer's output: the gradient with respect to it is the gradient at that layer.
+    const probeZeros = probeNames.map((name) => tf.zeros([input.shape[0], ...this.layer(name).outputShape]));
     let taps: Taps | undefined;
-    const f = (x: tf.Tensor): tf.Scalar => {
+    const f = (x: tf.Tensor, ...probes: tf.Tensor[]): tf.Scalar => {
       const out = this.execute(
         x as tf.Tensor4D,
         request,
         { mode: 'differentiable', relu: options.relu ?? 'plain', reluHook: options.reluHook },
         options.from,
+        new Map(probeNames.map((name, i) => [name, probes[i]!])),
       );
       const value = objective(out);
       // Keep the taps alive past the gradient scope: they are results, not intermediates.
       taps = keepTaps(out);
       return value;
     };
-    const { value, grad } = tf.valueAndGrad(f)(input);
-    return { value, gradient: grad, taps: taps! };
+    const { value, grads } = tf.valueAndGrads(f as (...xs: tf.Tensor[]) => tf.Scalar)([input, ...probeZeros]);
+    tf.dispose(probeZeros);
+    const probeGradients: Record<string, tf.Tensor> = {};
+    probeNames.forEach((name, i) => (probeGradients[name] = grads[i + 1]!));
+    return { value, gradient: grads[0]!, taps: taps!, probeGradients };
   }
 
   /**
@@ -299,6 +316,7 @@ export class ConvNet {
     request: TapRequest,
     mode: Pick<ExecOptions, 'mode' | 'relu' | 'reluHook'>,
     from?: string,
+    probes?: ReadonlyMap<string, tf.Tensor>,
   ): Taps {
     const want = new Set(request.layers ?? []);
     let lastStage = -1;
@@ -309,6 +327,7 @@ export class ConvNet {
     }
     if (request.logits || request.probabilities) lastStage = Math.max(lastStage, this.logitsStage);
     if (request.features) lastStage = Math.max(lastStage, this.featuresStage);
+    for (const name of probes?.keys() ?? []) lastStage = Math.max(lastStage, this.stageOf.get(name)!);
     const firstStage = from === undefined ? 0 : this.stageOf.get(from)! + 1;
     if (from !== undefined) {
       const fromStage = this.stages[firstStage - 1]!;
@@ -325,7 +344,10 @@ export class ConvNet {
     for (let i = firstStage; i <= lastStage; i++) {
       const stage = this.stages[i]!;
       x = stage.kind === 'conv' ? this.runConv(stage, x, opts, captured) : runSimple(stage, x, opts);
-      if (stage.kind !== 'conv' && want.has(stage.name)) captured[stage.name] = x;
+      const output = stageNames(stage).at(-1)!;
+      const probe = probes?.get(output);
+      if (probe) x = tf.add(x, probe);
+      if ((stage.kind !== 'conv' || probe) && want.has(output)) captured[output] = x;
       if (i === this.logitsStage) logits = x;
       if (i === this.featuresStage) features = x;
     }
