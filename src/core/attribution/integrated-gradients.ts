@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { inputGradient } from './gradient';
-import { checkTarget, targetRequest, targetScores, throwIfAborted } from './target';
+import { throwIfAborted, yieldToEventLoop } from '../cancel';
+import { checkTarget, targetRequest, targetScores } from './target';
 import type { AttributionMethod, AttributionOptions } from './types';
 
 export interface IntegratedGradientsOptions extends AttributionOptions {
@@ -25,6 +26,7 @@ export const integratedGradients: AttributionMethod<IntegratedGradientsOptions> 
   let gradSum = tf.zerosLike(x) as tf.Tensor4D;
   try {
     for (let start = 0; start < steps; start += batchSize) {
+      await yieldToEventLoop();
       throwIfAborted(signal);
       const n = Math.min(batchSize, steps - start);
       const alphas = Array.from({ length: n }, (_, k) => (start + k + 0.5) / steps);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ConvNet } from '../network';
-import { targetRequest, targetScores, throwIfAborted } from './target';
+import { throwIfAborted, yieldToEventLoop } from '../cancel';
+import { targetRequest, targetScores } from './target';
 import type { AttributionTarget } from './types';
 
 /**
@@ -59,6 +60,7 @@ export function maskedEvaluator(
     async evaluate(masks, progress = {}) {
       const out = new Float32Array(masks.length);
       for (let start = 0; start < masks.length; start += batchSize) {
+        await yieldToEventLoop(); // let a cancel message (or a live frame) in between batches
         throwIfAborted(progress.signal);
         const chunk = masks.slice(start, start + batchSize);
         const buffer = new Float32Array(batchSize * h * w);

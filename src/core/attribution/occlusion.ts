@@ -2,7 +2,8 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ConvNet } from '../network';
 import type { ModelInput } from '../preprocess';
 import { type Fill, type MaskedEvaluator, type ScoreKind, balancedBatchSize, maskedEvaluator } from './masking';
-import { checkTarget, throwIfAborted } from './target';
+import { throwIfAborted } from '../cancel';
+import { checkTarget } from './target';
 import type { AttributionMap, AttributionMethod, AttributionOptions } from './types';
 
 export interface OcclusionOptions extends AttributionOptions {

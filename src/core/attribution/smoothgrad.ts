@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { throwIfAborted } from './target';
+import { throwIfAborted, yieldToEventLoop } from '../cancel';
 import type { AttributionMethod, AttributionOptions } from './types';
 
 export interface SmoothGradOptions extends AttributionOptions {
@@ -22,6 +22,7 @@ export function smoothGrad<O extends AttributionOptions>(base: AttributionMethod
     let sum: Float32Array | undefined;
     let last;
     for (let i = 0; i < samples; i++) {
+      await yieldToEventLoop();
       throwIfAborted(signal);
       const noisy = tf.tidy(() => tf.add(input.tensor, tf.randomNormal(input.tensor.shape, 0, sigma, 'float32', seed + i)) as tf.Tensor4D);
       try {

@@ -48,11 +48,4 @@ export function targetObjective(target: AttributionTarget): (taps: Taps) => tf.S
   return (taps) => tf.sum(targetScores(taps, target));
 }
 
-/** Reads an abort signal between units of work. */
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    const err = new Error('cancelled');
-    err.name = 'AbortError';
-    throw err;
-  }
-}
+export { throwIfAborted } from '../cancel';

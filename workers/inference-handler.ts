@@ -1,0 +1,137 @@
+import * as tf from '@tensorflow/tfjs';
+import { ATTRIBUTION_METHODS } from '../src/core/attribution';
+import { kernelTiles, rgbFilterTiles } from '../src/core/filters';
+import { DEFAULT_LIVE_SETTINGS, LivePipeline } from '../src/core/live/pipeline';
+import type { ModelId } from '../src/core/models';
+import type { ConvNet } from '../src/core/network';
+import { toModelInput } from '../src/core/preprocess';
+import { normaliseMap } from '../src/core/render/image';
+import type { BackendName, FrameImage, JobSpec, WorkerRequest, WorkerResponse } from './protocol';
+import { transferables } from './protocol';
+import { LatestWins } from './scheduler';
+
+/** What differs between the real worker (browser) and tests (Node): backends, model loading, pixels, posting. */
+export interface HandlerEnvironment {
+  chooseBackend(forced: BackendName | undefined): Promise<BackendName>;
+  loadNet(model: ModelId, modelsUrl: string): Promise<ConvNet>;
+  toPixels(image: FrameImage): tf.Tensor3D;
+  closeImage(image: FrameImage): void;
+  post(message: WorkerResponse, transfer: Transferable[]): void;
+}
+
+type FrameRequest = Extract<WorkerRequest, { type: 'frame' }>;
+
+/**
+ * The inference worker's logic, DOM-free: owns TensorFlow.js, the model and the live pipeline; answers each
+ * request. Frames go through a latest-wins slot (a frame that waits is replaced by a newer one and answered
+ * 'dropped'); jobs run concurrently with frames — they await between batches, so frames interleave — and can
+ * be cancelled.
+ */
+export function createInferenceHandler(env: HandlerEnvironment): (request: WorkerRequest) => Promise<void> {
+  let net: ConvNet | undefined;
+  let pipeline: LivePipeline | undefined;
+  const jobs = new Map<number, AbortController>();
+  const post = (message: WorkerResponse): void => env.post(message, transferables(message));
+
+  const frames = new LatestWins<FrameRequest>(
+    async (request) => {
+      try {
+        const t0 = performance.now();
+        let pixels: tf.Tensor3D;
+        try {
+          if (!pipeline) throw new Error('the model is not loaded yet');
+          pixels = env.toPixels(request.image);
+        } finally {
+          env.closeImage(request.image);
+        }
+        try {
+          const frame = await pipeline!.process(pixels, request.settings);
+          post({ type: 'frame', id: request.id, frame, ms: performance.now() - t0 });
+        } finally {
+          pixels.dispose();
+        }
+      } catch (err) {
+        post({ type: 'error', id: request.id, message: messageOf(err) });
+      }
+    },
+    (request) => {
+      env.closeImage(request.image);
+      post({ type: 'dropped', id: request.id });
+    },
+  );
+
+  async function init(request: Extract<WorkerRequest, { type: 'init' }>): Promise<void> {
+    const t0 = performance.now();
+    const backend = await env.chooseBackend(request.backend);
+    pipeline?.dispose();
+    net?.dispose();
+    net = await env.loadNet(request.model, request.modelsUrl);
+    pipeline = new LivePipeline(net);
+    const loadMs = performance.now() - t0;
+    // Warm the kernels (WebGPU compiles shaders on first use) behind the loading screen, not on a visitor's frame.
+    const t1 = performance.now();
+    const grey = tf.fill([net.inputSize, net.inputSize, 3], 128) as tf.Tensor3D;
+    for (const view of ['activations', 'saliency'] as const) await pipeline.process(grey, { ...DEFAULT_LIVE_SETTINGS, view });
+    grey.dispose();
+    post({ type: 'ready', id: request.id, backend, model: request.model, loadMs, warmupMs: performance.now() - t1, layers: net.spatialLayers() });
+  }
+
+  async function runJob(id: number, job: JobSpec): Promise<void> {
+    if (!net) throw new Error('the model is not loaded yet');
+    const controller = new AbortController();
+    jobs.set(id, controller);
+    const pixels = env.toPixels(job.image);
+    env.closeImage(job.image);
+    const input = toModelInput(pixels, DEFAULT_LIVE_SETTINGS.fit);
+    pixels.dispose();
+    try {
+      const t0 = performance.now();
+      const method = ATTRIBUTION_METHODS[job.method];
+      const map = await method(net, input, {
+        target: { kind: 'class', index: job.classIndex },
+        ...job.options,
+        signal: controller.signal,
+        onProgress: (done, total) => post({ type: 'progress', id, done, total }),
+      });
+      post({ type: 'done', id, result: { kind: 'explain', heatmap: { width: map.width, height: map.height, data: normaliseMap(map.data, { percentile: 99 }) }, ms: performance.now() - t0 } });
+    } catch (err) {
+      if (controller.signal.aborted) post({ type: 'cancelled', id });
+      else throw err;
+    } finally {
+      input.tensor.dispose();
+      jobs.delete(id);
+    }
+  }
+
+  return async (request) => {
+    try {
+      switch (request.type) {
+        case 'init':
+          await init(request);
+          break;
+        case 'frame':
+          frames.offer(request);
+          break;
+        case 'filters': {
+          if (!net) throw new Error('the model is not loaded yet');
+          const layer = request.layer ?? net.convLayers()[0]!;
+          const image = layer === net.convLayers()[0] ? await rgbFilterTiles(net, layer) : await kernelTiles(net, layer);
+          post({ type: 'image', id: request.id, image });
+          break;
+        }
+        case 'job':
+          await runJob(request.id, request.job);
+          break;
+        case 'cancel':
+          jobs.get(request.job)?.abort();
+          break;
+      }
+    } catch (err) {
+      post({ type: 'error', id: request.id, message: messageOf(err) });
+    }
+  };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
