@@ -4,7 +4,7 @@
  */
 import type { AttributionMethodName } from '../src/core/attribution';
 import type { LayerInfo } from '../src/core/network';
-import type { LiveFrame, LiveSettings } from '../src/core/live/pipeline';
+import type { LiveFrame, LiveSettings } from '../src/core/live/settings';
 import type { ModelId } from '../src/core/models';
 import type { RgbaImage } from '../src/core/preprocess';
 

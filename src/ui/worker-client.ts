@@ -1,28 +1,53 @@
 import type { WorkerRequest, WorkerResponse } from '../../workers/protocol';
 
-type Payload<T extends WorkerRequest['type']> = Omit<Extract<WorkerRequest, { type: T }>, 'id' | 'type'>;
+type Final = Exclude<WorkerResponse, { type: 'progress' }>;
+type Body<T extends WorkerRequest['type']> = Omit<Extract<WorkerRequest, { type: T }>, 'id' | 'type'>;
 
-/** Promise-based wrapper around the inference worker: one pending promise per request id. */
+/** Promise-based client of the inference worker: one promise per request id; progress goes to a callback. */
 export class WorkerClient {
-  private readonly worker = new Worker(new URL('../../workers/inference.worker.ts', import.meta.url), { type: 'module' });
+  private worker: Worker;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: WorkerResponse) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: Final) => void; progress?: (done: number, total: number) => void }>();
+  /** Called when the worker itself dies (script error, out of memory). */
+  onCrash: (message: string) => void = () => undefined;
 
   constructor() {
-    this.worker.onmessage = (event: MessageEvent<WorkerResponse>) => {
-      const waiter = this.pending.get(event.data.id);
-      if (!waiter) return;
-      this.pending.delete(event.data.id);
-      if (event.data.type === 'error') waiter.reject(new Error(event.data.message));
-      else waiter.resolve(event.data);
-    };
+    this.worker = this.spawn();
   }
 
-  request<T extends WorkerRequest['type']>(type: T, payload: Payload<T>, transfer: Transferable[] = []): Promise<WorkerResponse> {
+  private spawn(): Worker {
+    const worker = new Worker(new URL('../../workers/inference.worker.ts', import.meta.url), { type: 'module' });
+    worker.onmessage = (event: MessageEvent<WorkerResponse>) => {
+      const reply = event.data;
+      const waiter = this.pending.get(reply.id);
+      if (!waiter) return;
+      if (reply.type === 'progress') {
+        waiter.progress?.(reply.done, reply.total);
+        return;
+      }
+      this.pending.delete(reply.id);
+      waiter.resolve(reply);
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      const message = event.message || 'the inference worker stopped';
+      for (const [id, waiter] of this.pending) waiter.resolve({ type: 'error', id, message });
+      this.pending.clear();
+      this.onCrash(message);
+    };
+    return worker;
+  }
+
+  /** Replaces a crashed worker with a fresh one (the caller sends 'init' again). */
+  restart(): void {
+    this.worker.terminate();
+    this.worker = this.spawn();
+  }
+
+  send<T extends WorkerRequest['type']>(type: T, body: Body<T>, options: { transfer?: Transferable[]; progress?: (done: number, total: number) => void } = {}): { id: number; reply: Promise<Final> } {
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type, id, ...payload } as unknown as WorkerRequest, transfer);
-    });
+    const reply = new Promise<Final>((resolve) => this.pending.set(id, { resolve, ...(options.progress ? { progress: options.progress } : {}) }));
+    this.worker.postMessage({ type, id, ...body } as unknown as WorkerRequest, options.transfer ?? []);
+    return { id, reply };
   }
 }

@@ -1,11 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import { type ChannelStats, channelStats } from '../activations';
+import { channelStats } from '../activation-maps';
 import { OcclusionSweep } from '../attribution/occlusion';
-import { type Prediction, topK } from '../classify';
+import { topK } from '../classify';
 import { classLabel } from '../labels';
 import { type ConvNet, type Taps, disposeTaps } from '../network';
-import { type CropRect, type FitMode, toModelInput } from '../preprocess';
+import { toModelInput } from '../preprocess';
 import { normaliseMap } from '../render/image';
+import type { LiveFrame, LiveHeatmap, LiveSettings } from './settings';
+
+export * from './settings';
 
 /**
  * The per-frame work of the live kiosk, DOM-free so it runs in the inference worker and in Node tests alike.
@@ -13,56 +16,6 @@ import { normaliseMap } from '../render/image';
  * saliency gradient (and Grad-CAM's layer gradient through a probe) all come from it. Occlusion is amortised: a
  * few batches of patches per frame, refining one map until the scene changes a lot, then starting over.
  */
-
-export const LIVE_VIEWS = ['activations', 'saliency', 'gradcam', 'occlusion', 'filters'] as const;
-export type LiveView = (typeof LIVE_VIEWS)[number];
-export const SALIENCY_KINDS = ['vanilla', 'guided', 'smoothgrad'] as const;
-export type SaliencyKind = (typeof SALIENCY_KINDS)[number];
-
-export interface LiveSettings {
-  view: LiveView;
-  /** Layer shown by the activation grid (and tapped in every pass). */
-  layer: string;
-  saliency: SaliencyKind;
-  /** Class explained by saliency, Grad-CAM and occlusion: the top class of each frame, or a fixed index. */
-  target: 'top' | number;
-  fit: FitMode;
-  occlusion: { patch: number; stride: number; batchSize: number; batchesPerFrame: number };
-  /** Mean absolute change of the model input (range 2) above which the occlusion map starts over. */
-  sceneChange: number;
-  /** Noisy copies per frame for live SmoothGrad (batched into the one pass). */
-  smoothSamples: number;
-}
-
-export const DEFAULT_LIVE_SETTINGS: LiveSettings = {
-  view: 'activations',
-  layer: 'conv_pw_3_relu',
-  saliency: 'vanilla',
-  target: 'top',
-  fit: 'center-crop',
-  occlusion: { patch: 56, stride: 28, batchSize: 8, batchesPerFrame: 1 },
-  sceneChange: 0.12,
-  smoothSamples: 4,
-};
-
-export interface LiveHeatmap {
-  width: number;
-  height: number;
-  /** Normalised to [0, 1]. */
-  data: Float32Array;
-}
-
-export interface LiveFrame {
-  top5: Prediction[];
-  crop: CropRect;
-  target: { index: number; label: string };
-  activations: { layer: string; shape: [number, number, number]; data: Float32Array; channels: ChannelStats[] } | undefined;
-  heatmap: LiveHeatmap | undefined;
-  /** Share of the occlusion sweep done (occlusion view only). */
-  occlusionProgress: number | undefined;
-  /** Milliseconds per stage of this frame. */
-  stages: Record<string, number>;
-}
 
 export class LivePipeline {
   private sweep: { run: OcclusionSweep; input: tf.Tensor4D; target: number } | undefined;

@@ -38,16 +38,20 @@ export function normaliseMap(values: ArrayLike<number>, { percentile = 100 }: { 
   return out;
 }
 
-/** A [0, 1] map painted with a palette. */
-export function colorize(map: ScalarMap, colormap: ColormapName = 'inferno'): RgbaImage {
+/**
+ * A [0, 1] map painted with a palette. With `alpha`, opacity grows with the value (alpha·√v), so the result can
+ * be laid over a live picture the way `overlay` blends it.
+ */
+export function colorize(map: ScalarMap, colormap: ColormapName = 'inferno', alpha?: number): RgbaImage {
   const lut = colormapLut(colormap);
   const data = new Uint8ClampedArray(map.width * map.height * 4);
   for (let i = 0; i < map.data.length; i++) {
-    const k = lutIndex(map.data[i]!) * 3;
+    const v = map.data[i]!;
+    const k = lutIndex(v) * 3;
     data[i * 4] = lut[k]!;
     data[i * 4 + 1] = lut[k + 1]!;
     data[i * 4 + 2] = lut[k + 2]!;
-    data[i * 4 + 3] = 255;
+    data[i * 4 + 3] = alpha === undefined ? 255 : 255 * alpha * Math.sqrt(Math.min(1, Math.max(0, v)));
   }
   return { width: map.width, height: map.height, data };
 }

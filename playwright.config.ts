@@ -1,0 +1,36 @@
+import { defineConfig } from '@playwright/test';
+import { resolve } from 'node:path';
+
+/**
+ * End-to-end tests in Debian's Chromium (Playwright cannot download browsers here). The fake camera plays a
+ * .y4m made from a shared photo by e2e/global-setup.ts. Flags per the project notes: no background networking,
+ * and for WebGPU the SwiftShader Vulkan set that keeps drawing from killing the device.
+ */
+const PORT = Number(process.env['E2E_PORT'] ?? 4174);
+const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const base = ['--headless=new', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const FAKE_CAMERA = resolve('test-results', 'fake-camera.y4m');
+const camera = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${FAKE_CAMERA}`];
+const webgpu = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader'];
+
+export default defineConfig({
+  testDir: 'e2e',
+  globalSetup: './e2e/global-setup.ts',
+  timeout: 120_000,
+  expect: { timeout: 60_000 },
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  use: { baseURL: `http://127.0.0.1:${PORT}/`, headless: true },
+  webServer: {
+    command: `npx vite build --logLevel warn && npx vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
+    url: `http://127.0.0.1:${PORT}/`,
+    timeout: 180_000,
+    reuseExistingServer: false,
+  },
+  projects: [
+    { name: 'camera', testMatch: /live\.spec\.ts/, use: { launchOptions: { executablePath, args: [...base, ...camera] } } },
+    { name: 'no-camera', testMatch: /no-camera\.spec\.ts/, use: { launchOptions: { executablePath, args: base } } },
+    { name: 'webgpu', testMatch: /webgpu\.spec\.ts/, use: { launchOptions: { executablePath, args: [...base, ...camera, ...webgpu] } } },
+  ],
+});

@@ -1,0 +1,37 @@
+/**
+ * Where frames come from: the camera (getUserMedia), a still picture (bundled, picked or dropped) or a video
+ * file. Each frame is cut to the centred square the model sees and scaled to 224×224 by createImageBitmap, so
+ * the worker receives exactly the model input and the page knows the crop (in source pixels) for the overlays.
+ */
+export interface Crop {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export type SourceKind = 'camera' | 'image' | 'video';
+
+export function centreSquare(width: number, height: number): Crop {
+  const side = Math.min(width, height);
+  return { x: Math.floor((width - side) / 2), y: Math.floor((height - side) / 2), width: side, height: side };
+}
+
+export async function grabFrame(source: HTMLVideoElement | HTMLImageElement, size = 224): Promise<{ bitmap: ImageBitmap; crop: Crop; width: number; height: number } | undefined> {
+  const width = source instanceof HTMLVideoElement ? source.videoWidth : source.naturalWidth;
+  const height = source instanceof HTMLVideoElement ? source.videoHeight : source.naturalHeight;
+  if (!width || !height) return undefined;
+  const crop = centreSquare(width, height);
+  const bitmap = await createImageBitmap(source, crop.x, crop.y, crop.width, crop.height, { resizeWidth: size, resizeHeight: size, resizeQuality: 'medium' });
+  return { bitmap, crop, width, height };
+}
+
+/** A readable sentence for getUserMedia failures. */
+export function cameraErrorMessage(err: unknown): string {
+  const name = err instanceof DOMException ? err.name : '';
+  if (name === 'NotAllowedError' || name === 'SecurityError') return 'Camera permission was denied.';
+  if (name === 'NotFoundError' || name === 'OverconstrainedError') return 'No camera was found.';
+  if (name === 'NotReadableError') return 'The camera is in use by another program.';
+  if (typeof navigator !== 'undefined' && !navigator.mediaDevices) return 'This browser gives no camera access here.';
+  return `The camera could not start (${err instanceof Error ? err.message : String(err)}).`;
+}
