@@ -73,6 +73,21 @@ describe('feature extraction with a cache', () => {
     }
   });
 
+  it('gathers the cache misses of a partly cached gallery into full batches, keeping gallery order', async () => {
+    const model = await net('lite');
+    const entries = await readGalleryDir(bundledGalleryDir());
+    const cache = new MemoryFeatureCache();
+    await new FeatureExtractor(model, { cache }).features([entries[0]!, entries[2]!, entries[4]!]);
+    const extractor = new FeatureExtractor(model, { cache, batchSize: 4 });
+    const progress: number[] = [];
+    const set = await extractor.features(entries, { onProgress: (done) => progress.push(done) });
+    expect(extractor.stats).toEqual({ cached: 3, computed: 4, skipped: 0, forwardPasses: 1 });
+    expect(set.entries.map((e) => e.id)).toEqual(entries.map((e) => e.id));
+    expect(progress.at(-1)).toBe(7);
+    const alone = await new FeatureExtractor(model).features([entries[5]!]);
+    alone.vectors[0]!.forEach((x, j) => expect(x).toBeCloseTo(set.vectors[5]![j]!, 4));
+  });
+
   it('computes the same features batched as one image at a time', async () => {
     const model = await net('lite');
     const entries = (await readGalleryDir(bundledGalleryDir())).slice(0, 3);
@@ -148,6 +163,13 @@ describe('feature extraction with a cache', () => {
     await expect(readGalleryDir(join(temp, 'nope'))).rejects.toThrow(/no such directory/);
     await expect(readGalleryDir(imagePath('coffee.png'))).rejects.toThrow(/is not a directory/);
     await expect(collectEntries([join(temp, 'nope.png')])).rejects.toThrow(InvalidInputError);
+    // A named file that is not an image is skipped like one in a folder; the rest goes on.
+    const notes = join(temp, 'notes.md');
+    writeFileSync(notes, '# notes\n');
+    const skipped: SkippedImage[] = [];
+    const entries = await collectEntries([notes, imagePath('coffee.png')], (s) => skipped.push(s));
+    expect(entries.map((e) => e.path)).toEqual([imagePath('coffee.png')]);
+    expect(skipped).toEqual([{ name: notes, reason: 'not a PNG or JPEG image' }]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidInputError } from '../core/errors';
@@ -104,15 +104,26 @@ export async function readGalleryDir(dir: string, onSkip?: SkipHandler): Promise
   return uniqueEntries(entries, onSkip);
 }
 
-/** Entries for a mix of image files and folders (folders are read with readGalleryDir). */
+/**
+ * Entries for a mix of image files and folders (folders are read with readGalleryDir). A path that does not
+ * exist is an error; a file that is not an image is skipped like one inside a folder.
+ */
 export async function collectEntries(paths: readonly string[], onSkip?: SkipHandler): Promise<FileEntry[]> {
   const entries: FileEntry[] = [];
   for (const path of paths) {
     const info = await stat(path).catch(() => {
       throw new InvalidInputError(`no such file or directory: ${path}`);
     });
-    if (info.isDirectory()) entries.push(...(await readGalleryDir(path, onSkip)));
-    else entries.push(await fileEntry(path));
+    if (info.isDirectory()) {
+      entries.push(...(await readGalleryDir(path, onSkip)));
+      continue;
+    }
+    try {
+      entries.push(await fileEntry(path));
+    } catch (err) {
+      if (!(err instanceof UnreadableImageError)) throw err;
+      onSkip?.({ name: path, reason: err.reason });
+    }
   }
   return uniqueEntries(entries, onSkip);
 }
@@ -214,9 +225,15 @@ export class GalleryStore {
         continue;
       }
       const file = join('images', `${f.id}.${f.kind}`);
+      // Copy the bytes that were hashed (verified again), so a stored copy always matches its id.
+      const bytes = await readBytes(f.path);
+      if ((await contentId(bytes)) !== f.id) throw new InvalidInputError(`${f.path} changed while it was being added`);
+      const target = join(this.dir, file);
       try {
-        await copyFile(f.path, join(this.dir, file));
+        await writeFile(`${target}.${process.pid}.tmp`, bytes);
+        await rename(`${target}.${process.pid}.tmp`, target);
       } catch (err) {
+        await rm(`${target}.${process.pid}.tmp`, { force: true });
         throw new InvalidInputError(`cannot copy ${f.path} into the gallery at ${this.dir}: ${ioMessage(err)}`);
       }
       const record: StoredImage = { id: f.id, name: basename(f.path), file, source: resolve(f.path), added: new Date().toISOString() };

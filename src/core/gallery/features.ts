@@ -103,27 +103,58 @@ export class FeatureExtractor {
     });
   }
 
-  /** Activations at `layers` for each readable entry, yielded in gallery order, batch by batch. */
+  /**
+   * Activations at `layers` for each readable entry, yielded in gallery order. Cache misses are gathered into
+   * full batches across the gallery (a mostly cached gallery still runs few, full passes); hits wait for the
+   * misses before them only up to a bound, so memory stays small however the two interleave.
+   */
   async *activations(entries: readonly GalleryEntry[], layers: readonly string[], options: ExtractRunOptions = {}): AsyncGenerator<Extracted> {
     const shapes = this.shapes(layers);
     const model = await modelKey(this.net);
-    for (let start = 0; start < entries.length; start += this.batchSize) {
+    interface Slot {
+      entry: GalleryEntry;
+      result: Extracted | undefined;
+      done: boolean;
+    }
+    const pending: Slot[] = [];
+    let queue: Slot[] = [];
+    let handled = 0;
+    const maxPending = 4 * this.batchSize;
+    const flush = async (): Promise<void> => {
+      if (queue.length === 0) return;
+      const batch = queue;
+      queue = [];
+      const computed = await this.compute(
+        model,
+        batch.map((slot) => slot.entry),
+        layers,
+        options.onSkip,
+      );
+      batch.forEach((slot, i) => {
+        slot.result = computed[i];
+        slot.done = true;
+      });
+    };
+    for (let i = 0; i <= entries.length; i++) {
       options.signal?.throwIfAborted();
-      const chunk = entries.slice(start, start + this.batchSize);
-      const results: (Extracted | undefined)[] = await Promise.all(chunk.map((entry) => this.lookup(model, entry, layers, shapes)));
-      const misses = chunk.map((entry, i) => ({ entry, i })).filter(({ i }) => results[i] === undefined);
-      this.stats.cached += chunk.length - misses.length;
-      if (misses.length > 0) {
-        const computed = await this.compute(
-          model,
-          misses.map((m) => m.entry),
-          layers,
-          options.onSkip,
-        );
-        misses.forEach(({ i }, j) => (results[i] = computed[j]));
+      const entry = entries[i];
+      if (entry === undefined) {
+        await flush();
+      } else {
+        const hit = await this.lookup(model, entry, layers, shapes);
+        const slot: Slot = { entry, result: hit, done: hit !== undefined };
+        pending.push(slot);
+        if (hit) this.stats.cached++;
+        else queue.push(slot);
+        if (queue.length >= this.batchSize || pending.length >= maxPending) await flush();
       }
-      for (const result of results) if (result) yield result;
-      options.onProgress?.(Math.min(entries.length, start + chunk.length), entries.length);
+      const before = handled;
+      while (pending[0]?.done) {
+        const slot = pending.shift()!;
+        handled++;
+        if (slot.result) yield slot.result;
+      }
+      if (handled !== before) options.onProgress?.(handled, entries.length);
     }
   }
 

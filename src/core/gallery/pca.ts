@@ -19,12 +19,14 @@ export interface PcaResult {
  * `a` is n×n row-major and is not modified. Returns eigenvalues in ascending order, eigenvectors as columns.
  */
 export function symmetricEigen(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array[] } {
-  const V: Float64Array[] = Array.from({ length: n }, (_, i) => a.slice(i * n, (i + 1) * n));
+  // W holds the transpose of JAMA's V (W[j][k] = V[k][j]): the inner loops then run along contiguous rows,
+  // several times faster in JavaScript than striding down columns. The input being symmetric, W starts as A.
+  const W: Float64Array[] = Array.from({ length: n }, (_, i) => a.slice(i * n, (i + 1) * n));
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   if (n === 0) return { values: d, vectors: [] };
   // --- tred2: reduce to tridiagonal form, accumulating the transformations in V.
-  for (let j = 0; j < n; j++) d[j] = V[n - 1]![j]!;
+  for (let j = 0; j < n; j++) d[j] = W[j]![n - 1]!;
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
     let h = 0;
@@ -32,9 +34,9 @@ export function symmetricEigen(a: Float64Array, n: number): { values: Float64Arr
     if (scale === 0) {
       e[i] = d[i - 1]!;
       for (let j = 0; j < i; j++) {
-        d[j] = V[i - 1]![j]!;
-        V[i]![j] = 0;
-        V[j]![i] = 0;
+        d[j] = W[j]![i - 1]!;
+        W[j]![i] = 0;
+        W[i]![j] = 0;
       }
     } else {
       for (let k = 0; k < i; k++) {
@@ -50,11 +52,11 @@ export function symmetricEigen(a: Float64Array, n: number): { values: Float64Arr
       for (let j = 0; j < i; j++) e[j] = 0;
       for (let j = 0; j < i; j++) {
         f = d[j]!;
-        V[j]![i] = f;
-        g = e[j]! + V[j]![j]! * f;
+        W[i]![j] = f;
+        g = e[j]! + W[j]![j]! * f;
         for (let k = j + 1; k <= i - 1; k++) {
-          g += V[k]![j]! * d[k]!;
-          e[k] = e[k]! + V[k]![j]! * f;
+          g += W[j]![k]! * d[k]!;
+          e[k] = e[k]! + W[j]![k]! * f;
         }
         e[j] = g;
       }
@@ -68,32 +70,32 @@ export function symmetricEigen(a: Float64Array, n: number): { values: Float64Arr
       for (let j = 0; j < i; j++) {
         f = d[j]!;
         g = e[j]!;
-        for (let k = j; k <= i - 1; k++) V[k]![j] = V[k]![j]! - (f * e[k]! + g * d[k]!);
-        d[j] = V[i - 1]![j]!;
-        V[i]![j] = 0;
+        for (let k = j; k <= i - 1; k++) W[j]![k] = W[j]![k]! - (f * e[k]! + g * d[k]!);
+        d[j] = W[j]![i - 1]!;
+        W[j]![i] = 0;
       }
     }
     d[i] = h;
   }
   for (let i = 0; i < n - 1; i++) {
-    V[n - 1]![i] = V[i]![i]!;
-    V[i]![i] = 1;
+    W[i]![n - 1] = W[i]![i]!;
+    W[i]![i] = 1;
     const h = d[i + 1]!;
     if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = V[k]![i + 1]! / h;
+      for (let k = 0; k <= i; k++) d[k] = W[i + 1]![k]! / h;
       for (let j = 0; j <= i; j++) {
         let g = 0;
-        for (let k = 0; k <= i; k++) g += V[k]![i + 1]! * V[k]![j]!;
-        for (let k = 0; k <= i; k++) V[k]![j] = V[k]![j]! - g * d[k]!;
+        for (let k = 0; k <= i; k++) g += W[i + 1]![k]! * W[j]![k]!;
+        for (let k = 0; k <= i; k++) W[j]![k] = W[j]![k]! - g * d[k]!;
       }
     }
-    for (let k = 0; k <= i; k++) V[k]![i + 1] = 0;
+    for (let k = 0; k <= i; k++) W[i + 1]![k] = 0;
   }
   for (let j = 0; j < n; j++) {
-    d[j] = V[n - 1]![j]!;
-    V[n - 1]![j] = 0;
+    d[j] = W[j]![n - 1]!;
+    W[j]![n - 1] = 0;
   }
-  V[n - 1]![n - 1] = 1;
+  W[n - 1]![n - 1] = 1;
   e[0] = 0;
   // --- tql2: diagonalise the tridiagonal matrix by implicit QL with shifts.
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
@@ -141,11 +143,12 @@ export function symmetricEigen(a: Float64Array, n: number): { values: Float64Arr
           c = p / r;
           p = c * d[i]! - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]!);
+          const wi = W[i]!;
+          const wi1 = W[i + 1]!;
           for (let k = 0; k < n; k++) {
-            const row = V[k]!;
-            h = row[i + 1]!;
-            row[i + 1] = s * row[i]! + c * h;
-            row[i] = c * row[i]! - s * h;
+            h = wi1[k]!;
+            wi1[k] = s * wi[k]! + c * h;
+            wi[k] = c * wi[k]! - s * h;
           }
         }
         p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
@@ -159,7 +162,7 @@ export function symmetricEigen(a: Float64Array, n: number): { values: Float64Arr
   // Sort ascending, with the vectors.
   const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[x]! - d[y]!);
   const values = Float64Array.from(order, (i) => d[i]!);
-  const vectors = order.map((col) => Float64Array.from(V, (row) => row[col]!));
+  const vectors = order.map((col) => W[col]!.slice());
   return { values, vectors };
 }
 
