@@ -19,7 +19,7 @@ interface EmbedResult {
 
 export const embed: CliCommand = {
   summary: "a 2-D map of the gallery's feature space (PCA, t-SNE or UMAP), optionally drawn with thumbnails",
-  usage: '[--method pca|tsne|umap] [--gallery DIR] [--seed S] [--perplexity P] [--iterations N] [--out map.png] [--cache DIR]',
+  usage: '[--method pca|tsne|umap] [--gallery DIR] [--seed S] [--perplexity P] [--iterations N] [--out map.png] [--cache DIR] [--batch N]',
   options: {
     ...GALLERY_OPTIONS,
     method: { type: 'string' },

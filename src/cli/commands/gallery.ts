@@ -69,7 +69,7 @@ async function remove(ctx: CliContext, keys: string[]): Promise<RemoveResult> {
 
 export const gallery: CliCommand = {
   summary: 'the image gallery: add images (features are computed and cached), list or remove them',
-  usage: 'add DIR|IMAGE... | list | remove ID|NAME... [--cache DIR]',
+  usage: 'add DIR|IMAGE... | list | remove ID|NAME... [--cache DIR] [--batch N]',
   options: { ...CACHE_OPTION },
   positionals: { min: 1, max: Number.MAX_SAFE_INTEGER },
   async run(ctx): Promise<object> {

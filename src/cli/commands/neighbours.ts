@@ -19,7 +19,7 @@ const VIEW_COLORS = [PALETTE[0]!, PALETTE[4]!, PALETTE[1]!];
 
 export const neighbours: CliCommand = {
   summary: 'nearest gallery images to an image, in feature space (L2 or cosine) or pixel space',
-  usage: 'IMAGE [--gallery DIR] [--k 5] [--space feature|pixel] [--metric l2|cosine] [--out panel.png] [--cache DIR]',
+  usage: 'IMAGE [--gallery DIR] [--k 5] [--space feature|pixel] [--metric l2|cosine] [--out panel.png] [--cache DIR] [--batch N]',
   options: { ...GALLERY_OPTIONS, k: { type: 'string' }, space: { type: 'string' }, metric: { type: 'string' }, out: { type: 'string' } },
   positionals: { min: 1, max: 1 },
   async run(ctx): Promise<NeighboursResult> {

@@ -15,7 +15,7 @@ interface TopPatchesResult {
 
 export const topPatches: CliCommand = {
   summary: "the gallery patches that activate one channel of a layer most (each unit's receptive field)",
-  usage: '--layer NAME --channel C [--gallery DIR] [--k 9] [--overlap 0.5] [--out grid.png] [--cache DIR]',
+  usage: '--layer NAME --channel C [--gallery DIR] [--k 9] [--overlap 0.5] [--out grid.png] [--cache DIR] [--batch N]',
   options: { ...GALLERY_OPTIONS, layer: { type: 'string' }, channel: { type: 'string' }, k: { type: 'string' }, overlap: { type: 'string' }, out: { type: 'string' } },
   positionals: { min: 0, max: 0 },
   async run(ctx): Promise<TopPatchesResult> {
