@@ -1,18 +1,10 @@
 import { TSNE } from '@keckelt/tsne';
 import { UMAP } from 'umap-js';
 import { InvalidInputError } from '../errors';
+import { seededRandom } from '../random';
 
-/** Small seeded PRNG (mulberry32): the embeddings' only source of randomness, so a seed fixes the map. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The embeddings' only source of randomness, so a seed fixes the map (re-exported for callers and tests). */
+export { seededRandom };
 
 /**
  * @keckelt/tsne (Karpathy's tsnejs in TypeScript) draws its initial solution from Math.random through
