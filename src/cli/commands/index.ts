@@ -4,10 +4,15 @@ import { classify } from './classify';
 import { embed } from './embed';
 import { explain } from './explain';
 import { filters } from './filters';
+import { fool } from './fool';
 import { gallery } from './gallery';
+import { invert } from './invert';
 import { layers } from './layers';
 import { neighbours } from './neighbours';
 import { topPatches } from './top-patches';
+import { uap } from './uap';
+import { uapEval } from './uap-eval';
+import { visualize } from './visualize';
 
 /** Every CLI command, by name (one file each in this folder). */
 export const COMMANDS: Record<string, CliCommand> = {
@@ -20,4 +25,9 @@ export const COMMANDS: Record<string, CliCommand> = {
   neighbours,
   embed,
   'top-patches': topPatches,
+  visualize,
+  invert,
+  fool,
+  uap,
+  'uap-eval': uapEval,
 };

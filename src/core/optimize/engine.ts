@@ -1,0 +1,188 @@
+import * as tf from '@tensorflow/tfjs';
+import { InvalidInputError } from '../errors';
+import type { ConvNet, ReluMode, Taps } from '../network';
+import { throwIfAborted, yieldToEventLoop } from '../cancel';
+import type { Objective } from './objectives';
+import type { Projection } from './projections';
+import { createRng, normalTensor, type Rng } from './random';
+import type { InputTransform, Regulariser } from './regularisers';
+import type { StepRule } from './steps';
+
+/**
+ * The one input-optimisation loop. Class and feature visualisation, inversion, fooling images, DeepFool and
+ * universal perturbations are all this loop with a different objective, regularisers, projections and step rule
+ * (Lucid's objective × parameterisation × transforms; Simonyan's and Yosinski's regularised ascent; PGD).
+ *
+ * One step:
+ *   input = clip(base + T(x)) (T: the regularisers' transforms, e.g. jitter), repeated `objective.copies` times;
+ *   one net.gradient pass gives the objective and ∂/∂input; pulled back through the copies, the base batch and
+ *   T, minus the penalties' gradient, it is the ascent gradient g on x;
+ *   x ← P(R(x + Δ(g))) with Δ the step rule, R the regularisers' operators and P the projections.
+ */
+
+export type InitSpec = { kind: 'zeros' } | { kind: 'noise'; std: number };
+
+export interface Progress {
+  /** Steps done so far (1 after the first). */
+  step: number;
+  steps: number;
+  /** Objective value at the start of the step just taken. */
+  objective: number;
+  /** The current image (borrowed: valid during the callback only; copy it to keep it). */
+  image: tf.Tensor4D;
+}
+
+export type ProgressCallback = (progress: Progress) => void;
+
+/** State handed to `stopWhen` before a step is applied. */
+export interface StepState {
+  /** Steps taken so far. */
+  step: number;
+  x: tf.Tensor4D;
+  /** The network input of this pass (after transforms, base and copies). */
+  input: tf.Tensor4D;
+  objective: number;
+  /** Taps of this pass (borrowed). */
+  taps: Taps;
+}
+
+export interface OptimizeSpec {
+  objective: Objective;
+  /** Start image (copied, not consumed) or how to make one; its shape is x's shape. Default zeros. */
+  init?: tf.Tensor4D | InitSpec;
+  steps: number;
+  stepRule: StepRule;
+  regularisers?: readonly Regulariser[];
+  projections?: readonly Projection[];
+  /** Optimise a perturbation added to these images ([N, 224, 224, 3]); x is then [1, 224, 224, 3]. */
+  base?: tf.Tensor4D;
+  /**
+   * Divide the objective's gradient by its mean |·| before the penalties are subtracted. Gradients of a logit and
+   * of an early channel differ by orders of magnitude; normalised, one set of penalty weights serves every
+   * objective (the visualisation presets use it).
+   */
+  normalizeGradient?: boolean;
+  seed?: number;
+  relu?: ReluMode;
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+  /** Checked before each update with that pass's taps; true ends the run with x as it is (e.g. "fooled"). */
+  stopWhen?: (state: StepState) => boolean | Promise<boolean>;
+}
+
+export interface OptimizeResult {
+  /** Final x (the caller disposes it). */
+  image: tf.Tensor4D;
+  /** Updates applied. */
+  steps: number;
+  /** Objective value at the start of each step (and at the stop, when `stopWhen` ended the run). */
+  values: number[];
+  /** True when `stopWhen` ended the run before the budget. */
+  stopped: boolean;
+}
+
+function initialImage(net: ConvNet, init: OptimizeSpec['init'], rng: Rng): tf.Tensor4D {
+  const shape: [number, number, number, number] = [1, net.inputSize, net.inputSize, 3];
+  if (init instanceof tf.Tensor) {
+    if (init.rank !== 4 || init.shape[1] !== net.inputSize || init.shape[2] !== net.inputSize || init.shape[3] !== 3) {
+      throw new InvalidInputError(`start image must be [N, ${net.inputSize}, ${net.inputSize}, 3], got [${init.shape.join(', ')}]`);
+    }
+    return tf.clone(init);
+  }
+  if (init === undefined || init.kind === 'zeros') return tf.zeros(shape);
+  return normalTensor(rng, shape, init.std) as tf.Tensor4D;
+}
+
+interface Pass {
+  value: tf.Scalar;
+  input: tf.Tensor4D;
+  inputGradient: tf.Tensor4D;
+  gradient: tf.Tensor4D;
+  taps: Taps;
+}
+
+function runPass(net: ConvNet, spec: OptimizeSpec, x: tf.Tensor4D, step: number, rng: Rng): Pass {
+  const regs = spec.regularisers ?? [];
+  const copies = spec.objective.copies ?? 1;
+  // Random choices are drawn here, in a fixed order, so that the seed fixes them.
+  const transforms: InputTransform[] = [];
+  let t = x;
+  for (const r of regs) {
+    if (!r.transform) continue;
+    const tr = r.transform(t, { step, rng });
+    transforms.push(tr);
+    t = tr.input;
+  }
+  let input = spec.base ? (tf.clipByValue(tf.add(spec.base, t), -1, 1) as tf.Tensor4D) : t;
+  const rows = input.shape[0];
+  if (copies > 1) input = tf.tile(input, [copies, 1, 1, 1]);
+  const { value, gradient: inputGradient, taps } = net.gradient(input, spec.objective.request, (tp) => spec.objective.value(tp), {
+    relu: spec.relu ?? 'plain',
+  });
+  // Pull back: copies and base rows add up on x (the clip of base + x is passed straight through: saturated
+  // pixels of one image must not block the gradient of the others).
+  let g = inputGradient as tf.Tensor4D;
+  if (copies > 1) g = tf.sum(tf.reshape(g, [copies, rows, ...g.shape.slice(1)]), 0) as tf.Tensor4D;
+  if (g.shape[0] !== x.shape[0]) g = tf.sum(g, 0, true);
+  for (let i = transforms.length - 1; i >= 0; i--) g = transforms[i]!.undo(g);
+  if (spec.normalizeGradient) g = tf.div(g, tf.add(tf.mean(tf.abs(g)), 1e-12)) as tf.Tensor4D;
+  const penalties = regs.filter((r) => r.penalty);
+  if (penalties.length) {
+    const pg = tf.grad((v: tf.Tensor) => tf.addN(penalties.map((r) => r.penalty!(v as tf.Tensor4D))) as tf.Scalar)(x);
+    g = tf.sub(g, pg) as tf.Tensor4D;
+  }
+  return { value, input, inputGradient: inputGradient as tf.Tensor4D, gradient: g, taps };
+}
+
+export async function optimize(net: ConvNet, spec: OptimizeSpec): Promise<OptimizeResult> {
+  const { steps, signal } = spec;
+  if (!Number.isInteger(steps) || steps < 0) throw new InvalidInputError(`steps must be a non-negative integer, got ${steps}`);
+  throwIfAborted(signal);
+  const rng = createRng(spec.seed ?? 0);
+  const regs = spec.regularisers ?? [];
+  const projections = spec.projections ?? [];
+  const project = (y: tf.Tensor4D): tf.Tensor4D => projections.reduce((acc, p) => p.project(acc), y);
+  let x = tf.tidy(() => project(initialImage(net, spec.init, rng)));
+  const state = spec.stepRule.start();
+  const values: number[] = [];
+  let taken = 0;
+  let stopped = false;
+  try {
+    for (let step = 0; step < steps; step++) {
+      throwIfAborted(signal);
+      const current = x;
+      const pass = tf.tidy(() => runPass(net, spec, current, step, rng) as unknown as tf.TensorContainer) as unknown as Pass;
+      let next: tf.Tensor4D | undefined;
+      try {
+        const objective = (await pass.value.data())[0]!;
+        values.push(objective);
+        throwIfAborted(signal);
+        if (spec.stopWhen && (await spec.stopWhen({ step, x, input: pass.input, objective, taps: pass.taps }))) {
+          stopped = true;
+          break;
+        }
+        next = tf.tidy(() => {
+          const ctx = { step, steps, x: current, gradient: pass.gradient, inputGradient: pass.inputGradient, taps: pass.taps };
+          let y = tf.add(current, state.update(ctx)) as tf.Tensor4D;
+          for (const r of regs) if (r.apply) y = r.apply(y, { step, steps, gradient: pass.gradient });
+          return project(y);
+        });
+        x = next;
+        current.dispose();
+        taken++;
+        spec.onProgress?.({ step: taken, steps, objective, image: x });
+      } finally {
+        // pass.input is x itself when nothing transforms it; x lives on.
+        const owned = pass.input === x ? { ...pass, input: undefined } : pass;
+        tf.dispose(owned as unknown as tf.TensorContainer);
+      }
+      await yieldToEventLoop();
+    }
+  } catch (err) {
+    x.dispose();
+    throw err;
+  } finally {
+    state.dispose();
+  }
+  return { image: x, steps: taken, values, stopped };
+}

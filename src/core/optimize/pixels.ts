@@ -1,0 +1,89 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Prediction } from '../classify';
+import { classLabel } from '../labels';
+import { modelInputToImage, type RgbaImage } from '../preprocess';
+import type { ConvNet } from '../network';
+import { PIXEL_SCALE } from './units';
+
+/**
+ * Helpers around 8-bit pixels. Results are saved as PNGs, so every mode reports on the image rounded to 8 bits —
+ * the picture a user can reload — not on the float image the loop ended with.
+ */
+
+/** Model-space image rounded to the 8-bit pixel grid (and clipped to 0..255). */
+export function quantize(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => tf.sub(tf.div(tf.clipByValue(tf.round(tf.mul(tf.add(x, 1), PIXEL_SCALE)), 0, 255), PIXEL_SCALE), 1));
+}
+
+/**
+ * Rounds to 8-bit pixels without leaving the L∞ ball of `eps` pixel levels around `center`: each pixel is rounded,
+ * then clamped to the integers in [center − eps, center + eps] (non-empty for eps ≥ 1). The bounds are pulled in
+ * by 1e-3 levels so that float32 rounding of `center` cannot put a bound a hair outside the ball.
+ */
+export function quantizeInBall(x: tf.Tensor4D, center: tf.Tensor4D, eps: number): tf.Tensor4D {
+  const margin = 1e-3;
+  return tf.tidy(() => {
+    const toPixels = (t: tf.Tensor): tf.Tensor => tf.mul(tf.add(t, 1), PIXEL_SCALE);
+    const c = toPixels(center);
+    const lo = tf.maximum(tf.ceil(tf.sub(c, eps - margin)), 0);
+    const hi = tf.minimum(tf.floor(tf.add(c, eps - margin)), 255);
+    const q = tf.minimum(tf.maximum(tf.round(toPixels(x)), lo), hi);
+    return tf.sub(tf.div(q, PIXEL_SCALE), 1);
+  });
+}
+
+/** ‖x − center‖∞ and ‖x − center‖₂ in pixel units (per batch, over everything). */
+export async function perturbationNorms(x: tf.Tensor, center: tf.Tensor): Promise<{ linf: number; l2: number }> {
+  const d = tf.tidy(() => tf.mul(tf.sub(x, center), PIXEL_SCALE));
+  const values = await d.data();
+  d.dispose();
+  let linf = 0;
+  let sq = 0;
+  for (const v of values) {
+    linf = Math.max(linf, Math.abs(v));
+    sq += v * v;
+  }
+  return { linf, l2: Math.sqrt(sq) };
+}
+
+/** Probabilities of each image of a batch. */
+export async function probabilities(net: ConvNet, x: tf.Tensor4D): Promise<Float32Array[]> {
+  const taps = net.run(x, { probabilities: true });
+  const data = (await taps.probabilities!.data()) as Float32Array;
+  taps.probabilities!.dispose();
+  return Array.from({ length: x.shape[0] }, (_, i) => data.subarray(i * net.numClasses, (i + 1) * net.numClasses));
+}
+
+export function argMax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  return best;
+}
+
+export function prediction(probs: ArrayLike<number>, index = argMax(probs)): Prediction {
+  return { index, label: classLabel(index), probability: probs[index]! };
+}
+
+/** Top-1 class of each image of a batch (row argmax of the logits; no softmax needed). */
+export async function topClasses(net: ConvNet, x: tf.Tensor4D): Promise<number[]> {
+  const taps = net.run(x, { logits: true });
+  const best = tf.argMax(taps.logits!, 1);
+  const out = Array.from(await best.data());
+  tf.dispose([best, taps.logits!]);
+  return out;
+}
+
+/**
+ * The difference adversarial − original as a picture, magnified `gain` times around mid-grey (the lecture shows
+ * it ×10): 127.5 + gain · (adv − orig) in pixel levels.
+ */
+export function differenceImage(adversarial: tf.Tensor4D, original: tf.Tensor4D, gain = 10): Promise<RgbaImage> {
+  const d = tf.tidy(() => tf.mul(tf.sub(adversarial, original), gain) as tf.Tensor4D);
+  return modelInputToImage(d).finally(() => d.dispose());
+}
+
+/** A perturbation bounded by eps pixel levels as a picture: −eps is black, 0 mid-grey, +eps white. */
+export function perturbationImage(v: tf.Tensor4D, eps: number): Promise<RgbaImage> {
+  const scaled = tf.tidy(() => tf.div(v, eps / PIXEL_SCALE) as tf.Tensor4D);
+  return modelInputToImage(scaled).finally(() => scaled.dispose());
+}

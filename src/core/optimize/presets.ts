@@ -1,0 +1,103 @@
+import { InvalidInputError } from '../errors';
+import type { InitSpec } from './engine';
+import { clipSmallContribution, clipSmallNorm, gaussianBlur, jitter, l2Decay, l2Penalty, type Regulariser, totalVariation } from './regularisers';
+import { adam, normalizedAscent, type StepRule } from './steps';
+
+export const PRESET_NAMES = ['l2', 'yosinski', 'lucid-lite'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+
+/** A visualisation recipe: everything but the objective. Model units: pixels / 127.5 − 1 (0 is mid-grey). */
+export interface Preset {
+  name: PresetName;
+  description: string;
+  /** Default step budget (a few seconds on the lite model). */
+  steps: number;
+  init: InitSpec;
+  stepRule(): StepRule;
+  regularisers(): Regulariser[];
+}
+
+/**
+ * Yosinski et al. 2015, Table 1: four combinations of (θ_decay, blur σ, blur every, norm percentile, contribution
+ * percentile) that "produce different styles of recognizable images".
+ */
+export const YOSINSKI_TABLE_1 = [
+  { decay: 0, blurSigma: 0.5, blurEvery: 4, normPercentile: 50, contributionPercentile: 0 },
+  { decay: 0.3, blurSigma: 0, blurEvery: 0, normPercentile: 20, contributionPercentile: 0 },
+  { decay: 0.0001, blurSigma: 1.0, blurEvery: 4, normPercentile: 0, contributionPercentile: 0 },
+  { decay: 0, blurSigma: 0.5, blurEvery: 4, normPercentile: 0, contributionPercentile: 90 },
+] as const;
+
+/**
+ * Row 3 is the default: within the few dozen steps a kiosk can afford it gives recognisable objects; rows 1, 2 and
+ * 4 (clipping of small-norm / small-contribution pixels) need the hundreds of steps of the paper.
+ */
+export const YOSINSKI_DEFAULT_ROW = 3;
+
+export interface YosinskiSettings {
+  decay: number;
+  blurSigma: number;
+  blurEvery: number;
+  normPercentile: number;
+  contributionPercentile: number;
+}
+
+/** The four Yosinski regularisers for one settings row (a zero switches that regulariser off). */
+export function yosinskiRegularisers(s: YosinskiSettings): Regulariser[] {
+  const regs: Regulariser[] = [];
+  if (s.decay > 0) regs.push(l2Decay(s.decay));
+  if (s.blurSigma > 0 && s.blurEvery > 0) regs.push(gaussianBlur({ sigma: s.blurSigma, every: s.blurEvery }));
+  if (s.normPercentile > 0) regs.push(clipSmallNorm(s.normPercentile));
+  if (s.contributionPercentile > 0) regs.push(clipSmallContribution(s.contributionPercentile));
+  return regs;
+}
+
+/**
+ * The presets. All run normalised ascent on a normalised objective gradient (see OptimizeSpec.normalizeGradient),
+ * so their weights do not depend on the objective; rates are in model units per step (0.05 ≈ 6 pixel levels).
+ */
+/** The yosinski preset with any row (1–4) of Table 1. */
+export function yosinskiPreset(row: number): Preset {
+  const settings = YOSINSKI_TABLE_1[row - 1];
+  if (!Number.isInteger(row) || settings === undefined) throw new InvalidInputError(`Yosinski settings row must be 1..4, got ${row}`);
+  const on = [
+    settings.decay > 0 ? `decay ${settings.decay}` : '',
+    settings.blurEvery > 0 ? `blur σ ${settings.blurSigma} every ${settings.blurEvery} steps` : '',
+    settings.normPercentile > 0 ? `clip pixels below the ${settings.normPercentile}th norm percentile` : '',
+    settings.contributionPercentile > 0 ? `clip pixels below the ${settings.contributionPercentile}th contribution percentile` : '',
+  ].filter(Boolean);
+  return {
+    name: 'yosinski',
+    description: `Yosinski et al. 2015, Table 1 row ${row}: ${on.join(', ')}; from zeros; normalised ascent, lr 0.05`,
+    steps: 40,
+    init: { kind: 'zeros' },
+    stepRule: () => normalizedAscent(0.05),
+    regularisers: () => yosinskiRegularisers(settings),
+  };
+}
+
+export const PRESETS: Record<PresetName, Preset> = {
+  l2: {
+    name: 'l2',
+    description: 'Simonyan et al. 2014: arg max S(I) − λ‖I‖², λ = 0.5; from zeros; normalised ascent, lr 0.05',
+    steps: 40,
+    init: { kind: 'zeros' },
+    stepRule: () => normalizedAscent(0.05),
+    regularisers: () => [l2Penalty(0.5)],
+  },
+  yosinski: yosinskiPreset(YOSINSKI_DEFAULT_ROW),
+  'lucid-lite': {
+    name: 'lucid-lite',
+    description: 'Lucid-style: jitter ±8 px, total variation λ = 4, blur σ 0.5 every 8 steps; from faint noise (σ 0.02); Adam, lr 0.05',
+    steps: 40,
+    init: { kind: 'noise', std: 0.02 },
+    stepRule: () => adam({ lr: 0.05 }),
+    regularisers: () => [jitter(8), totalVariation(4), gaussianBlur({ sigma: 0.5, every: 8 })],
+  },
+};
+
+export function preset(name: string): Preset {
+  const p = (PRESETS as Record<string, Preset>)[name];
+  if (!p) throw new InvalidInputError(`unknown preset '${name}': choose one of ${PRESET_NAMES.join(', ')}`);
+  return p;
+}

@@ -1,0 +1,39 @@
+import * as tf from '@tensorflow/tfjs';
+import { permutation, seededRandom } from '../random';
+
+/**
+ * The engine draws every random choice (initial noise, jitter offsets, the order of training images) from one
+ * seeded stream (the shared mulberry32 of core/random), so a run is a pure function of its seed on any backend.
+ */
+export interface Rng {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Integer uniform in [lo, hi] (both included). */
+  int(lo: number, hi: number): number;
+  /** Standard normal (Box–Muller). */
+  normal(): number;
+  /** A permutation of 0..n−1. */
+  permutation(n: number): number[];
+}
+
+export function createRng(seed: number): Rng {
+  const next = seededRandom(seed);
+  return {
+    next,
+    int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
+    normal: () => {
+      const u = 1 - next(); // in (0, 1]: the logarithm stays finite
+      const v = next();
+      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    },
+    permutation: (n) => permutation(n, next),
+  };
+}
+
+/** Gaussian noise tensor from the PRNG (not tf.randomNormal, whose stream depends on the tfjs version). */
+export function normalTensor(rng: Rng, shape: readonly number[], std: number): tf.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(size);
+  for (let i = 0; i < size; i++) values[i] = rng.normal() * std;
+  return tf.tensor(values, shape.slice());
+}

@@ -1,0 +1,130 @@
+import * as tf from '@tensorflow/tfjs';
+import { classLabel } from '../labels';
+import type { ConvNet } from '../network';
+import { type InitSpec, optimize, type OptimizeResult, type ProgressCallback } from './engine';
+import { channelMean, classLogit, neuron, type Objective } from './objectives';
+import { argMax, probabilities, quantize } from './pixels';
+import { type Preset, type PresetName, preset as presetByName } from './presets';
+import { pixelRange } from './projections';
+
+/** Options every mode shares. */
+export interface RunOptions {
+  /** Step budget (default: the preset's or the mode's). */
+  steps?: number;
+  /** Seed of every random choice (default 0): the same seed gives the same image. */
+  seed?: number;
+  /** Stops the run within one step with an AbortError. */
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+}
+
+export interface VisualizeOptions extends RunOptions {
+  /** A preset name or a preset object (e.g. yosinskiPreset(1)); default 'l2'. */
+  preset?: PresetName | Preset;
+  /** Start from zeros (grey, as the lecture does) or faint noise; default: the preset's. */
+  init?: 'zeros' | 'noise';
+}
+
+export interface VisualizationRun {
+  /** The result rounded to 8-bit pixels, model space [1, 224, 224, 3] (the caller disposes it). */
+  image: tf.Tensor4D;
+  preset: PresetName;
+  steps: number;
+  /** Objective value at the start of each step. */
+  values: number[];
+}
+
+function resolvePreset(p: VisualizeOptions['preset']): Preset {
+  if (p === undefined) return presetByName('l2');
+  return typeof p === 'string' ? presetByName(p) : p;
+}
+
+function initOf(p: Preset, init: VisualizeOptions['init']): InitSpec {
+  if (init === 'zeros') return { kind: 'zeros' };
+  if (init === 'noise') return p.init.kind === 'noise' ? p.init : { kind: 'noise', std: 0.02 };
+  return p.init;
+}
+
+/** Runs an objective with a preset (the shared body of class / feature visualisation and inversion). */
+export async function runPreset(net: ConvNet, objective: Objective, options: VisualizeOptions): Promise<VisualizationRun> {
+  const p = resolvePreset(options.preset);
+  const result: OptimizeResult = await optimize(net, {
+    objective,
+    init: initOf(p, options.init),
+    steps: options.steps ?? p.steps,
+    stepRule: p.stepRule(),
+    regularisers: p.regularisers(),
+    projections: [pixelRange()],
+    normalizeGradient: true,
+    seed: options.seed ?? 0,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
+  const image = quantize(result.image);
+  result.image.dispose();
+  return { image, preset: p.name, steps: result.steps, values: result.values };
+}
+
+export interface ClassVisualization extends VisualizationRun {
+  class: { index: number; label: string };
+  /** Probability of the class for the 8-bit result. */
+  probability: number;
+  /** Top-1 class of the result. */
+  top: number;
+}
+
+/** Class model visualisation (Simonyan et al.): an image that maximises the class score S_c. */
+export async function visualizeClass(net: ConvNet, classIndex: number, options: VisualizeOptions = {}): Promise<ClassVisualization> {
+  const run = await runPreset(net, classLogit(net, classIndex), options);
+  const [probs] = await probabilities(net, run.image);
+  return { ...run, class: { index: classIndex, label: classLabel(classIndex) }, probability: probs![classIndex]!, top: argMax(probs!) };
+}
+
+export interface FeatureTarget {
+  layer: string;
+  channel: number;
+  /** One unit at this feature-map position instead of the channel's mean. */
+  neuron?: { x: number; y: number };
+}
+
+export interface FeatureVisualization extends VisualizationRun {
+  target: FeatureTarget;
+  /** The layer the objective read: the pre-activation of a ReLU layer (see preActivationOf), else the layer. */
+  objectiveLayer: string;
+  /** Channel mean or unit value at the requested layer itself, on the 8-bit result and on the grey image. */
+  activation: number;
+  startActivation: number;
+}
+
+/**
+ * Intermediate-feature visualisation: an image that drives one channel (or one unit) of a layer. The ascent
+ * drives the unit's pre-activation (it has a gradient even while the unit is off); the reported activation is
+ * the layer's own output.
+ */
+export async function visualizeFeature(net: ConvNet, target: FeatureTarget, options: VisualizeOptions = {}): Promise<FeatureVisualization> {
+  const build = (preActivation: boolean): Objective =>
+    target.neuron
+      ? neuron(net, target.layer, target.channel, target.neuron, { preActivation })
+      : channelMean(net, target.layer, target.channel, { preActivation });
+  const objective = build(true);
+  const measure = build(false);
+  const run = await runPreset(net, objective, options);
+  const grey = tf.zeros([1, net.inputSize, net.inputSize, 3]) as tf.Tensor4D;
+  const startActivation = await evaluate(net, measure, grey);
+  grey.dispose();
+  return {
+    ...run,
+    target,
+    objectiveLayer: objective.request.layers![0]!,
+    activation: await evaluate(net, measure, run.image),
+    startActivation,
+  };
+}
+
+/** An objective's value on an image, by a plain forward pass. */
+export async function evaluate(net: ConvNet, objective: Objective, image: tf.Tensor4D): Promise<number> {
+  const value = tf.tidy(() => objective.value(net.run(image, objective.request)));
+  const v = (await value.data())[0]!;
+  value.dispose();
+  return v;
+}
