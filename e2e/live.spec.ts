@@ -42,7 +42,7 @@ test.describe('live kiosk with a (fake) camera, lite model', () => {
     expect((await state(page)).job!.progress).toBeLessThan(1);
     await page.getByRole('button', { name: 'Integrated gradients' }).click();
     await expect.poll(async () => (await state(page)).job?.state, { timeout: 90_000 }).toBe('done');
-    expect(await painted(page, '.job canvas')).toBeGreaterThan(0.9);
+    expect(await painted(page, 'mode-result canvas')).toBeGreaterThan(0.9);
   });
 
   test('forced cpu backend runs; the HUD toggles with h', async ({ page }) => {

@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIVE_SETTINGS } from '../src/core/live/pipeline';
+import { MemoryFeatureCache } from '../src/core/gallery/feature-cache';
+import type { RgbaImage } from '../src/core/preprocess';
+import { bundledGalleryDir, readGalleryDir } from '../src/node/gallery-files';
 import { loadModel } from '../src/node/model-files';
 import { createInferenceHandler } from '../workers/inference-handler';
 import { type WorkerRequest, type WorkerResponse, transferables } from '../workers/protocol';
@@ -17,6 +20,9 @@ function harness() {
     },
     loadNet: (model) => loadModel(model),
     toPixels: (image) => tf.browser.fromPixels(image as ImageData),
+    toRgba: (image) => image as RgbaImage,
+    loadGallery: () => readGalleryDir(bundledGalleryDir()),
+    featureCache: new MemoryFeatureCache(),
     closeImage: () => void closed++,
     post: (message) => void replies.push(message),
   });
@@ -76,7 +82,7 @@ describe('inference worker protocol (handler run in Node)', () => {
     const progress = h.replies.filter((r) => r.id === 2 && r.type === 'progress');
     expect(progress.length).toBeGreaterThan(1);
     const done = await h.waitFor((r) => r.id === 2 && r.type === 'done');
-    expect(done.type === 'done' && done.result.heatmap.data.length).toBe(224 * 224);
+    expect(done.type === 'done' && done.result.kind === 'explain' && done.result.heatmap.data.length).toBe(224 * 224);
 
     const running = h.handle({ type: 'job', id: 3, job: { ...job, options: { grid: 4, permutations: 8, batchSize: 2 } } });
     await h.waitFor((r) => r.id === 3 && r.type === 'progress');
@@ -86,5 +92,42 @@ describe('inference worker protocol (handler run in Node)', () => {
     expect(last).toEqual({ type: 'cancelled', id: 3 });
     const steps = h.replies.filter((r) => r.id === 3 && r.type === 'progress');
     expect(steps.length).toBeLessThan(60); // 122 coalitions in batches of 2: stopped long before the end
+  });
+});
+
+describe('gallery jobs through the worker protocol', () => {
+  it('neighbours of a frame, the embedding map, top patches, and a visitor snapshot joining the gallery', async () => {
+    const h = harness();
+    await h.handle({ type: 'init', id: 1, model: 'lite', modelsUrl: 'unused' });
+    await h.handle({ type: 'job', id: 2, job: { kind: 'neighbours', image: sharedImage('chelsea.png'), k: 3 } });
+    const neighbours = await h.waitFor((r) => r.id === 2 && r.type !== 'progress');
+    if (neighbours.type !== 'done' || neighbours.result.kind !== 'neighbours') throw new Error(JSON.stringify(neighbours));
+    expect(neighbours.result.views.map((v) => `${v.space}/${v.metric}`)).toEqual(['feature/l2', 'feature/cosine', 'pixel/l2']);
+    // The frame is chelsea.png itself: the same content id is excluded, so it is not its own neighbour.
+    for (const view of neighbours.result.views) {
+      expect(view.neighbours).toHaveLength(3);
+      expect(view.neighbours.map((n) => n.name)).not.toContain('chelsea.png');
+      expect(view.neighbours[0]!.distance).toBeLessThanOrEqual(view.neighbours[2]!.distance);
+    }
+
+    await h.handle({ type: 'job', id: 3, job: { kind: 'embed', method: 'pca' } });
+    const map = await h.waitFor((r) => r.id === 3 && r.type !== 'progress');
+    if (map.type !== 'done' || map.result.kind !== 'embed') throw new Error(JSON.stringify(map));
+    expect(map.result.points).toHaveLength(7);
+    expect(map.result.vectors[0]!.length).toBe(256);
+    expect(map.result.pca!.components).toHaveLength(2);
+
+    await h.handle({ type: 'job', id: 4, job: { kind: 'gallery-add', image: sharedImage('coffee.png'), name: 'snapshot 1' } });
+    const added = await h.waitFor((r) => r.id === 4 && r.type !== 'progress');
+    // coffee.png's pixels hash differently from its file bytes, so the snapshot is a new, eighth entry.
+    expect(added.type === 'done' && added.result.kind === 'gallery-add' && added.result.size).toBe(8);
+
+    await h.handle({ type: 'job', id: 5, job: { kind: 'top-patches', layer: 'conv_pw_3_relu', channel: 2, k: 4 } });
+    const patches = await h.waitFor((r) => r.id === 5 && r.type !== 'progress');
+    if (patches.type !== 'done' || patches.result.kind !== 'top-patches') throw new Error(JSON.stringify(patches));
+    expect(patches.result.patches).toHaveLength(4);
+    const acts = patches.result.patches.map((p) => p.activation);
+    expect([...acts].sort((a, b) => b - a)).toEqual(acts);
+    expect(patches.result.grid.width).toBeGreaterThan(96);
   });
 });

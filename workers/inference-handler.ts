@@ -1,20 +1,27 @@
 import * as tf from '@tensorflow/tfjs';
-import { ATTRIBUTION_METHODS } from '../src/core/attribution';
+import type { FeatureCache } from '../src/core/gallery/feature-cache';
+import { FeatureExtractor } from '../src/core/gallery/features';
+import type { GalleryEntry } from '../src/core/gallery/gallery';
 import { kernelTiles, rgbFilterTiles } from '../src/core/filters';
 import { DEFAULT_LIVE_SETTINGS, LivePipeline } from '../src/core/live/pipeline';
 import type { ModelId } from '../src/core/models';
 import type { ConvNet } from '../src/core/network';
-import { toModelInput } from '../src/core/preprocess';
-import { normaliseMap } from '../src/core/render/image';
+import type { RgbaImage } from '../src/core/preprocess';
 import type { BackendName, FrameImage, JobSpec, WorkerRequest, WorkerResponse } from './protocol';
 import { transferables } from './protocol';
 import { LatestWins } from './scheduler';
+import { workerBench } from './bench';
+import { runJob as runJobOf } from './jobs';
 
 /** What differs between the real worker (browser) and tests (Node): backends, model loading, pixels, posting. */
 export interface HandlerEnvironment {
   chooseBackend(forced: BackendName | undefined): Promise<BackendName>;
   loadNet(model: ModelId, modelsUrl: string): Promise<ConvNet>;
   toPixels(image: FrameImage): tf.Tensor3D;
+  toRgba(image: FrameImage): RgbaImage;
+  /** The bundled gallery (read once, lazily). */
+  loadGallery(galleryUrl: string | undefined): Promise<GalleryEntry[]>;
+  featureCache: FeatureCache;
   closeImage(image: FrameImage): void;
   post(message: WorkerResponse, transfer: Transferable[]): void;
 }
@@ -65,6 +72,8 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
     const backend = await env.chooseBackend(request.backend);
     pipeline?.dispose();
     net?.dispose();
+    extractor = undefined;
+    galleryUrl = request.galleryUrl;
     net = await env.loadNet(request.model, request.modelsUrl);
     pipeline = new LivePipeline(net);
     const loadMs = performance.now() - t0;
@@ -76,29 +85,40 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
     post({ type: 'ready', id: request.id, backend, model: request.model, loadMs, warmupMs: performance.now() - t1, layers: net.spatialLayers() });
   }
 
+  let galleryUrl: string | undefined;
+  let bundled: Promise<GalleryEntry[]> | undefined;
+  const snapshots: GalleryEntry[] = [];
+  let extractor: FeatureExtractor | undefined;
+
   async function runJob(id: number, job: JobSpec): Promise<void> {
     if (!net) throw new Error('the model is not loaded yet');
     const controller = new AbortController();
     jobs.set(id, controller);
-    const pixels = env.toPixels(job.image);
-    env.closeImage(job.image);
-    const input = toModelInput(pixels, DEFAULT_LIVE_SETTINGS.fit);
-    pixels.dispose();
     try {
-      const t0 = performance.now();
-      const method = ATTRIBUTION_METHODS[job.method];
-      const map = await method(net, input, {
-        target: { kind: 'class', index: job.classIndex },
-        ...job.options,
-        signal: controller.signal,
-        onProgress: (done, total) => post({ type: 'progress', id, done, total }),
-      });
-      post({ type: 'done', id, result: { kind: 'explain', heatmap: { width: map.width, height: map.height, data: normaliseMap(map.data, { percentile: 99 }) }, ms: performance.now() - t0 } });
+      const result = await runJobOf(
+        {
+          net,
+          extractor: (extractor ??= new FeatureExtractor(net, { cache: env.featureCache })),
+          gallery: async () => [...(await (bundled ??= env.loadGallery(galleryUrl))), ...snapshots],
+          addToGallery: (entry) => {
+            if (!snapshots.some((s) => s.id === entry.id)) snapshots.push(entry);
+          },
+          toRgba: (image) => {
+            try {
+              return env.toRgba(image);
+            } finally {
+              env.closeImage(image);
+            }
+          },
+        },
+        job,
+        { signal: controller.signal, onProgress: (done, total) => post({ type: 'progress', id, done, total }) },
+      );
+      post({ type: 'done', id, result });
     } catch (err) {
       if (controller.signal.aborted) post({ type: 'cancelled', id });
       else throw err;
     } finally {
-      input.tensor.dispose();
       jobs.delete(id);
     }
   }
@@ -124,6 +144,10 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
           break;
         case 'cancel':
           jobs.get(request.job)?.abort();
+          break;
+        case 'bench':
+          if (!net) throw new Error('the model is not loaded yet');
+          post({ type: 'bench', id: request.id, figures: await workerBench(net) });
           break;
       }
     } catch (err) {

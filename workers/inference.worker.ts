@@ -3,7 +3,9 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { modelJsonPath } from '../src/core/models';
 import { ConvNet } from '../src/core/network';
-import { imageToTensor } from '../src/core/preprocess';
+import { contentId, type GalleryEntry } from '../src/core/gallery/gallery';
+import { type RgbaImage, imageToTensor } from '../src/core/preprocess';
+import { IdbFeatureCache } from './idb-feature-cache';
 import { createInferenceHandler } from './inference-handler';
 import type { BackendName, WorkerRequest } from './protocol';
 
@@ -28,10 +30,40 @@ async function chooseBackend(forced: BackendName | undefined): Promise<BackendNa
   throw new Error(`no usable TensorFlow.js backend (tried ${order.join(', ')})`);
 }
 
+function bitmapToRgba(bitmap: ImageBitmap): RgbaImage {
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const ctx = canvas.getContext('2d')!;
+  ctx.drawImage(bitmap, 0, 0);
+  const { data, width, height } = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+  return { data, width, height };
+}
+
+/** The bundled gallery listed in gallery.json; an image that cannot be fetched is left out. */
+async function loadGallery(galleryUrl: string | undefined): Promise<GalleryEntry[]> {
+  if (!galleryUrl) return [];
+  const list = (await (await fetch(new URL('gallery.json', galleryUrl))).json()) as { images: string[] };
+  const entries = await Promise.all(
+    list.images.map(async (name): Promise<GalleryEntry | undefined> => {
+      try {
+        const response = await fetch(new URL(name, galleryUrl));
+        if (!response.ok) return undefined;
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        return { id: await contentId(bytes), name, decode: async () => bitmapToRgba(await createImageBitmap(new Blob([bytes]))) };
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return entries.filter((e): e is GalleryEntry => e !== undefined);
+}
+
 const handle = createInferenceHandler({
   chooseBackend,
   loadNet: (model, modelsUrl) => ConvNet.load(new URL(modelJsonPath(model), modelsUrl).href),
   toPixels: (image) => ('close' in image ? tf.browser.fromPixels(image) : imageToTensor(image)),
+  toRgba: (image) => ('close' in image ? bitmapToRgba(image) : image),
+  loadGallery,
+  featureCache: new IdbFeatureCache(),
   closeImage: (image) => {
     if ('close' in image) image.close();
   },

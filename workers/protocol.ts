@@ -3,6 +3,7 @@
  * Every request carries an id; every response names the id it answers. Large arrays travel as transferables.
  */
 import type { AttributionMethodName } from '../src/core/attribution';
+import type { EmbedMethod } from '../src/core/gallery/embed';
 import type { LayerInfo } from '../src/core/network';
 import type { LiveFrame, LiveSettings } from '../src/core/live/settings';
 import type { ModelId } from '../src/core/models';
@@ -14,17 +15,36 @@ export type BackendName = (typeof BACKENDS)[number];
 /** A camera frame or picture: an ImageBitmap in the browser; plain RGBA pixels also work (tests, Node). */
 export type FrameImage = ImageBitmap | RgbaImage;
 
-/** Long, cancellable work on one frozen frame. */
-export type JobSpec = { kind: 'explain'; method: AttributionMethodName; classIndex: number; image: FrameImage; options?: Record<string, number> };
+/** On-demand modes: long, cancellable work in the worker (explain a frozen frame, gallery views). */
+export type JobSpec =
+  | { kind: 'explain'; method: AttributionMethodName; classIndex: number; image: FrameImage; options?: Record<string, number> }
+  | { kind: 'neighbours'; image: FrameImage; k?: number }
+  | { kind: 'embed'; method: EmbedMethod; seed?: number }
+  | { kind: 'top-patches'; layer: string; channel: number; k?: number }
+  | { kind: 'gallery-add'; image: FrameImage; name: string };
 
-export type JobResult = { kind: 'explain'; heatmap: { width: number; height: number; data: Float32Array }; ms: number };
+export type JobResult =
+  | { kind: 'explain'; heatmap: { width: number; height: number; data: Float32Array }; ms: number }
+  | { kind: 'neighbours'; views: { space: string; metric: string; neighbours: { id: string; name: string; distance: number }[] }[] }
+  | {
+      kind: 'embed';
+      method: EmbedMethod;
+      points: { id: string; name: string; x: number; y: number }[];
+      /** Gallery feature vectors, so the page can place the live frame on the map. */
+      vectors: Float32Array[];
+      /** PCA only: the projection, for placing new points exactly. */
+      pca?: { mean: Float32Array; components: Float32Array[] };
+    }
+  | { kind: 'top-patches'; layer: string; channel: number; grid: RgbaImage; patches: { name: string; x: number; y: number; width: number; height: number; activation: number }[] }
+  | { kind: 'gallery-add'; id: string; size: number };
 
 export type WorkerRequest =
-  | { type: 'init'; id: number; model: ModelId; backend?: BackendName; modelsUrl: string }
+  | { type: 'init'; id: number; model: ModelId; backend?: BackendName; modelsUrl: string; galleryUrl?: string }
   | { type: 'frame'; id: number; image: FrameImage; settings: LiveSettings }
   | { type: 'filters'; id: number; layer?: string }
   | { type: 'job'; id: number; job: JobSpec }
-  | { type: 'cancel'; id: number; job: number };
+  | { type: 'cancel'; id: number; job: number }
+  | { type: 'bench'; id: number };
 
 export type WorkerResponse =
   | { type: 'ready'; id: number; backend: BackendName; model: ModelId; loadMs: number; warmupMs: number; layers: LayerInfo[] }
@@ -34,6 +54,7 @@ export type WorkerResponse =
   | { type: 'progress'; id: number; done: number; total: number }
   | { type: 'done'; id: number; result: JobResult }
   | { type: 'cancelled'; id: number }
+  | { type: 'bench'; id: number; figures: Record<string, number> }
   | { type: 'error'; id: number; message: string };
 
 /** Buffers worth transferring instead of copying. */
@@ -45,7 +66,8 @@ export function transferables(message: WorkerResponse): ArrayBuffer[] {
   } else if (message.type === 'image') {
     buffers.push(message.image.data.buffer);
   } else if (message.type === 'done') {
-    buffers.push(message.result.heatmap.data.buffer);
+    if (message.result.kind === 'explain') buffers.push(message.result.heatmap.data.buffer);
+    if (message.result.kind === 'top-patches') buffers.push(message.result.grid.data.buffer);
   }
   return buffers.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
 }

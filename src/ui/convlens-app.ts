@@ -1,4 +1,4 @@
-import { LitElement, type PropertyValues, css, html, nothing } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import { type ActivationMaps, channelMap } from '../core/activation-maps';
 import type { Prediction } from '../core/classify';
 import { searchClasses } from '../core/labels';
@@ -6,11 +6,12 @@ import { DEFAULT_LIVE_SETTINGS, LIVE_VIEWS, type LiveFrame, type LiveSettings, t
 import { isModelId } from '../core/models';
 import type { LayerInfo } from '../core/network';
 import { colorize } from '../core/render/image';
-import { BACKENDS, type BackendName } from '../../workers/protocol';
+import { BACKENDS, type BackendName, type JobResult, type JobSpec } from '../../workers/protocol';
 import { LatestWins } from '../../workers/scheduler';
 import './activation-grid';
 import { paint } from './canvas';
 import { type Crop, cameraErrorMessage, grabFrame } from './frame-source';
+import './mode-result';
 import './top5-bars';
 import { WorkerClient } from './worker-client';
 
@@ -33,7 +34,7 @@ export interface ConvLensState {
 
 declare global {
   interface Window {
-    convlens: { state(): ConvLensState };
+    convlens: { state(): ConvLensState; bench(): Promise<Record<string, number>> };
   }
 }
 
@@ -111,7 +112,7 @@ export class ConvLensApp extends LitElement {
   frame: LiveFrame | undefined;
   channel = -1;
   hud = false;
-  job: (ConvLensState['job'] & { id: number; heatmap?: Float32Array; frozen?: ImageBitmap }) | null = null;
+  job: (NonNullable<ConvLensState['job']> & { id: number; frozen?: ImageBitmap; result?: JobResult }) | null = null;
   classQuery = '';
   backend: BackendName | null = null;
 
@@ -126,11 +127,23 @@ export class ConvLensApp extends LitElement {
   private crop: Crop | undefined;
   private stream: MediaStream | undefined;
   private running = false;
+  private benchRunning = false;
   private readonly scheduler = new LatestWins<number>(() => this.processFrame());
 
   override connectedCallback(): void {
     super.connectedCallback();
-    window.convlens = { state: () => this.state() };
+    window.convlens = {
+      state: () => this.state(),
+      // In-worker micro-benchmarks (npm run bench:browser); not part of the visitor-facing UI.
+      bench: async () => {
+        this.benchRunning = true; // live frames would interleave with the measurements
+        await new Promise((r) => setTimeout(r, 1500));
+        const reply = await this.client.send('bench', {}).reply;
+        this.benchRunning = false;
+        if (reply.type !== 'bench') throw new Error(reply.type === 'error' ? reply.message : reply.type);
+        return reply.figures;
+      },
+    };
     window.addEventListener('keydown', this.onKey);
     const params = new URLSearchParams(location.search);
     const model = params.get('model') ?? 'standard';
@@ -177,6 +190,7 @@ export class ConvLensApp extends LitElement {
     const { reply } = this.client.send('init', {
       model: this.model as 'standard' | 'lite',
       modelsUrl: new URL('models/', location.href).href,
+      galleryUrl: new URL('gallery/', location.href).href,
       ...(this.forcedBackend ? { backend: this.forcedBackend } : {}),
     });
     const ready = await reply;
@@ -196,7 +210,7 @@ export class ConvLensApp extends LitElement {
   /** Offers a frame every animation frame; the scheduler drops offers while the worker is busy (latest wins). */
   private loop = (): void => {
     if (!this.running) return;
-    if (!this.job || this.job.state !== 'running' || this.backend !== 'cpu') this.scheduler.offer(performance.now());
+    if (!this.benchRunning) this.scheduler.offer(performance.now());
     requestAnimationFrame(this.loop);
   };
 
@@ -327,49 +341,65 @@ export class ConvLensApp extends LitElement {
     if (result.type === 'image' && canvas) paint(canvas, result.image);
   }
 
-  private async startJob(index: number): Promise<void> {
-    const media = this.media();
-    const target = this.frame?.target.index;
-    if (!media || target === undefined) return;
-    const spec = JOB_METHODS[index]!;
-    const grabbed = await grabFrame(media);
-    if (!grabbed) return;
-    const frozen = await createImageBitmap(grabbed.bitmap);
+  /**
+   * Runs an on-demand mode in the worker. `build` receives the current frame (224×224, the model's view) when
+   * the mode needs one; the live view keeps running while the job does.
+   */
+  private async runMode(kind: string, build: (frame: ImageBitmap | undefined) => JobSpec | undefined, needsFrame: boolean): Promise<void> {
+    let frame: ImageBitmap | undefined;
+    let frozen: ImageBitmap | undefined;
+    if (needsFrame) {
+      const media = this.media();
+      const grabbed = media ? await grabFrame(media) : undefined;
+      if (!grabbed) return;
+      frame = grabbed.bitmap;
+      frozen = await createImageBitmap(frame);
+    }
+    const job = build(frame);
+    if (!job) return;
     const onProgress = (done: number, total: number): void => {
-      if (this.job?.id === id) this.job = { ...this.job, progress: done / total };
+      if (this.job?.id === id) this.job = { ...this.job, progress: total > 0 ? done / total : 0 };
     };
-    const { id, reply }: { id: number; reply: Promise<unknown> } = this.client.send(
-      'job',
-      { job: { kind: 'explain', method: spec.method, classIndex: target, image: grabbed.bitmap, options: spec.options } },
-      { transfer: [grabbed.bitmap], progress: onProgress },
-    );
-    this.job = { id, kind: spec.method, progress: 0, state: 'running', frozen };
+    const { id, reply }: { id: number; reply: Promise<unknown> } = this.client.send('job', { job }, { transfer: frame ? [frame] : [], progress: onProgress });
+    this.job = { id, kind, progress: 0, state: 'running', ...(frozen ? { frozen } : {}) };
     const result = (await reply) as Awaited<ReturnType<WorkerClient['send']>['reply']>;
-    if (!this.job || this.job.id !== id) return;
-    if (result.type === 'done') this.job = { ...this.job, state: 'done', progress: 1, heatmap: result.result.heatmap.data };
-    else if (result.type === 'cancelled') this.job = { ...this.job, state: 'cancelled' };
-    else this.job = { ...this.job, state: 'error' };
-    if (result.type === 'error') this.error = result.message;
+    if (this.job?.id !== id) return;
+    if (result.type === 'done') {
+      this.job = { ...this.job, state: 'done', progress: 1, result: result.result };
+      // The map shows the live frame as a moving dot: ask the worker for the frame's features from now on.
+      this.settings = { ...this.settings, features: result.result.kind === 'embed' };
+      if (result.result.kind === 'gallery-add' && frozen) this.rememberSnapshot(result.result.id, frozen);
+    } else if (result.type === 'cancelled') {
+      this.job = { ...this.job, state: 'cancelled' };
+    } else {
+      this.job = { ...this.job, state: 'error' };
+      this.error = result.type === 'error' ? result.message : `unexpected reply ${result.type}`;
+    }
   }
+
+  private explainJob(index: number): void {
+    const spec = JOB_METHODS[index]!;
+    const target = this.frame?.target.index;
+    if (target === undefined) return;
+    void this.runMode(spec.method, (image) => image && { kind: 'explain', method: spec.method, classIndex: target, image, options: spec.options }, true);
+  }
+
+  /** Visitors' snapshots are shown from object URLs of their frozen frames. */
+  private readonly snapshotUrls = new Map<string, string>();
+  private snapshotCount = 0;
+
+  private rememberSnapshot(id: string, frozen: ImageBitmap): void {
+    const canvas = document.createElement('canvas');
+    canvas.width = frozen.width;
+    canvas.height = frozen.height;
+    canvas.getContext('2d')!.drawImage(frozen, 0, 0);
+    canvas.toBlob((blob) => blob && this.snapshotUrls.set(id, URL.createObjectURL(blob)));
+  }
+
+  private thumbnail = (id: string, name: string): string => this.snapshotUrls.get(id) ?? `gallery/${name}`;
 
   private cancelJob(): void {
     if (this.job?.state === 'running') this.client.send('cancel', { job: this.job.id });
-  }
-
-  override updated(changed: PropertyValues): void {
-    if (changed.has('job') && this.job?.frozen) {
-      const canvas = this.renderRoot.querySelector<HTMLCanvasElement>('.job canvas');
-      if (!canvas) return;
-      canvas.width = 224;
-      canvas.height = 224;
-      const ctx = canvas.getContext('2d')!;
-      ctx.drawImage(this.job.frozen, 0, 0);
-      if (this.job.heatmap) {
-        const layer = document.createElement('canvas');
-        paint(layer, colorize({ width: 224, height: 224, data: this.job.heatmap }, 'inferno', 0.8));
-        ctx.drawImage(layer, 0, 0);
-      }
-    }
   }
 
   private onKey = (event: KeyboardEvent): void => {
@@ -447,12 +477,23 @@ export class ConvLensApp extends LitElement {
         ${view === 'filters' ? html`<section class="filters"><h2>First-layer filters</h2><canvas role="img" aria-label="First-layer filters"></canvas></section>` : nothing}
         <section class="job">
           <h2>Freeze the frame and explain it thoroughly</h2>
-          ${JOB_METHODS.map((m, i) => html`<button ?disabled=${this.job?.state === 'running'} @click=${() => this.startJob(i)}>${m.name}</button>`)}
+          ${JOB_METHODS.map((m, i) => html`<button ?disabled=${this.job?.state === 'running'} @click=${() => this.explainJob(i)}>${m.name}</button>`)}
+          <h2>Compare with the gallery</h2>
+          <button ?disabled=${this.job?.state === 'running'} @click=${() => this.runMode('neighbours', (image) => image && { kind: 'neighbours', image, k: 4 }, true)}>Nearest neighbours</button>
+          <button ?disabled=${this.job?.state === 'running'} @click=${() => this.runMode('embed', () => ({ kind: 'embed', method: 'tsne', seed: 1 }), false)}>t-SNE map</button>
+          <button ?disabled=${this.job?.state === 'running'} @click=${() => this.runMode('embed', () => ({ kind: 'embed', method: 'pca' }), false)}>PCA map</button>
+          <button ?disabled=${this.job?.state === 'running'}
+            @click=${() => this.runMode('gallery-add', (image) => image && { kind: 'gallery-add', image, name: `snapshot ${++this.snapshotCount}` }, true)}>Add this frame to the gallery</button>
+          ${view === 'activations' && this.channel >= 0
+            ? html`<button ?disabled=${this.job?.state === 'running'}
+                @click=${() => this.runMode('top-patches', () => ({ kind: 'top-patches', layer: this.settings.layer, channel: this.channel, k: 9 }), false)}>
+                Gallery patches that excite channel ${this.channel} most</button>`
+            : nothing}
           ${this.job
             ? html`<p>${this.job.kind}: ${this.job.state}</p>
                 <progress max="1" .value=${this.job.progress} aria-label="Job progress"></progress>
                 ${this.job.state === 'running' ? html`<button @click=${this.cancelJob}>Cancel</button>` : nothing}
-                <canvas role="img" aria-label="Frozen frame with the job's heatmap"></canvas>`
+                <mode-result .result=${this.job.result} .frozen=${this.job.frozen} .live=${this.frame?.features} .thumbnail=${this.thumbnail}></mode-result>`
             : nothing}
         </section>
         <section>

@@ -37,7 +37,9 @@ export class LivePipeline {
     try {
       const gradientView = settings.view === 'saliency' || settings.view === 'gradcam';
       const pass = await time(gradientView ? 'forward+gradient' : 'forward', () =>
-        gradientView ? this.gradientPass(input, settings) : { taps: this.net.run(input, { layers: [settings.layer], probabilities: true }), maps: [] },
+        gradientView
+          ? this.gradientPass(input, settings)
+          : { taps: this.net.run(input, { layers: [settings.layer], probabilities: true, features: settings.features }), maps: [] },
       );
       const probs = await time('readback', () => pass.taps.probabilities!.data());
       const top5 = topK(probs.subarray(0, this.net.numClasses), 5);
@@ -51,6 +53,7 @@ export class LivePipeline {
         const size = pass.maps[0]!.shape[1]!;
         heatmap = { width: size, height: size, data: normaliseMap(values, { percentile: settings.view === 'saliency' ? 99 : 100 }) };
       }
+      const features = pass.taps.features ? ((await time('readback', () => pass.taps.features!.data())) as Float32Array) : undefined;
       disposeTaps(pass.taps);
       tf.dispose(pass.maps);
       let occlusionProgress: number | undefined;
@@ -68,6 +71,7 @@ export class LivePipeline {
         activations: { layer: settings.layer, shape, data: actData, channels: channelStats(actData, shape) },
         heatmap,
         occlusionProgress,
+        features,
         stages,
       };
     } finally {
@@ -93,7 +97,7 @@ export class LivePipeline {
       return target === 'top' ? tf.sum(tf.max(logits, 1)) : tf.sum(tf.slice(logits, [0, target], [-1, 1]));
     };
     const layers = gradcam ? [settings.layer, this.camLayer] : [settings.layer];
-    const result = this.net.gradient(batch, { layers, logits: true, probabilities: true }, objective, {
+    const result = this.net.gradient(batch, { layers, logits: true, probabilities: true, features: settings.features }, objective, {
       relu: !gradcam && settings.saliency === 'guided' ? 'guided' : 'plain',
       probes: gradcam ? [this.camLayer] : [],
     });
@@ -113,10 +117,11 @@ export class LivePipeline {
     const taps = result.taps;
     // Keep only what the frame needs; the first image is the clean one.
     const probabilities = taps.probabilities!.slice([0, 0], [1, -1]);
+    const features = taps.features?.slice([0, 0], [1, -1]);
     const activations: Record<string, tf.Tensor> = {};
     activations[settings.layer] = taps.activations[settings.layer]!.slice([0, 0, 0, 0], [1, -1, -1, -1]);
     disposeTaps(taps);
-    return { taps: { activations, probabilities }, maps };
+    return { taps: { activations, probabilities, ...(features ? { features } : {}) }, maps };
   }
 
   private async stepOcclusion(input: tf.Tensor4D, target: number, settings: LiveSettings): Promise<NonNullable<LivePipeline['sweep']>> {

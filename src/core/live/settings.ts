@@ -22,6 +22,8 @@ export interface LiveSettings {
   sceneChange: number;
   /** Noisy copies per frame for live SmoothGrad (batched into the one pass). */
   smoothSamples: number;
+  /** Also return the pooled feature vector (e.g. to place the live frame on the gallery map). */
+  features: boolean;
 }
 
 export const DEFAULT_LIVE_SETTINGS: LiveSettings = {
@@ -33,6 +35,7 @@ export const DEFAULT_LIVE_SETTINGS: LiveSettings = {
   occlusion: { patch: 56, stride: 28, batchSize: 8, batchesPerFrame: 1 },
   sceneChange: 0.12,
   smoothSamples: 4,
+  features: false,
 };
 
 export interface LiveHeatmap {
@@ -50,6 +53,8 @@ export interface LiveFrame {
   heatmap: LiveHeatmap | undefined;
   /** Share of the occlusion sweep done (occlusion view only). */
   occlusionProgress: number | undefined;
+  /** The pooled feature vector, when `features` was asked for. */
+  features: Float32Array | undefined;
   /** Milliseconds per stage of this frame. */
   stages: Record<string, number>;
 }

@@ -1,0 +1,89 @@
+/**
+ * Browser benchmark: the built app in headless Debian Chromium with a fake camera, per backend — time from page
+ * load to the first live overlay (cold context, then warm reload), live frames/s and per-stage ms for the
+ * activation and saliency views, main-thread long tasks during live mode, and the in-worker micro-benchmarks
+ * (one pass with taps vs separate passes, batched vs one-by-one occlusion). Prints figures; asserts nothing.
+ *   npm run bench:browser [-- --model lite|standard] [-- --backends webgpu,webgl,cpu]
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Page, chromium } from 'playwright-core';
+import { preview } from 'vite';
+import type { ConvLensState } from '../src/ui/convlens-app';
+import { table } from './harness';
+
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : fallback;
+};
+const model = arg('model', 'lite');
+const backends = arg('backends', 'webgpu,webgl,cpu').split(',');
+const liveSeconds = Number(arg('seconds', '8'));
+
+const y4m = resolve('test-results', 'fake-camera.y4m');
+if (!existsSync(y4m)) {
+  mkdirSync('test-results', { recursive: true });
+  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-loop', '1', '-i', 'public/gallery/coffee.png', '-t', '2', '-r', '10', '-pix_fmt', 'yuv420p', y4m]);
+}
+execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+const server = await preview({ preview: { port: 4176, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
+const origin = 'http://127.0.0.1:4176/';
+
+const browser = await chromium.launch({
+  executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+  args: [
+    '--headless=new', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`,
+    '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader',
+  ],
+});
+
+const state = (page: Page): Promise<ConvLensState> => page.evaluate(() => window.convlens.state());
+
+async function firstOverlayMs(page: Page, url: string, reload: boolean): Promise<number> {
+  const t0 = Date.now();
+  if (reload) await page.reload();
+  else await page.goto(url);
+  await page.waitForFunction(() => (window.convlens?.state().frames ?? 0) >= 1, null, { timeout: 600_000, polling: 50 });
+  return Date.now() - t0;
+}
+
+const rows: (string | number)[][] = [['backend', 'measure', 'value']];
+for (const backend of backends) {
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    const w = window as unknown as { longTasks: number[] };
+    w.longTasks = [];
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
+  });
+  const page = await context.newPage();
+  const url = `${origin}?model=${model}&backend=${backend}&view=saliency`;
+  try {
+    rows.push([backend, 'first overlay, cold (ms)', await firstOverlayMs(page, url, false)]);
+    rows.push([backend, 'first overlay, warm reload (ms)', await firstOverlayMs(page, url, true)]);
+    if ((await state(page)).backend !== backend) throw new Error(`asked for ${backend}, got ${(await state(page)).backend}`);
+    for (const [key, view] of [['1', 'activations'], ['2', 'saliency']] as const) {
+      await page.keyboard.press(key);
+      await page.waitForTimeout(1500);
+      await page.evaluate(() => ((window as unknown as { longTasks: number[] }).longTasks.length = 0));
+      const before = await state(page);
+      await page.waitForTimeout(liveSeconds * 1000);
+      const after = await state(page);
+      const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+      const fps = (after.frames - before.frames) / liveSeconds;
+      rows.push([backend, `${view}: frames/s`, Math.round(fps * 100) / 100]);
+      rows.push([backend, `${view}: stages (ms)`, JSON.stringify(after.stages)]);
+      rows.push([backend, `${view}: main-thread long tasks`, `${longTasks.length} (longest ${Math.round(Math.max(0, ...longTasks))} ms)`]);
+    }
+    const figures = await page.evaluate(() => window.convlens.bench());
+    for (const [k, v] of Object.entries(figures)) rows.push([backend, `worker: ${k}`, Math.round(v * 100) / 100]);
+  } catch (err) {
+    rows.push([backend, 'error', (err as Error).message.split('\n')[0]!]);
+  }
+  await context.close();
+}
+await browser.close();
+server.httpServer.close();
+console.log(`\n== browser benchmark, model ${model}, headless Chromium (SwiftShader: no GPU on this machine)`);
+console.log(table(rows));
