@@ -75,6 +75,7 @@ export class ConvLensApp extends LitElement {
     job: { state: true },
     classQuery: { state: true },
     backend: { state: true },
+    cameras: { state: true },
   };
 
   static override styles = css`
@@ -115,6 +116,7 @@ export class ConvLensApp extends LitElement {
   job: (NonNullable<ConvLensState['job']> & { id: number; frozen?: ImageBitmap; result?: JobResult }) | null = null;
   classQuery = '';
   backend: BackendName | null = null;
+  cameras: MediaDeviceInfo[] = [];
 
   private readonly client = new WorkerClient();
   private model = 'standard';
@@ -242,10 +244,15 @@ export class ConvLensApp extends LitElement {
     this.drawOverlay(grabbed.width, grabbed.height);
   }
 
+  /** Camera choice: a device id when the visitor picked one, else the facing mode (selfie or rear camera). */
+  private deviceId: string | undefined;
+  private facing: 'user' | 'environment' = 'user';
+
   private async startCamera(): Promise<void> {
     try {
       if (!navigator.mediaDevices?.getUserMedia) throw new Error('no camera API');
-      const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'user', width: { ideal: 1280 } }, audio: false });
+      const which: MediaTrackConstraints = this.deviceId ? { deviceId: { exact: this.deviceId } } : { facingMode: this.facing };
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { ...which, width: { ideal: 1280 } }, audio: false });
       this.stream?.getTracks().forEach((t) => t.stop());
       this.stream = stream;
       const track = stream.getVideoTracks()[0]!;
@@ -256,6 +263,8 @@ export class ConvLensApp extends LitElement {
       });
       this.source = 'camera';
       this.cameraMessage = null;
+      this.cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
+      this.deviceId = track.getSettings().deviceId;
       await this.updateComplete;
       const video = this.renderRoot.querySelector<HTMLVideoElement>('.stage video')!;
       video.srcObject = stream;
@@ -500,8 +509,15 @@ export class ConvLensApp extends LitElement {
           <h2>Picture source</h2>
           <div class="samples">
             <button @click=${() => this.startCamera()}>Camera</button>
+            <button @click=${() => ((this.facing = this.facing === 'user' ? 'environment' : 'user'), (this.deviceId = undefined), this.startCamera())}>Switch front/back</button>
             ${SAMPLE_IMAGES.map((name) => html`<button @click=${() => this.useImage(`gallery/${name}`)}>${name.replace(/\..*$/, '').replace('_left', '')}</button>`)}
           </div>
+          ${this.cameras.length > 1
+            ? html`<label>Camera
+                <select @change=${(e: Event) => ((this.deviceId = (e.target as HTMLSelectElement).value), this.startCamera())}>
+                  ${this.cameras.map((c, i) => html`<option value=${c.deviceId} ?selected=${c.deviceId === this.deviceId}>${c.label || `Camera ${i + 1}`}</option>`)}
+                </select></label>`
+            : nothing}
           <label>Your own image or video
             <input type="file" accept="image/*,video/*" @change=${(e: Event) => {
               const file = (e.target as HTMLInputElement).files?.[0];
