@@ -10,8 +10,11 @@ export function bundledGalleryDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'public', 'gallery');
 }
 
-/** Hidden files and the documents that travel with images (licences, read-me files) are not gallery images. */
-const NOT_AN_IMAGE = /^(\.|(licen[cs]es?|readme|copying|notice|authors)(\.|$))/i;
+/**
+ * Hidden files and the documents that travel with images (licences, read-me files, the browser's gallery.json
+ * listing) are not gallery images.
+ */
+const NOT_AN_IMAGE = /^(\.|(licen[cs]es?|readme|copying|notice|authors)(\.|$)|gallery\.json$)/i;
 
 export type ImageKind = 'png' | 'jpg';
 
