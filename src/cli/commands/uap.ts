@@ -110,7 +110,7 @@ export const uap: CliCommand = {
         } catch (err) {
           throw new InvalidInputError(`cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
         }
-        if (outPng) writePng(outPng, await perturbationImage(r.perturbation, eps));
+        if (outPng) writePng(outPng, await perturbationImage(r.perturbation));
         return { model: ctx.model, foolingRate: r.foolingRate, passes: r.passes, images: r.images, eps, attack: r.attack, ms, out, outPng };
       } finally {
         r.perturbation.dispose();

@@ -27,7 +27,7 @@ export {
   type Regulariser,
 } from './regularisers';
 export { l2Ball, linfBall, pixelRange, type Projection } from './projections';
-export { adam, deepFoolStep, normalizedAscent, signAscent, type StepContext, type StepRule, type StepState as StepRuleState } from './steps';
+export { adam, deepFoolStep, normalizedAscent, signAscent, type StepContext, type StepRule, type StepRuleState } from './steps';
 export {
   PRESETS,
   PRESET_NAMES,

@@ -82,8 +82,17 @@ export function differenceImage(adversarial: tf.Tensor4D, original: tf.Tensor4D,
   return modelInputToImage(d).finally(() => d.dispose());
 }
 
-/** A perturbation bounded by eps pixel levels as a picture: −eps is black, 0 mid-grey, +eps white. */
-export function perturbationImage(v: tf.Tensor4D, eps: number): Promise<RgbaImage> {
-  const scaled = tf.tidy(() => tf.div(v, eps / PIXEL_SCALE) as tf.Tensor4D);
+/**
+ * A perturbation as a picture, stretched for visibility as the UAP paper shows them: 0 is mid-grey and the 99th
+ * percentile of |v| black or white (a DeepFool-built v often stays far below its ε and has a few outliers, so
+ * neither ±ε nor max |v| scaling shows its pattern).
+ */
+export async function perturbationImage(v: tf.Tensor4D): Promise<RgbaImage> {
+  const scaled = tf.tidy(() => {
+    const magnitudes = tf.reshape(tf.abs(v), [-1]);
+    const k = Math.max(1, Math.ceil(magnitudes.size / 100));
+    const p99 = tf.min(tf.topk(magnitudes, k).values);
+    return tf.div(v, tf.maximum(p99, 1e-12)) as tf.Tensor4D;
+  });
   return modelInputToImage(scaled).finally(() => scaled.dispose());
 }

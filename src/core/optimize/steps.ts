@@ -16,7 +16,7 @@ export interface StepContext {
 }
 
 /** Per-run optimiser state. `update` runs inside tf.tidy; state that must survive the step is tf.keep'ed. */
-export interface StepState {
+export interface StepRuleState {
   /** The update Δ of x ← x + Δ (broadcast to x's shape). */
   update(ctx: StepContext): tf.Tensor;
   dispose(): void;
@@ -24,14 +24,14 @@ export interface StepState {
 
 export interface StepRule {
   readonly name: string;
-  start(): StepState;
+  start(): StepRuleState;
 }
 
 function checkRate(lr: number): void {
   if (!Number.isFinite(lr) || lr <= 0) throw new InvalidInputError(`step size must be > 0, got ${lr}`);
 }
 
-const stateless = (update: (ctx: StepContext) => tf.Tensor): StepState => ({ update, dispose: () => undefined });
+const stateless = (update: (ctx: StepContext) => tf.Tensor): StepRuleState => ({ update, dispose: () => undefined });
 
 /**
  * Normalised gradient ascent: Δ = lr · g / rms(g), a step of lr model units in root-mean-square whatever the
