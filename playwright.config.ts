@@ -29,7 +29,7 @@ export default defineConfig({
     reuseExistingServer: false,
   },
   projects: [
-    { name: 'camera', testMatch: /(live|gallery)\.spec\.ts/, use: { launchOptions: { executablePath, args: [...base, ...camera] } } },
+    { name: 'camera', testMatch: /(live|gallery|optimize)\.spec\.ts/, use: { launchOptions: { executablePath, args: [...base, ...camera] } } },
     { name: 'no-camera', testMatch: /no-camera\.spec\.ts/, use: { launchOptions: { executablePath, args: base } } },
     { name: 'webgpu', testMatch: /webgpu\.spec\.ts/, use: { launchOptions: { executablePath, args: [...base, ...camera, ...webgpu] } } },
   ],

@@ -52,7 +52,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
           env.closeImage(request.image);
         }
         try {
-          const frame = await pipeline!.process(pixels, request.settings);
+          const frame = await pipeline!.process(pixels, request.settings, request.settings.perturb ? perturbation : undefined);
           post({ type: 'frame', id: request.id, frame, ms: performance.now() - t0 });
         } finally {
           pixels.dispose();
@@ -89,6 +89,8 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
   let bundled: Promise<GalleryEntry[]> | undefined;
   const snapshots: GalleryEntry[] = [];
   let extractor: FeatureExtractor | undefined;
+  /** The latest universal perturbation, added to live frames while `settings.perturb` is on. */
+  let perturbation: tf.Tensor4D | undefined;
 
   async function runJob(id: number, job: JobSpec): Promise<void> {
     if (!net) throw new Error('the model is not loaded yet');
@@ -112,7 +114,14 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
           },
         },
         job,
-        { signal: controller.signal, onProgress: (done, total) => post({ type: 'progress', id, done, total }) },
+        {
+          signal: controller.signal,
+          onProgress: (done, total, preview) => post({ type: 'progress', id, done, total, ...(preview ? { preview } : {}) }),
+          setPerturbation: (v) => {
+            perturbation?.dispose();
+            perturbation = v;
+          },
+        },
       );
       post({ type: 'done', id, result });
     } catch (err) {

@@ -1,4 +1,10 @@
+import * as tf from '@tensorflow/tfjs';
 import { ATTRIBUTION_METHODS } from '../src/core/attribution';
+import { fool } from '../src/core/optimize/fool';
+import { differenceImage, perturbationImage } from '../src/core/optimize/pixels';
+import { gradientAttack } from '../src/core/optimize/attacks';
+import { universalPerturbation } from '../src/core/optimize/uap';
+import { visualizeClass } from '../src/core/optimize/visualize';
 import { type GalleryEntry, entryFromImage } from '../src/core/gallery/gallery';
 import { embed, type EmbedMethod } from '../src/core/gallery/embed';
 import type { FeatureExtractor } from '../src/core/gallery/features';
@@ -6,7 +12,7 @@ import { compareNeighbours } from '../src/core/gallery/neighbours';
 import { pca } from '../src/core/gallery/pca';
 import { patchGrid, topPatches } from '../src/core/gallery/top-patches';
 import type { ConvNet } from '../src/core/network';
-import { type RgbaImage, imageToModelInput } from '../src/core/preprocess';
+import { type RgbaImage, imageToModelInput, modelInputToImage } from '../src/core/preprocess';
 import { normaliseMap } from '../src/core/render/image';
 import type { FrameImage, JobResult, JobSpec } from './protocol';
 
@@ -21,7 +27,9 @@ export interface JobContext {
 
 export interface JobControl {
   signal: AbortSignal;
-  onProgress: (done: number, total: number) => void;
+  onProgress: (done: number, total: number, preview?: RgbaImage) => void;
+  /** Keeps a universal perturbation for the live view ("apply to camera"); takes ownership of the tensor. */
+  setPerturbation: (v: tf.Tensor4D) => void;
 }
 
 /**
@@ -37,7 +45,8 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
         const map = await ATTRIBUTION_METHODS[job.method](ctx.net, input, {
           target: { kind: 'class', index: job.classIndex },
           ...job.options,
-          ...control,
+          signal: control.signal,
+          onProgress: (done, total) => control.onProgress(done, total),
         });
         return { kind: 'explain', heatmap: { width: map.width, height: map.height, data: normaliseMap(map.data, { percentile: 99 }) }, ms: performance.now() - t0 };
       } finally {
@@ -79,6 +88,69 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
         grid: patchGrid(result.patches),
         patches: result.patches.map((p) => ({ name: p.entry.name, ...p.region, activation: p.activation })),
       };
+    }
+    case 'class-visualisation': {
+      // Watch the image emerge: a preview every few steps (copied, since the engine's image is borrowed).
+      const every = Math.max(1, Math.round(job.steps / 20));
+      const result = await visualizeClass(ctx.net, job.classIndex, {
+        preset: job.preset,
+        steps: job.steps,
+        signal: control.signal,
+        onProgress: (p) => {
+          if (p.step % every !== 0 && p.step !== p.steps) return control.onProgress(p.step, p.steps);
+          const copy = p.image.clone();
+          void modelInputToImage(copy).then((preview) => control.onProgress(p.step, p.steps, preview)).finally(() => copy.dispose());
+        },
+      });
+      try {
+        return { kind: 'class-visualisation', image: await modelInputToImage(result.image), classIndex: job.classIndex, label: result.class.label, probability: result.probability, steps: result.steps };
+      } finally {
+        result.image.dispose();
+      }
+    }
+    case 'fool': {
+      const input = imageToModelInput(ctx.toRgba(job.image));
+      try {
+        const result = await fool(ctx.net, input.tensor, job.target, { eps: job.eps, signal: control.signal, onProgress: (p) => control.onProgress(p.step, p.steps) });
+        try {
+          return {
+            kind: 'fool',
+            success: result.success,
+            original: await modelInputToImage(input.tensor),
+            adversarial: await modelInputToImage(result.image),
+            difference: await differenceImage(result.image, input.tensor, 10),
+            before: result.original,
+            after: result.adversarial,
+            target: result.target,
+            linf: result.linf,
+          };
+        } finally {
+          result.image.dispose();
+        }
+      } finally {
+        input.tensor.dispose();
+      }
+    }
+    case 'uap': {
+      // Trained on the gallery (bundled pictures and visitors' snapshots) with the quick gradient attack, each
+      // picture both whole and as the centred square the camera view shows, so it carries over to the camera.
+      const entries = await ctx.gallery();
+      const decoded = await Promise.all(entries.map((e) => e.decode()));
+      const images = decoded.flatMap((img) => [imageToModelInput(img, 'stretch').tensor, imageToModelInput(img, 'center-crop').tensor]);
+      try {
+        const result = await universalPerturbation(ctx.net, images, {
+          eps: job.eps,
+          maxPasses: job.maxPasses,
+          attack: gradientAttack({ stepSize: 1, maxSteps: 10 }),
+          signal: control.signal,
+          onProgress: (p) => control.onProgress(p.step, p.steps),
+        });
+        const picture = await perturbationImage(result.perturbation);
+        control.setPerturbation(result.perturbation);
+        return { kind: 'uap', foolingRate: result.foolingRate, passes: result.passes, images: result.images, picture };
+      } finally {
+        tf.dispose(images);
+      }
     }
     case 'gallery-add': {
       const entry = await entryFromImage(job.name, ctx.toRgba(job.image));

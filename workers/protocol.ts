@@ -3,7 +3,9 @@
  * Every request carries an id; every response names the id it answers. Large arrays travel as transferables.
  */
 import type { AttributionMethodName } from '../src/core/attribution';
+import type { Prediction } from '../src/core/classify';
 import type { EmbedMethod } from '../src/core/gallery/embed';
+import type { PresetName } from '../src/core/optimize/presets';
 import type { LayerInfo } from '../src/core/network';
 import type { LiveFrame, LiveSettings } from '../src/core/live/settings';
 import type { ModelId } from '../src/core/models';
@@ -21,7 +23,10 @@ export type JobSpec =
   | { kind: 'neighbours'; image: FrameImage; k?: number }
   | { kind: 'embed'; method: EmbedMethod; seed?: number }
   | { kind: 'top-patches'; layer: string; channel: number; k?: number }
-  | { kind: 'gallery-add'; image: FrameImage; name: string };
+  | { kind: 'gallery-add'; image: FrameImage; name: string }
+  | { kind: 'class-visualisation'; classIndex: number; preset: PresetName; steps: number }
+  | { kind: 'fool'; image: FrameImage; target: number; eps: number }
+  | { kind: 'uap'; eps: number; maxPasses: number };
 
 export type JobResult =
   | { kind: 'explain'; heatmap: { width: number; height: number; data: Float32Array }; ms: number }
@@ -36,7 +41,21 @@ export type JobResult =
       pca?: { mean: Float32Array; components: Float32Array[] };
     }
   | { kind: 'top-patches'; layer: string; channel: number; grid: RgbaImage; patches: { name: string; x: number; y: number; width: number; height: number; activation: number }[] }
-  | { kind: 'gallery-add'; id: string; size: number };
+  | { kind: 'gallery-add'; id: string; size: number }
+  | { kind: 'class-visualisation'; image: RgbaImage; classIndex: number; label: string; probability: number; steps: number }
+  | {
+      kind: 'fool';
+      success: boolean;
+      original: RgbaImage;
+      adversarial: RgbaImage;
+      /** The difference magnified 10× around mid-grey, as the lecture shows it. */
+      difference: RgbaImage;
+      before: Prediction;
+      after: Prediction;
+      target: Prediction;
+      linf: number;
+    }
+  | { kind: 'uap'; foolingRate: number; passes: number; images: number; picture: RgbaImage };
 
 export type WorkerRequest =
   | { type: 'init'; id: number; model: ModelId; backend?: BackendName; modelsUrl: string; galleryUrl?: string }
@@ -51,7 +70,7 @@ export type WorkerResponse =
   | { type: 'frame'; id: number; frame: LiveFrame; ms: number }
   | { type: 'dropped'; id: number }
   | { type: 'image'; id: number; image: RgbaImage }
-  | { type: 'progress'; id: number; done: number; total: number }
+  | { type: 'progress'; id: number; done: number; total: number; preview?: RgbaImage }
   | { type: 'done'; id: number; result: JobResult }
   | { type: 'cancelled'; id: number }
   | { type: 'bench'; id: number; figures: Record<string, number> }

@@ -5,6 +5,8 @@ import { searchClasses } from '../core/labels';
 import { DEFAULT_LIVE_SETTINGS, LIVE_VIEWS, type LiveFrame, type LiveSettings, type LiveView, SALIENCY_KINDS, type SaliencyKind } from '../core/live/settings';
 import { isModelId } from '../core/models';
 import type { LayerInfo } from '../core/network';
+import type { PresetName } from '../core/optimize/presets';
+import type { RgbaImage } from '../core/preprocess';
 import { colorize } from '../core/render/image';
 import { BACKENDS, type BackendName, type JobResult, type JobSpec } from '../../workers/protocol';
 import { LatestWins } from '../../workers/scheduler';
@@ -76,6 +78,10 @@ export class ConvLensApp extends LitElement {
     classQuery: { state: true },
     backend: { state: true },
     cameras: { state: true },
+    goal: { state: true },
+    goalQuery: { state: true },
+    preset: { state: true },
+    uapReady: { state: true },
   };
 
   static override styles = css`
@@ -113,7 +119,12 @@ export class ConvLensApp extends LitElement {
   frame: LiveFrame | undefined;
   channel = -1;
   hud = false;
-  job: (NonNullable<ConvLensState['job']> & { id: number; frozen?: ImageBitmap; result?: JobResult }) | null = null;
+  job: (NonNullable<ConvLensState['job']> & { id: number; frozen?: ImageBitmap; result?: JobResult; preview?: RgbaImage }) | null = null;
+  /** The class that class visualisation and fooling aim at. */
+  goal: { index: number; label: string } = { index: 130, label: 'flamingo' };
+  goalQuery = '';
+  preset: PresetName = 'l2';
+  uapReady = false;
   classQuery = '';
   backend: BackendName | null = null;
   cameras: MediaDeviceInfo[] = [];
@@ -366,8 +377,8 @@ export class ConvLensApp extends LitElement {
     }
     const job = build(frame);
     if (!job) return;
-    const onProgress = (done: number, total: number): void => {
-      if (this.job?.id === id) this.job = { ...this.job, progress: total > 0 ? done / total : 0 };
+    const onProgress = (done: number, total: number, preview?: RgbaImage): void => {
+      if (this.job?.id === id) this.job = { ...this.job, progress: total > 0 ? done / total : 0, ...(preview ? { preview } : {}) };
     };
     const { id, reply }: { id: number; reply: Promise<unknown> } = this.client.send('job', { job }, { transfer: frame ? [frame] : [], progress: onProgress });
     this.job = { id, kind, progress: 0, state: 'running', ...(frozen ? { frozen } : {}) };
@@ -378,6 +389,7 @@ export class ConvLensApp extends LitElement {
       // The map shows the live frame as a moving dot: ask the worker for the frame's features from now on.
       this.settings = { ...this.settings, features: result.result.kind === 'embed' };
       if (result.result.kind === 'gallery-add' && frozen) this.rememberSnapshot(result.result.id, frozen);
+      if (result.result.kind === 'uap') this.uapReady = true;
     } else if (result.type === 'cancelled') {
       this.job = { ...this.job, state: 'cancelled' };
     } else {
@@ -428,6 +440,7 @@ export class ConvLensApp extends LitElement {
     const label = this.frame?.target.label.split(',')[0] ?? 'the top class';
     const view = this.settings.view;
     const matches = this.classQuery.length >= 2 ? searchClasses(this.classQuery, 8) : [];
+    const busy = this.job?.state === 'running';
     return html`
       <header>
         <h1>ConvLens</h1>
@@ -487,6 +500,26 @@ export class ConvLensApp extends LitElement {
         <section class="job">
           <h2>Freeze the frame and explain it thoroughly</h2>
           ${JOB_METHODS.map((m, i) => html`<button ?disabled=${this.job?.state === 'running'} @click=${() => this.explainJob(i)}>${m.name}</button>`)}
+          <h2>Make images by gradient steps</h2>
+          <label>Class to aim at: ${this.goal.label.split(',')[0]}
+            <input type="search" placeholder="type to choose a class" .value=${this.goalQuery}
+              @input=${(e: Event) => (this.goalQuery = (e.target as HTMLInputElement).value)} />
+          </label>
+          ${(this.goalQuery.length >= 2 ? searchClasses(this.goalQuery, 6) : []).map(
+            (m) => html`<button @click=${() => ((this.goal = m), (this.goalQuery = ''))}>${m.label.split(',')[0]}</button>`,
+          )}
+          <label>Regulariser
+            <select @change=${(e: Event) => (this.preset = (e.target as HTMLSelectElement).value as PresetName)}>
+              <option value="l2">L2 (Simonyan)</option><option value="yosinski">Blur + decay (Yosinski)</option><option value="lucid-lite">Jitter + blur (Lucid)</option>
+            </select>
+          </label>
+          <button ?disabled=${busy} @click=${() => this.runMode('class-visualisation', () => ({ kind: 'class-visualisation', classIndex: this.goal.index, preset: this.preset, steps: 60 }), false)}>Visualise the class</button>
+          <button ?disabled=${busy} @click=${() => this.runMode('fool', (image) => image && { kind: 'fool', image, target: this.goal.index, eps: 8 }, true)}>Fool: make this frame a ${this.goal.label.split(',')[0]}</button>
+          <button ?disabled=${busy} @click=${() => this.runMode('uap', () => ({ kind: 'uap', eps: 10, maxPasses: 3 }), false)}>Universal perturbation</button>
+          ${this.uapReady
+            ? html`<label><span><input type="checkbox" .checked=${this.settings.perturb}
+                @change=${(e: Event) => (this.settings = { ...this.settings, perturb: (e.target as HTMLInputElement).checked })} /> Apply the perturbation to the camera</span></label>`
+            : nothing}
           <h2>Compare with the gallery</h2>
           <button ?disabled=${this.job?.state === 'running'} @click=${() => this.runMode('neighbours', (image) => image && { kind: 'neighbours', image, k: 4 }, true)}>Nearest neighbours</button>
           <button ?disabled=${this.job?.state === 'running'} @click=${() => this.runMode('embed', () => ({ kind: 'embed', method: 'tsne', seed: 1 }), false)}>t-SNE map</button>
@@ -502,7 +535,8 @@ export class ConvLensApp extends LitElement {
             ? html`<p>${this.job.kind}: ${this.job.state}</p>
                 <progress max="1" .value=${this.job.progress} aria-label="Job progress"></progress>
                 ${this.job.state === 'running' ? html`<button @click=${this.cancelJob}>Cancel</button>` : nothing}
-                <mode-result .result=${this.job.result} .frozen=${this.job.frozen} .live=${this.frame?.features} .thumbnail=${this.thumbnail}></mode-result>`
+                <mode-result .result=${this.job.result} .frozen=${this.job.frozen} .live=${this.frame?.features} .thumbnail=${this.thumbnail}
+                  .preview=${this.job.preview}></mode-result>`
             : nothing}
         </section>
         <section>

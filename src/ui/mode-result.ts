@@ -1,7 +1,10 @@
 import { LitElement, type PropertyValues, css, html, nothing } from 'lit';
 import { colorize } from '../core/render/image';
 import type { JobResult } from '../../workers/protocol';
+import type { RgbaImage } from '../core/preprocess';
 import { paint } from './canvas';
+
+const pct = (p: number): string => `${(p * 100).toFixed(1)} %`;
 
 const VIEW_TITLES: Record<string, string> = {
   'feature/l2': 'Feature space, L2 distance',
@@ -19,10 +22,12 @@ export class ModeResult extends LitElement {
     frozen: { attribute: false },
     live: { attribute: false },
     thumbnail: { attribute: false },
+    preview: { attribute: false },
   };
   static override styles = css`
     :host { display: block; }
     canvas { width: 100%; image-rendering: auto; background: #202020; border-radius: .25rem; }
+    figure canvas { aspect-ratio: 1; }
     .row { display: flex; gap: .25rem; margin-bottom: .5rem; }
     figure { margin: 0; flex: 1; min-width: 0; }
     figure img { width: 100%; aspect-ratio: 1; object-fit: cover; border-radius: .2rem; }
@@ -34,12 +39,27 @@ export class ModeResult extends LitElement {
   /** The live frame's feature vector (moves the dot on the map). */
   live: Float32Array | undefined;
   thumbnail: (id: string, name: string) => string = (_, name) => `gallery/${name}`;
+  /** The image so far, while a generating job runs. */
+  preview: RgbaImage | undefined;
   private images = new Map<string, HTMLImageElement>();
 
   override render() {
     const r = this.result;
-    if (!r) return nothing;
+    if (!r) return this.preview ? html`<canvas class="preview" role="img" aria-label="The image so far"></canvas>` : nothing;
     switch (r.kind) {
+      case 'class-visualisation':
+        return html`<canvas class="generated" role="img" aria-label="Generated image for ${r.label}"></canvas>
+          <p>The network sees “${r.label.split(',')[0]}” in this image with probability ${pct(r.probability)} (${r.steps} gradient steps).</p>`;
+      case 'fool':
+        return html`<div class="row">
+            <figure><canvas class="original"></canvas><figcaption>${r.before.label.split(',')[0]} ${pct(r.before.probability)}</figcaption></figure>
+            <figure><canvas class="adversarial"></canvas><figcaption>${r.after.label.split(',')[0]} ${pct(r.after.probability)}</figcaption></figure>
+            <figure><canvas class="difference"></canvas><figcaption>difference ×10</figcaption></figure>
+          </div>
+          <p>${r.success ? `Fooled: now “${r.after.label.split(',')[0]}”` : 'Not fooled within the budget'}, changing no pixel by more than ${Math.round(r.linf)} of 255.</p>`;
+      case 'uap':
+        return html`<canvas class="uap" role="img" aria-label="The universal perturbation"></canvas>
+          <p>Changes the top class of ${pct(r.foolingRate)} of the ${r.images} gallery pictures (${r.passes} ${r.passes === 1 ? 'pass' : 'passes'}).</p>`;
       case 'neighbours':
         return html`${r.views.map(
           (v) => html`<h3>${VIEW_TITLES[`${v.space}/${v.metric}`] ?? `${v.space} ${v.metric}`}</h3>
@@ -57,7 +77,16 @@ export class ModeResult extends LitElement {
   override updated(changed: PropertyValues): void {
     const r = this.result;
     const canvas = this.renderRoot.querySelector('canvas');
+    if (!r && this.preview && canvas) paint(canvas, this.preview);
     if (!r || !canvas) return;
+    const at = (selector: string): HTMLCanvasElement => this.renderRoot.querySelector<HTMLCanvasElement>(selector)!;
+    if (r.kind === 'class-visualisation' && changed.has('result')) paint(at('canvas.generated'), r.image);
+    if (r.kind === 'uap' && changed.has('result')) paint(at('canvas.uap'), r.picture);
+    if (r.kind === 'fool' && changed.has('result')) {
+      paint(at('canvas.original'), r.original);
+      paint(at('canvas.adversarial'), r.adversarial);
+      paint(at('canvas.difference'), r.difference);
+    }
     if (r.kind === 'top-patches' && changed.has('result')) paint(canvas, r.grid);
     if (r.kind === 'explain' && (changed.has('result') || changed.has('frozen')) && this.frozen) {
       canvas.width = 224;

@@ -1,13 +1,15 @@
+import type { RgbaImage } from '../core/preprocess';
 import type { WorkerRequest, WorkerResponse } from '../../workers/protocol';
 
 type Final = Exclude<WorkerResponse, { type: 'progress' }>;
+type Progress = (done: number, total: number, preview?: RgbaImage) => void;
 type Body<T extends WorkerRequest['type']> = Omit<Extract<WorkerRequest, { type: T }>, 'id' | 'type'>;
 
 /** Promise-based client of the inference worker: one promise per request id; progress goes to a callback. */
 export class WorkerClient {
   private worker: Worker;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: Final) => void; progress?: (done: number, total: number) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: Final) => void; progress?: Progress }>();
   /** Called when the worker itself dies (script error, out of memory). */
   onCrash: (message: string) => void = () => undefined;
 
@@ -22,7 +24,7 @@ export class WorkerClient {
       const waiter = this.pending.get(reply.id);
       if (!waiter) return;
       if (reply.type === 'progress') {
-        waiter.progress?.(reply.done, reply.total);
+        waiter.progress?.(reply.done, reply.total, reply.preview);
         return;
       }
       this.pending.delete(reply.id);
@@ -44,7 +46,7 @@ export class WorkerClient {
     this.worker = this.spawn();
   }
 
-  send<T extends WorkerRequest['type']>(type: T, body: Body<T>, options: { transfer?: Transferable[]; progress?: (done: number, total: number) => void } = {}): { id: number; reply: Promise<Final> } {
+  send<T extends WorkerRequest['type']>(type: T, body: Body<T>, options: { transfer?: Transferable[]; progress?: Progress } = {}): { id: number; reply: Promise<Final> } {
     const id = this.nextId++;
     const reply = new Promise<Final>((resolve) => this.pending.set(id, { resolve, ...(options.progress ? { progress: options.progress } : {}) }));
     this.worker.postMessage({ type, id, ...body } as unknown as WorkerRequest, options.transfer ?? []);

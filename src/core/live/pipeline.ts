@@ -25,7 +25,8 @@ export class LivePipeline {
     this.camLayer = net.spatialLayers().at(-1)!.name; // conv_pw_13_relu: Grad-CAM's usual layer
   }
 
-  async process(pixels: tf.Tensor3D, settings: LiveSettings): Promise<LiveFrame> {
+  /** One frame; `perturbation` (model space, [1, 224, 224, 3]) is added to the input when given (UAP on camera). */
+  async process(pixels: tf.Tensor3D, settings: LiveSettings, perturbation?: tf.Tensor4D): Promise<LiveFrame> {
     const stages: Record<string, number> = {};
     const time = async <T>(name: string, fn: () => T | Promise<T>): Promise<T> => {
       const t0 = performance.now();
@@ -33,7 +34,13 @@ export class LivePipeline {
       stages[name] = (stages[name] ?? 0) + performance.now() - t0;
       return result;
     };
-    const { tensor: input, crop } = await time('preprocess', () => toModelInput(pixels, settings.fit));
+    const { tensor: input, crop } = await time('preprocess', () => {
+      const prepared = toModelInput(pixels, settings.fit);
+      if (!perturbation) return prepared;
+      const perturbed = tf.tidy(() => tf.clipByValue(tf.add(prepared.tensor, perturbation), -1, 1) as tf.Tensor4D);
+      prepared.tensor.dispose();
+      return { tensor: perturbed, crop: prepared.crop };
+    });
     try {
       const gradientView = settings.view === 'saliency' || settings.view === 'gradcam';
       const pass = await time(gradientView ? 'forward+gradient' : 'forward', () =>

@@ -24,6 +24,8 @@ export interface LiveSettings {
   smoothSamples: number;
   /** Also return the pooled feature vector (e.g. to place the live frame on the gallery map). */
   features: boolean;
+  /** Add the universal perturbation (when one was computed) to every frame before the network sees it. */
+  perturb: boolean;
 }
 
 export const DEFAULT_LIVE_SETTINGS: LiveSettings = {
@@ -36,6 +38,7 @@ export const DEFAULT_LIVE_SETTINGS: LiveSettings = {
   sceneChange: 0.12,
   smoothSamples: 4,
   features: false,
+  perturb: false,
 };
 
 export interface LiveHeatmap {

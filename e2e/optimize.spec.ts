@@ -1,0 +1,30 @@
+import { expect, test } from '@playwright/test';
+import { painted, state } from './helpers';
+
+test('gradient-step modes: class visualisation emerges step by step, fooling the frame, a universal perturbation on the camera', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/?model=lite&backend=cpu');
+  await expect.poll(async () => (await state(page)).top5[0]?.label, { timeout: 90_000 }).toBe('espresso');
+
+  await page.getByRole('button', { name: 'Visualise the class' }).click();
+  await expect.poll(() => painted(page, 'mode-result canvas.preview'), { timeout: 90_000 }).toBeGreaterThan(0.99);
+  await expect.poll(async () => (await state(page)).job?.state, { timeout: 120_000 }).toBe('done');
+  await expect(page.locator('mode-result')).toContainText(/sees “flamingo” in this image with probability/);
+
+  await page.getByRole('button', { name: /Fool: make this frame a flamingo/ }).click();
+  await expect.poll(async () => (await state(page)).job?.state, { timeout: 120_000 }).toBe('done');
+  await expect(page.locator('mode-result')).toContainText('Fooled: now “flamingo”');
+  for (const which of ['original', 'adversarial', 'difference']) expect(await painted(page, `mode-result canvas.${which}`)).toBe(1);
+
+  await page.getByRole('button', { name: 'Universal perturbation' }).click();
+  await expect.poll(async () => (await state(page)).job?.state, { timeout: 240_000 }).toBe('done');
+  await expect(page.locator('mode-result')).toContainText(/Changes the top class of/);
+  const clean = (await state(page)).top5[0]!;
+  await page.getByLabel('Apply the perturbation to the camera').check();
+  await expect
+    .poll(async () => {
+      const top = (await state(page)).top5[0]!;
+      return top.label !== clean.label || top.probability < clean.probability - 0.2;
+    }, { timeout: 60_000 })
+    .toBe(true);
+});
