@@ -59,7 +59,7 @@ export class ModeResult extends LitElement {
           <p>${r.success ? `Fooled: now “${r.after.label.split(',')[0]}”` : 'Not fooled within the budget'}, changing no pixel by more than ${Math.round(r.linf)} of 255.</p>`;
       case 'uap':
         return html`<canvas class="uap" role="img" aria-label="The universal perturbation"></canvas>
-          <p>Changes the top class of ${pct(r.foolingRate)} of the ${r.images} gallery pictures (${r.passes} ${r.passes === 1 ? 'pass' : 'passes'}).</p>`;
+          <p>Changes the top class of ${pct(r.foolingRate)} of ${r.images} training views (each gallery picture whole and centre-cropped) (${r.passes} ${r.passes === 1 ? 'pass' : 'passes'}).</p>`;
       case 'neighbours':
         return html`${r.views.map(
           (v) => html`<h3>${VIEW_TITLES[`${v.space}/${v.metric}`] ?? `${v.space} ${v.metric}`}</h3>
