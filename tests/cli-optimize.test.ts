@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,26 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { topClasses } from '../src/core/optimize/pixels';
 import { imageToModelInput } from '../src/core/preprocess';
 import { readImage } from '../src/node/image-io';
-import { ROOT, imagePath, net } from './helpers';
+import { type CliRun, imagePath, net, runCli } from './helpers';
 
 /** visualize / invert / fool / uap / uap-eval as a user runs them (lite model). */
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/cli/main.ts', ...args, '--model', 'lite'], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+type Run = CliRun;
+const cli = (...args: string[]): Promise<Run> => runCli(...args, '--model', 'lite');
 
 function json(run: Run, stderr = ''): Record<string, unknown> {
   expect(run.stderr).toBe(stderr);

@@ -1,28 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { ROOT, imagePath } from './helpers';
+import { type CliRun, imagePath, runCli } from './helpers';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as a user would (`npm run -s cli -- …` runs this same tsx entry point). */
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/cli/main.ts', ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+type Run = CliRun;
+const cli = runCli;
 
 function json(run: Run): Record<string, unknown> {
   expect(run.stderr).toBe('');

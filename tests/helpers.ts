@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
 import type { ModelId } from '../src/core/models';
@@ -28,4 +29,22 @@ export function sharedImage(name: string): RgbaImage {
 
 export function modelInput(name: string): ModelInput {
   return imageToModelInput(sharedImage(name));
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI exactly as `npm run -s cli -- …` does (node --import tsx src/cli/main.ts). */
+export function runCli(...args: string[]): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
