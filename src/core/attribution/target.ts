@@ -48,4 +48,3 @@ export function targetObjective(target: AttributionTarget): (taps: Taps) => tf.S
   return (taps) => tf.sum(targetScores(taps, target));
 }
 
-export { throwIfAborted } from '../cancel';
