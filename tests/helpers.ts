@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-
+import type * as tf from '@tensorflow/tfjs';
 import type { ModelId } from '../src/core/models';
 import type { ConvNet } from '../src/core/network';
 import { imageToModelInput, type ModelInput, type RgbaImage } from '../src/core/preprocess';
@@ -47,4 +47,20 @@ export function runCli(...args: string[]): Promise<CliRun> {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Max |a − b| in pixel levels (model space × 127.5), in double precision from the float32 values. */
+export function linfPixels(a: tf.Tensor, b: tf.Tensor): number {
+  const [x, y] = [a.dataSync(), b.dataSync()];
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!) * 127.5);
+  return m;
+}
+
+/** ‖a − b‖₂ in pixel levels. */
+export function l2Pixels(a: tf.Tensor, b: tf.Tensor): number {
+  const [x, y] = [a.dataSync(), b.dataSync()];
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += ((x[i]! - y[i]!) * 127.5) ** 2;
+  return Math.sqrt(s);
 }

@@ -18,6 +18,7 @@ import {
 } from '../src/core/optimize/regularisers';
 import { adam, normalizedAscent, signAscent, type StepContext } from '../src/core/optimize/steps';
 import { uapFromFile, uapToFile } from '../src/core/optimize/uap';
+import { l2Pixels, linfPixels } from './helpers';
 
 /** Model-free parts of the optimisation engine: projections, regularisers, step rules, PRNG, file format. */
 
@@ -25,20 +26,6 @@ const S = 224;
 const randomImage = (seed: number, scale = 1): tf.Tensor4D =>
   tf.tidy(() => tf.mul(tf.randomUniform([1, S, S, 3], -1, 1, 'float32', seed), scale) as tf.Tensor4D);
 
-/** Max |a − b| in pixel levels, computed in double precision from the float32 values. */
-async function linfPixels(a: tf.Tensor, b: tf.Tensor): Promise<number> {
-  const [x, y] = [await a.data(), await b.data()];
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!) * 127.5);
-  return m;
-}
-
-async function l2Pixels(a: tf.Tensor, b: tf.Tensor): Promise<number> {
-  const [x, y] = [await a.data(), await b.data()];
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += ((x[i]! - y[i]!) * 127.5) ** 2;
-  return Math.sqrt(s);
-}
 
 function ctx(x: tf.Tensor4D, gradient: tf.Tensor4D): StepContext {
   return { step: 0, steps: 1, x, gradient, inputGradient: gradient, taps: { activations: {} } };

@@ -16,24 +16,10 @@ import { l2Ball, linfBall, pixelRange } from '../src/core/optimize/projections';
 import { clipSmallContribution, gaussianBlur, jitter, l2Penalty, totalVariation } from '../src/core/optimize/regularisers';
 import { adam, normalizedAscent, signAscent, type StepRule } from '../src/core/optimize/steps';
 import { evaluate, visualizeClass } from '../src/core/optimize/visualize';
-import { modelInput, net } from './helpers';
+import { l2Pixels, linfPixels, modelInput, net } from './helpers';
 
 /** The one optimisation loop on the real lite model: objectives, projections, memory, cancel, determinism. */
 
-/** Max |a − b| in pixel levels, in double precision (synchronous: progress images are borrowed). */
-function linfPixels(a: tf.Tensor, b: tf.Tensor): number {
-  const [x, y] = [a.dataSync(), b.dataSync()];
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!) * 127.5);
-  return m;
-}
-
-async function l2Pixels(a: tf.Tensor, b: tf.Tensor): Promise<number> {
-  const [x, y] = [await a.data(), await b.data()];
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += ((x[i]! - y[i]!) * 127.5) ** 2;
-  return Math.sqrt(s);
-}
 
 /** Wraps an objective to count the differentiable passes that evaluate it. */
 function counted(objective: Objective, onCall?: (n: number) => void): Objective & { calls: number } {
