@@ -50,3 +50,16 @@ describe('rendering helpers', () => {
     expect([big.width, big.height]).toEqual([6, 6]);
   });
 });
+
+describe('stretchContrast', () => {
+  it('maps the 1st–99th percentile of a faint image to the full range, keeping alpha', async () => {
+    const { stretchContrast } = await import('../src/core/render/image');
+    const data = new Uint8ClampedArray(100 * 4);
+    for (let p = 0; p < 100; p++) data.set([120 + (p % 16), 120 + (p % 16), 120 + (p % 16), 255], p * 4);
+    const out = stretchContrast({ width: 10, height: 10, data });
+    const rgb = Array.from(out.data).filter((_, i) => i % 4 !== 3);
+    expect(Math.min(...rgb)).toBe(0);
+    expect(Math.max(...rgb)).toBe(255);
+    expect(out.data[3]).toBe(255);
+  });
+});

@@ -1,5 +1,5 @@
 import { LitElement, type PropertyValues, css, html, nothing } from 'lit';
-import { colorize } from '../core/render/image';
+import { colorize, stretchContrast } from '../core/render/image';
 import type { JobResult } from '../../workers/protocol';
 import type { RgbaImage } from '../core/preprocess';
 import { paint } from './canvas';
@@ -77,10 +77,11 @@ export class ModeResult extends LitElement {
   override updated(changed: PropertyValues): void {
     const r = this.result;
     const canvas = this.renderRoot.querySelector('canvas');
-    if (!r && this.preview && canvas) paint(canvas, this.preview);
+    if (!r && this.preview && canvas) paint(canvas, stretchContrast(this.preview));
     if (!r || !canvas) return;
     const at = (selector: string): HTMLCanvasElement => this.renderRoot.querySelector<HTMLCanvasElement>(selector)!;
-    if (r.kind === 'class-visualisation' && changed.has('result')) paint(at('canvas.generated'), r.image);
+    // Shown contrast-stretched (the probability above is that of the unstretched result).
+    if (r.kind === 'class-visualisation' && changed.has('result')) paint(at('canvas.generated'), stretchContrast(r.image));
     if (r.kind === 'uap' && changed.has('result')) paint(at('canvas.uap'), r.picture);
     if (r.kind === 'fool' && changed.has('result')) {
       paint(at('canvas.original'), r.original);

@@ -170,3 +170,19 @@ export function sideBySide(images: readonly RgbaImage[], gap = 4): RgbaImage {
   }
   return out;
 }
+
+/**
+ * Contrast stretch for display: maps the 1st–99th percentile of all colour values to 0–255. Generated images
+ * (class visualisation) sit close to mid-grey; the stretched copy shows their structure, as the lecture's figures do.
+ */
+export function stretchContrast(image: RgbaImage, low = 1, high = 99): RgbaImage {
+  const values: number[] = [];
+  for (let i = 0; i < image.data.length; i += 4) values.push(image.data[i]!, image.data[i + 1]!, image.data[i + 2]!);
+  values.sort((a, b) => a - b);
+  const lo = values[Math.floor((low / 100) * (values.length - 1))]!;
+  const hi = values[Math.floor((high / 100) * (values.length - 1))]!;
+  const data = new Uint8ClampedArray(image.data);
+  if (hi <= lo) return { width: image.width, height: image.height, data };
+  for (let i = 0; i < data.length; i++) if (i % 4 !== 3) data[i] = ((image.data[i]! - lo) * 255) / (hi - lo);
+  return { width: image.width, height: image.height, data };
+}
