@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { topClasses } from '../src/core/optimize/pixels';
 import { imageToModelInput } from '../src/core/preprocess';
 import { readImage } from '../src/node/image-io';
-import { type CliRun, imagePath, net, runCli } from './helpers';
+import { type CliRun, imagePath, net, runCli, expectOneLineFailures } from './helpers';
 
 /** visualize / invert / fool / uap / uap-eval as a user runs them (lite model). */
 
@@ -126,12 +126,6 @@ describe('optimisation commands end to end (lite model)', () => {
       [['uap-eval', '--perturbation', join(tmp, 'none.json'), '--images', empty], /no such file/],
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(...args)));
-    runs.forEach((run, k) => {
-      const [args, message] = cases[k]!;
-      expect(run.code, args.join(' ')).not.toBe(0);
-      expect(run.stdout, args.join(' ')).toBe('');
-      expect(run.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
-      expect(run.stderr, args.join(' ')).toMatch(message);
-    });
+    expectOneLineFailures(cases, runs);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { type CliRun, imagePath, runCli } from './helpers';
+import { type CliRun, imagePath, runCli, expectOneLineFailures } from './helpers';
 
 type Run = CliRun;
 const cli = runCli;
@@ -101,13 +101,6 @@ describe('CLI end to end (lite model)', () => {
       [['frobnicate'], /unknown command 'frobnicate'/],
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(...args, ...(args.includes('--model') ? [] : ['--model', 'lite']))));
-    runs.forEach((run, k) => {
-      const [args, message] = cases[k]!;
-      expect(run.code, args.join(' ')).not.toBe(0);
-      expect(run.stdout, args.join(' ')).toBe('');
-      expect(run.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
-      expect(run.stderr, args.join(' ')).toMatch(message);
-      expect(run.stderr).not.toMatch(/\n\s+at /);
-    });
+    expectOneLineFailures(cases, runs);
   });
 });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { expect } from 'vitest';
 import { join, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelId } from '../src/core/models';
@@ -63,4 +64,17 @@ export function l2Pixels(a: tf.Tensor, b: tf.Tensor): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += ((x[i]! - y[i]!) * 127.5) ** 2;
   return Math.sqrt(s);
+}
+
+/** Each bad-input run failed the way a user should see it: non-zero exit, nothing on stdout, one matching line. */
+export function expectOneLineFailures(cases: readonly (readonly [readonly string[], RegExp])[], runs: readonly CliRun[]): void {
+  runs.forEach((run, k) => {
+    const [args, message] = cases[k]!;
+    const what = args.join(' ');
+    expect(run.code, what).not.toBe(0);
+    expect(run.stdout, what).toBe('');
+    expect(run.stderr.trim().split('\n'), what).toHaveLength(1);
+    expect(run.stderr, what).toMatch(message);
+    expect(run.stderr, what).not.toMatch(/\n\s+at /);
+  });
 }

@@ -3,7 +3,8 @@ import { resampleImage } from '../src/core/gallery/draw';
 import { embed } from '../src/core/gallery/embed';
 import { distance, nearest } from '../src/core/gallery/neighbours';
 import { pca, pcaProject, symmetricEigen } from '../src/core/gallery/pca';
-import { seededRandom, tsne, umap } from '../src/core/gallery/tsne';
+import { tsne, umap } from '../src/core/gallery/tsne';
+import { seededRandom } from '../src/core/random';
 import { decodeActivation, encodeActivation } from '../src/node/disk-feature-cache';
 
 function gaussian(random: () => number): number {

@@ -4,7 +4,6 @@ import { InvalidInputError } from '../errors';
 import { seededRandom } from '../random';
 
 /** The embeddings' only source of randomness, so a seed fixes the map (re-exported for callers and tests). */
-export { seededRandom };
 
 /**
  * @keckelt/tsne (Karpathy's tsnejs in TypeScript) draws its initial solution from Math.random through
