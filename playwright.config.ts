@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
  * and for WebGPU the SwiftShader Vulkan set that keeps drawing from killing the device.
  */
 const PORT = Number(process.env['E2E_PORT'] ?? 4174);
+/** The built app the tests serve (several runs side by side can use different folders and ports). */
+export const DIST = resolve(process.env['E2E_DIST'] ?? 'dist');
 const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const base = ['--headless=new', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 export const FAKE_CAMERA = resolve('test-results', 'fake-camera.y4m');
@@ -23,13 +25,14 @@ export default defineConfig({
   reporter: [['list']],
   use: { baseURL: `http://127.0.0.1:${PORT}/`, headless: true },
   webServer: {
-    command: `npx vite build --logLevel warn && npx vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
+    command: `npx vite build --logLevel warn --outDir ${DIST} --emptyOutDir && npx vite preview --outDir ${DIST} --port ${PORT} --strictPort --host 127.0.0.1`,
     url: `http://127.0.0.1:${PORT}/`,
     timeout: 180_000,
     reuseExistingServer: false,
   },
   projects: [
-    { name: 'camera', testMatch: /(live|gallery|optimize)\.spec\.ts/, use: { launchOptions: { executablePath, args: [...base, ...camera] } } },
+    // Every spec runs with the fake camera unless its file name says no-camera or webgpu.
+    { name: 'camera', testIgnore: /(no-camera|webgpu)\.spec\.ts/, use: { launchOptions: { executablePath, args: [...base, ...camera] } } },
     { name: 'no-camera', testMatch: /no-camera\.spec\.ts/, use: { launchOptions: { executablePath, args: base } } },
     { name: 'webgpu', testMatch: /webgpu\.spec\.ts/, use: { launchOptions: { executablePath, args: [...base, ...camera, ...webgpu] } } },
   ],
