@@ -11,12 +11,14 @@ const PORT = Number(process.env['E2E_PORT'] ?? 4174);
 export const DIST = resolve(process.env['E2E_DIST'] ?? 'dist');
 const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const base = ['--headless=new', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-export const FAKE_CAMERA = resolve('test-results', 'fake-camera.y4m');
+// Outside Playwright's output folder, which each run empties.
+export const FAKE_CAMERA = resolve('.cache', 'fake-camera.y4m');
 const camera = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${FAKE_CAMERA}`];
 const webgpu = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader'];
 
 export default defineConfig({
   testDir: 'e2e',
+  outputDir: process.env['E2E_RESULTS'] ?? 'test-results',
   globalSetup: './e2e/global-setup.ts',
   timeout: 120_000,
   expect: { timeout: 60_000 },
