@@ -1,0 +1,5 @@
+// Vite's `?raw` import of the pinned model checksums (a specific pattern, so it cannot clash with vite/client's).
+declare module '*models.sha256?raw' {
+  const text: string;
+  export default text;
+}
