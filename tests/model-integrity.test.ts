@@ -30,7 +30,7 @@ function diskFetch(options: { tamper?: Record<string, (b: Uint8Array) => Uint8Ar
     const path = join(modelsRoot(), rel);
     if (options.missing?.includes(rel) || !existsSync(path)) return new Response('not found', { status: 404 });
     const bytes = new Uint8Array(readFileSync(path));
-    return new Response(options.tamper?.[rel]?.(bytes) ?? bytes);
+    return new Response((options.tamper?.[rel]?.(bytes) ?? bytes) as Uint8Array<ArrayBuffer>);
   };
   return { fetch, requested, init };
 }
