@@ -16,6 +16,11 @@ import { type Crop, cameraErrorMessage, grabFrame } from './frame-source';
 import './mode-result';
 import './top5-bars';
 import { WorkerClient } from './worker-client';
+import { exportFigure } from './figure-export';
+import { KioskController, type WakeLockState } from './kiosk';
+import { DEFAULT_KIOSK_CONFIG, DEFAULT_STRINGS, type KioskConfig, type UiStrings, caption, kioskConfigUrl, parseKioskConfig } from './kiosk-config';
+import './shortcut-help';
+import { type ShortcutAction, shortcutFor } from './shortcuts';
 
 /** What `window.convlens.state()` returns: health for kiosk operators and tests, without scraping the DOM. */
 export interface ConvLensState {
@@ -32,6 +37,16 @@ export interface ConvLensState {
   source: 'camera' | 'image' | 'video' | null;
   /** The on-demand job's state. */
   job: { kind: string; progress: number; state: 'running' | 'done' | 'cancelled' | 'error' } | null;
+  /** Views offered, in order (kiosk configuration). */
+  views: LiveView[];
+  layer: string;
+  channel: number;
+  /** The frame is frozen (lecture: explain one picture at leisure). */
+  frozen: boolean;
+  lecture: boolean;
+  helpOpen: boolean;
+  /** Kiosk mode only: the attract loop, the screen wake lock, idle resets so far, problems in the kiosk file. */
+  kiosk: { attract: boolean; wakeLock: WakeLockState; resets: number; problems: string[] } | null;
 }
 
 declare global {
@@ -39,22 +54,6 @@ declare global {
     convlens: { state(): ConvLensState; bench(): Promise<Record<string, number>> };
   }
 }
-
-const CAPTIONS: Record<LiveView, (label: string, layer: string) => string> = {
-  activations: (_, layer) => `Each tile is one channel of layer ${layer}: bright where that feature detector fires on the picture. Click a tile to enlarge it.`,
-  saliency: (label) => `Bright pixels are those whose change would most change the score of “${label}” (gradient saliency).`,
-  gradcam: (label) => `Grad-CAM: the regions whose last-layer features raise the score of “${label}”.`,
-  occlusion: (label) => `Occlusion: a grey patch slides over the picture; bright where covering it lowers the “${label}” score most.`,
-  filters: () => 'The first layer’s colour filters: the edge and colour detectors that everything else is built from.',
-};
-
-const VIEW_NAMES: Record<LiveView, string> = {
-  activations: 'Activations',
-  saliency: 'Saliency',
-  gradcam: 'Grad-CAM',
-  occlusion: 'Occlusion',
-  filters: 'Filters',
-};
 
 const SAMPLE_IMAGES = ['coffee.png', 'chelsea.png', 'astronaut.png', 'motorcycle_left.png', 'rocket.jpg'];
 const JOB_METHODS = [
@@ -82,6 +81,10 @@ export class ConvLensApp extends LitElement {
     goalQuery: { state: true },
     preset: { state: true },
     uapReady: { state: true },
+    frozen: { state: true },
+    helpOpen: { state: true },
+    views: { state: true },
+    strings: { state: true },
   };
 
   static override styles = css`
@@ -107,6 +110,21 @@ export class ConvLensApp extends LitElement {
     .samples { display: flex; flex-wrap: wrap; gap: .25rem; }
     .filters canvas, .job canvas { width: 100%; image-rendering: pixelated; }
     progress { width: 100%; height: 1rem; }
+    .tools { display: flex; gap: .5rem; align-items: center; margin-left: auto; }
+    button[aria-pressed='true'] { background: #6cf; color: #000; border-color: #6cf; }
+    .frozen-badge { position: absolute; top: .5rem; left: .5rem; z-index: 2; background: #6cf; color: #000; padding: .2rem .6rem; border-radius: .3rem; font-weight: bold; }
+    .attract { position: absolute; inset: auto 0 0 0; z-index: 3; padding: 1.5rem 2rem; background: linear-gradient(transparent, rgba(0,0,0,.85) 30%); pointer-events: none; }
+    .attract .big { font-size: clamp(1.8rem, 3.2vw, 3.2rem); line-height: 1.25; margin: 0 0 .6rem; font-weight: bold; }
+    .attract .prompt { font-size: clamp(1.2rem, 2vw, 2rem); margin: 0; color: #f6c36a; }
+    /* Lecture: larger type for projectors. */
+    :host(.lecture) { font-size: 1.35rem; }
+    :host(.lecture) .caption { font-size: 1.8rem; }
+    :host(.lecture) h1 { font-size: 2rem; }
+    /* Kiosk: touch-first (big targets), captions readable from a few metres, nothing to select or drag. */
+    :host(.kiosk) { font-size: 1.3rem; user-select: none; -webkit-user-select: none; -webkit-touch-callout: none; touch-action: manipulation; }
+    :host(.kiosk) button, :host(.kiosk) select { min-height: 3.5rem; padding: .6rem 1.2rem; }
+    :host(.kiosk) [role='tablist'] button { font-size: 1.5rem; min-width: 9rem; }
+    :host(.kiosk) .caption { font-size: 2rem; }
     .hud { position: fixed; left: .5rem; bottom: .5rem; background: rgba(0,0,0,.8); padding: .5rem .75rem; font: 12px/1.4 ui-monospace, monospace; white-space: pre; border-radius: .35rem; z-index: 10; }
   `;
 
@@ -142,6 +160,20 @@ export class ConvLensApp extends LitElement {
   private running = false;
   private benchRunning = false;
   private readonly scheduler = new LatestWins<number>(() => this.processFrame());
+  /** Views offered, in order; words on screen (both set by the kiosk file in kiosk mode). */
+  views: LiveView[] = [...LIVE_VIEWS];
+  strings: UiStrings = DEFAULT_STRINGS;
+  helpOpen = false;
+  /** The full-size picture held while the frame is frozen; every frame (and job) then uses it. */
+  frozen: { picture: ImageBitmap; crop: Crop; width: number; height: number } | undefined;
+  private lecture = false;
+  private kiosk: KioskController | undefined;
+  private kioskConfig: KioskConfig = DEFAULT_KIOSK_CONFIG;
+  private kioskProblems: string[] = [];
+  private resets = 0;
+  private sampleIndex = 0;
+  /** Resolves once the kiosk file is read (immediately outside kiosk mode); the model waits for it. */
+  private configured: Promise<void> = Promise.resolve();
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -165,6 +197,9 @@ export class ConvLensApp extends LitElement {
     this.forcedBackend = (BACKENDS as readonly string[]).includes(backend ?? '') ? (backend as BackendName) : undefined;
     const view = params.get('view');
     if ((LIVE_VIEWS as readonly string[]).includes(view ?? '')) this.settings = { ...this.settings, view: view as LiveView };
+    this.lecture = params.has('lecture');
+    this.classList.toggle('lecture', this.lecture);
+    if (params.has('kiosk')) this.configured = this.enterKiosk(params.get('kiosk') ?? '', params.has('model'));
     this.client.onCrash = (message) => {
       this.error = `The inference worker stopped (${message}); restarting it.`;
       this.client.restart();
@@ -195,11 +230,70 @@ export class ConvLensApp extends LitElement {
       error: this.error,
       source: this.source,
       job: this.job ? { kind: this.job.kind, progress: this.job.progress, state: this.job.state } : null,
+      views: this.views,
+      layer: this.settings.layer,
+      channel: this.channel,
+      frozen: this.frozen !== undefined,
+      lecture: this.lecture,
+      helpOpen: this.helpOpen,
+      kiosk: this.kiosk ? { attract: this.kiosk.attract, wakeLock: this.kiosk.wakeLock, resets: this.resets, problems: this.kioskProblems } : null,
     };
   }
 
+  /** Reads the operator's kiosk file; problems are reported (HUD, state(), console) and defaults used instead. */
+  private async enterKiosk(param: string, modelInUrl: boolean): Promise<void> {
+    const where = kioskConfigUrl(param, location.href);
+    let parsed = { config: DEFAULT_KIOSK_CONFIG, problems: [] as string[] };
+    if ('problem' in where) {
+      parsed.problems.push(where.problem);
+    } else {
+      try {
+        const response = await fetch(where.url);
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        parsed = parseKioskConfig(await response.json());
+      } catch (err) {
+        parsed.problems.push(`the kiosk file ${where.url} could not be read (${err instanceof Error ? err.message : String(err)}); using the defaults`);
+      }
+    }
+    const { config } = parsed;
+    this.kioskConfig = config;
+    this.kioskProblems = parsed.problems;
+    for (const problem of parsed.problems) console.warn(`Kiosk configuration: ${problem}`);
+    this.views = config.views;
+    this.strings = config.strings;
+    if (config.model && !modelInUrl) this.model = config.model;
+    this.settings = { ...this.settings, view: config.views[0]! };
+    this.classList.add('kiosk');
+    this.kiosk = new KioskController(this, config, {
+      attractStep: (step) => this.setView(this.views[step % this.views.length]!),
+      attractStopped: () => undefined,
+      idleReset: () => this.resetVisitor(),
+    });
+  }
+
+  /** Idle kiosk: back to the start view and the camera; the visitor's snapshots and choices are forgotten. */
+  private resetVisitor(): void {
+    this.resets++;
+    this.cancelJob();
+    this.job = null;
+    this.unfreeze();
+    this.helpOpen = false;
+    this.hud = false;
+    this.channel = -1;
+    this.classQuery = '';
+    this.goalQuery = '';
+    this.settings = { ...this.settings, view: this.views[0]!, layer: this.startLayer, target: 'top', saliency: 'vanilla', perturb: false, features: false };
+    for (const url of this.snapshotUrls.values()) URL.revokeObjectURL(url);
+    this.snapshotUrls.clear();
+    if (this.source !== 'camera') void this.startCamera();
+  }
+
+  /** The layer the activation grid starts on (the kiosk file may name one). */
+  private startLayer = DEFAULT_LIVE_SETTINGS.layer;
+
   private async start(): Promise<void> {
     this.status = 'Loading the model…';
+    await this.configured;
     const { reply } = this.client.send('init', {
       model: this.model as 'standard' | 'lite',
       modelsUrl: new URL('models/', location.href).href,
@@ -214,6 +308,10 @@ export class ConvLensApp extends LitElement {
     }
     this.backend = ready.backend;
     this.layers = ready.layers;
+    const wanted = this.kioskConfig.layer;
+    if (wanted && ready.layers.some((l) => l.name === wanted)) this.startLayer = wanted;
+    else if (wanted) this.kioskProblems = [...this.kioskProblems, `unknown layer "${wanted}"; the grid shows ${this.startLayer}`];
+    if (this.frames === 0) this.settings = { ...this.settings, layer: this.startLayer };
     this.status = `Model ${ready.model} on ${ready.backend}: loaded in ${Math.round(ready.loadMs)} ms, warmed up in ${Math.round(ready.warmupMs)} ms`;
     if (!this.source) await this.startCamera();
     this.running = true;
@@ -231,10 +329,38 @@ export class ConvLensApp extends LitElement {
     return this.renderRoot.querySelector(this.source === 'image' ? '.stage img' : '.stage video');
   }
 
-  private async processFrame(): Promise<void> {
+  /** The model's 224×224 view of the current picture: the frozen one while frozen, else the live media. */
+  private async grab(): Promise<Awaited<ReturnType<typeof grabFrame>>> {
+    if (this.frozen) {
+      const { picture, crop, width, height } = this.frozen;
+      const bitmap = await createImageBitmap(picture, crop.x, crop.y, crop.width, crop.height, { resizeWidth: 224, resizeHeight: 224, resizeQuality: 'medium' });
+      return { bitmap, crop, width, height };
+    }
     const media = this.media();
-    if (!media || (media instanceof HTMLVideoElement && media.readyState < 2)) return;
-    const grabbed = await grabFrame(media);
+    if (!media || (media instanceof HTMLVideoElement && media.readyState < 2)) return undefined;
+    return grabFrame(media);
+  }
+
+  private async freeze(): Promise<void> {
+    const media = this.media();
+    if (this.frozen || !media) return;
+    const grabbed = await grabFrame(media, 224);
+    if (!grabbed) return;
+    grabbed.bitmap.close();
+    this.frozen = { picture: await createImageBitmap(media), crop: grabbed.crop, width: grabbed.width, height: grabbed.height };
+    if (media instanceof HTMLVideoElement) media.pause();
+  }
+
+  private unfreeze(): void {
+    if (!this.frozen) return;
+    this.frozen.picture.close();
+    this.frozen = undefined;
+    const media = this.media();
+    if (media instanceof HTMLVideoElement) void media.play().catch(() => undefined);
+  }
+
+  private async processFrame(): Promise<void> {
+    const grabbed = await this.grab();
     if (!grabbed) return;
     const t0 = performance.now();
     const { reply } = this.client.send('frame', { image: grabbed.bitmap, settings: this.settings }, { transfer: [grabbed.bitmap] });
@@ -260,6 +386,7 @@ export class ConvLensApp extends LitElement {
   private facing: 'user' | 'environment' = 'user';
 
   private async startCamera(): Promise<void> {
+    this.unfreeze();
     try {
       if (!navigator.mediaDevices?.getUserMedia) throw new Error('no camera API');
       const which: MediaTrackConstraints = this.deviceId ? { deviceId: { exact: this.deviceId } } : { facingMode: this.facing };
@@ -287,6 +414,7 @@ export class ConvLensApp extends LitElement {
   }
 
   private async useImage(url: string): Promise<void> {
+    this.unfreeze();
     this.stream?.getTracks().forEach((t) => t.stop());
     this.stream = undefined;
     this.mirrored = false;
@@ -300,6 +428,7 @@ export class ConvLensApp extends LitElement {
   }
 
   private async useFile(file: File): Promise<void> {
+    this.unfreeze();
     const url = URL.createObjectURL(file);
     if (file.type.startsWith('video/')) {
       this.stream?.getTracks().forEach((t) => t.stop());
@@ -369,8 +498,7 @@ export class ConvLensApp extends LitElement {
     let frame: ImageBitmap | undefined;
     let frozen: ImageBitmap | undefined;
     if (needsFrame) {
-      const media = this.media();
-      const grabbed = media ? await grabFrame(media) : undefined;
+      const grabbed = await this.grab();
       if (!grabbed) return;
       frame = grabbed.bitmap;
       frozen = await createImageBitmap(frame);
@@ -424,40 +552,144 @@ export class ConvLensApp extends LitElement {
   }
 
   private onKey = (event: KeyboardEvent): void => {
-    if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement) return;
-    if (event.key === 'h') this.hud = !this.hud;
-    const n = Number(event.key);
-    if (n >= 1 && n <= LIVE_VIEWS.length) this.setView(LIVE_VIEWS[n - 1]!);
+    // Keys typed into a field are the visitor's text; Space/Enter on a button press that button.
+    const target = event.composedPath()[0];
+    if (target instanceof HTMLInputElement || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement) return;
+    if (target instanceof HTMLButtonElement && (event.key === ' ' || event.key === 'Enter')) return;
+    const action = shortcutFor(event);
+    if (!action || (this.helpOpen && action !== 'help' && action !== 'close')) return;
+    event.preventDefault();
+    this.perform(action);
+    // Arrow keys on the tab strip: keep the focus on the selected tab (the ARIA tabs pattern).
+    if (target instanceof HTMLElement && target.getAttribute('role') === 'tab') {
+      void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('[role="tab"][aria-selected="true"]')?.focus());
+    }
   };
+
+  /** Every keyboard shortcut's action (the table in shortcuts.ts lists them for the `?` overlay). */
+  private perform(action: ShortcutAction): void {
+    const at = this.views.indexOf(this.settings.view);
+    const reluLayers = this.layers.filter((l) => l.name.endsWith('_relu')).map((l) => l.name);
+    const layerAt = reluLayers.indexOf(this.settings.layer);
+    const channels = this.frame?.activations?.shape[2] ?? 0;
+    switch (action) {
+      case 'view-1': case 'view-2': case 'view-3': case 'view-4': case 'view-5': {
+        const view = this.views[Number(action.slice(5)) - 1];
+        if (view) this.setView(view);
+        break;
+      }
+      case 'next-view': this.setView(this.views[(at + 1) % this.views.length]!); break;
+      case 'previous-view': this.setView(this.views[(at - 1 + this.views.length) % this.views.length]!); break;
+      case 'freeze': if (this.frozen) this.unfreeze(); else void this.freeze(); break;
+      case 'export': void this.exportCurrentFigure(); break;
+      case 'help': this.helpOpen = !this.helpOpen; break;
+      case 'close': this.helpOpen = false; break;
+      case 'hud': this.hud = !this.hud; break;
+      case 'next-layer': case 'previous-layer': {
+        const next = reluLayers[Math.min(reluLayers.length - 1, Math.max(0, layerAt + (action === 'next-layer' ? 1 : -1)))];
+        if (next) this.setLayer(next);
+        break;
+      }
+      case 'next-channel': if (channels) this.channel = (this.channel + 1) % channels; break;
+      case 'previous-channel': if (channels) this.channel = this.channel <= 0 ? channels - 1 : this.channel - 1; break;
+      case 'saliency-method': this.settings = { ...this.settings, saliency: SALIENCY_KINDS[(SALIENCY_KINDS.indexOf(this.settings.saliency) + 1) % SALIENCY_KINDS.length]! }; break;
+      case 'top-class': this.settings = { ...this.settings, target: 'top' }; this.classQuery = ''; break;
+      case 'camera': void this.startCamera(); break;
+      case 'next-picture': void this.useImage(`gallery/${SAMPLE_IMAGES[this.sampleIndex++ % SAMPLE_IMAGES.length]}`); break;
+      case 'job-cancel': this.cancelJob(); break;
+      default:
+        if (this.job?.state === 'running' || (this.kiosk && !this.kioskConfig.tools)) return;
+        if (action === 'job-occlusion') this.explainJob(0);
+        else if (action === 'job-shapley') this.explainJob(1);
+        else if (action === 'job-ig') this.explainJob(2);
+        else if (action === 'job-visualise') void this.runMode('class-visualisation', () => ({ kind: 'class-visualisation', classIndex: this.goal.index, preset: this.preset, steps: 60 }), false);
+        else if (action === 'job-fool') void this.runMode('fool', (image) => image && { kind: 'fool', image, target: this.goal.index, eps: 8 }, true);
+        else if (action === 'job-uap') void this.runMode('uap', () => ({ kind: 'uap', eps: 10, maxPasses: 3 }), false);
+        else if (action === 'job-neighbours') void this.runMode('neighbours', (image) => image && { kind: 'neighbours', image, k: 4 }, true);
+        else if (action === 'job-tsne') void this.runMode('embed', () => ({ kind: 'embed', method: 'tsne', seed: 1 }), false);
+        else if (action === 'job-pca') void this.runMode('embed', () => ({ kind: 'embed', method: 'pca' }), false);
+        else if (action === 'job-snapshot') void this.runMode('gallery-add', (image) => image && { kind: 'gallery-add', image, name: `snapshot ${++this.snapshotCount}` }, true);
+        else if (action === 'job-patches' && this.channel >= 0) void this.runMode('top-patches', () => ({ kind: 'top-patches', layer: this.settings.layer, channel: this.channel, k: 9 }), false);
+    }
+  }
+
+  private setLayer(layer: string): void {
+    this.settings = { ...this.settings, layer };
+    this.channel = -1;
+  }
+
+  /** The figure on screen now (picture + overlay, or the grid/filters panel) with its caption, as a PNG download. */
+  private async exportCurrentFigure(): Promise<void> {
+    const view = this.settings.view;
+    const media = this.media();
+    const panelSelector = view === 'filters' ? '.filters canvas' : view === 'activations' && this.channel < 0 ? 'activation-grid' : undefined;
+    let panel: HTMLCanvasElement | undefined;
+    if (panelSelector === 'activation-grid') panel = this.renderRoot.querySelector('activation-grid')?.shadowRoot?.querySelector('canvas') ?? undefined;
+    else if (panelSelector) panel = this.renderRoot.querySelector<HTMLCanvasElement>(panelSelector) ?? undefined;
+    const source = this.frozen?.picture ?? media;
+    const layer = view === 'activations' ? `, layer ${this.settings.layer}${this.channel >= 0 ? ` channel ${this.channel}` : ''}` : '';
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+    await exportFigure(
+      {
+        title: `${this.strings.title} — ${this.strings.viewNames[view]}`,
+        caption: this.captionText(),
+        footer: `MobileNet v1 ${this.model} on ${this.backend ?? '?'}${layer} · ${new Date().toLocaleString()}`,
+        top5: this.frame?.top5 ?? [],
+        ...(source && this.crop ? { picture: { source, crop: this.crop, mirrored: this.mirrored } } : {}),
+        ...(panel ? { panel } : {}),
+        ...(() => {
+          const overlay = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.overlay');
+          return overlay ? { overlay } : {};
+        })(),
+      },
+      `convlens-${view}-${stamp}.png`,
+    );
+  }
+
+  private captionText(): string {
+    const label = this.frame?.target.label.split(',')[0] ?? this.strings.topClass;
+    return caption(this.strings.captions[this.settings.view], { label, layer: this.settings.layer });
+  }
 
   private onDrop = (event: DragEvent): void => {
     event.preventDefault();
+    if (this.kiosk) return; // visitors bring no files to a kiosk
     const file = event.dataTransfer?.files[0];
     if (file) void this.useFile(file);
   };
 
   override render() {
-    const label = this.frame?.target.label.split(',')[0] ?? 'the top class';
     const view = this.settings.view;
+    const inKiosk = this.kiosk !== undefined;
+    const tools = !inKiosk || this.kioskConfig.tools;
     const matches = this.classQuery.length >= 2 ? searchClasses(this.classQuery, 8) : [];
     const busy = this.job?.state === 'running';
     return html`
       <header>
-        <h1>ConvLens</h1>
+        <h1>${this.strings.title}</h1>
         <span class="badge" data-testid="backend">${this.backend ?? '…'}</span>
         <span class="badge">${this.model}</span>
         <span role="status">${this.status}</span>
+        <span class="tools">
+          <button aria-pressed=${this.frozen ? 'true' : 'false'} title="Space or f" @click=${() => this.perform('freeze')}>${this.frozen ? 'Unfreeze' : 'Freeze'}</button>
+          ${inKiosk ? nothing : html`<button title="e" @click=${() => this.perform('export')}>Export figure</button>`}
+          <button title="?" aria-haspopup="dialog" @click=${() => this.perform('help')}>Shortcuts (?)</button>
+        </span>
       </header>
       <main @dragover=${(e: DragEvent) => e.preventDefault()} @drop=${this.onDrop}>
         ${this.error ? html`<p class="notice error" role="alert">${this.error}</p>` : nothing}
         ${this.cameraMessage ? html`<p class="notice" role="alert" data-testid="camera-message">${this.cameraMessage}</p>` : nothing}
         <div role="tablist" aria-label="Live views">
-          ${LIVE_VIEWS.map(
-            (v, i) => html`<button role="tab" aria-selected=${v === view} title="Key ${i + 1}" @click=${() => this.setView(v)}>${VIEW_NAMES[v]}</button>`,
+          ${this.views.map(
+            (v, i) => html`<button role="tab" aria-selected=${v === view} tabindex=${v === view ? 0 : -1} title="Key ${i + 1}" @click=${() => this.setView(v)}>${this.strings.viewNames[v]}</button>`,
           )}
         </div>
-        <p class="caption" aria-live="polite">${CAPTIONS[view](label, this.settings.layer)}</p>
+        <p class="caption" aria-live="polite">${this.captionText()}</p>
         <div class="stage">
+          ${this.frozen ? html`<span class="frozen-badge">Frozen</span>` : nothing}
+          ${this.kiosk?.attract
+            ? html`<div class="attract" data-testid="attract"><p class="big">${this.strings.viewNames[view]}: ${this.captionText()}</p><p class="prompt">${this.strings.attractPrompt}</p></div>`
+            : nothing}
           ${this.source === 'image'
             ? html`<img alt="The picture being analysed" />`
             : html`<video class=${this.mirrored ? 'mirrored' : ''} muted playsinline aria-label="Live camera picture"></video>`}
@@ -466,13 +698,13 @@ export class ConvLensApp extends LitElement {
       </main>
       <aside>
         <section>
-          <h2>The network sees</h2>
+          <h2>${this.strings.networkSees}</h2>
           <top5-bars .predictions=${this.frame?.top5 ?? []}></top5-bars>
         </section>
         ${view === 'activations'
           ? html`<section>
               <label>Layer
-                <select @change=${(e: Event) => ((this.settings = { ...this.settings, layer: (e.target as HTMLSelectElement).value }), (this.channel = -1))}>
+                <select @change=${(e: Event) => this.setLayer((e.target as HTMLSelectElement).value)}>
                   ${this.layers.filter((l) => l.name.endsWith('_relu')).map((l) => html`<option value=${l.name} ?selected=${l.name === this.settings.layer}>${l.name} (${l.outputShape.join('×')})</option>`)}
                 </select>
               </label>
@@ -497,7 +729,7 @@ export class ConvLensApp extends LitElement {
             </section>`
           : nothing}
         ${view === 'filters' ? html`<section class="filters"><h2>First-layer filters</h2><canvas role="img" aria-label="First-layer filters"></canvas></section>` : nothing}
-        <section class="job">
+        ${tools ? html`<section class="job">
           <h2>Freeze the frame and explain it thoroughly</h2>
           ${JOB_METHODS.map((m, i) => html`<button ?disabled=${this.job?.state === 'running'} @click=${() => this.explainJob(i)}>${m.name}</button>`)}
           <h2>Make images by gradient steps</h2>
@@ -538,7 +770,7 @@ export class ConvLensApp extends LitElement {
                 <mode-result .result=${this.job.result} .frozen=${this.job.frozen} .live=${this.frame?.features} .thumbnail=${this.thumbnail}
                   .preview=${this.job.preview}></mode-result>`
             : nothing}
-        </section>
+        </section>` : nothing}
         <section>
           <h2>Picture source</h2>
           <div class="samples">
@@ -552,14 +784,17 @@ export class ConvLensApp extends LitElement {
                   ${this.cameras.map((c, i) => html`<option value=${c.deviceId} ?selected=${c.deviceId === this.deviceId}>${c.label || `Camera ${i + 1}`}</option>`)}
                 </select></label>`
             : nothing}
-          <label>Your own image or video
-            <input type="file" accept="image/*,video/*" @change=${(e: Event) => {
-              const file = (e.target as HTMLInputElement).files?.[0];
-              if (file) void this.useFile(file);
-            }} />
-          </label>
+          ${inKiosk
+            ? nothing
+            : html`<label>Your own image or video
+                <input type="file" accept="image/*,video/*" @change=${(e: Event) => {
+                  const file = (e.target as HTMLInputElement).files?.[0];
+                  if (file) void this.useFile(file);
+                }} />
+              </label>`}
         </section>
       </aside>
+      ${this.helpOpen ? html`<shortcut-help @close=${() => (this.helpOpen = false)}></shortcut-help>` : nothing}
       ${this.hud ? html`<div class="hud" data-testid="hud">${JSON.stringify(this.state(), null, 1).slice(0, 1200)}</div>` : nothing}
     `;
   }

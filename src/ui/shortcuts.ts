@@ -1,0 +1,67 @@
+/**
+ * Keyboard shortcuts: one table that both the key handler and the `?` overlay read, so the overlay can never
+ * list a key that does nothing. Presentation clickers send PageUp/PageDown, so those step through the views.
+ */
+export const SHORTCUT_ACTIONS = [
+  'view-1', 'view-2', 'view-3', 'view-4', 'view-5', 'next-view', 'previous-view',
+  'freeze', 'export', 'help', 'close', 'hud',
+  'next-layer', 'previous-layer', 'next-channel', 'previous-channel', 'saliency-method', 'top-class',
+  'camera', 'next-picture',
+  'job-occlusion', 'job-shapley', 'job-ig', 'job-visualise', 'job-fool', 'job-uap', 'job-neighbours', 'job-tsne', 'job-pca', 'job-snapshot', 'job-patches', 'job-cancel',
+] as const;
+export type ShortcutAction = (typeof SHORTCUT_ACTIONS)[number];
+
+export interface Shortcut {
+  /** KeyboardEvent.key values (case-sensitive: 'L' is shift+l). */
+  keys: string[];
+  action: ShortcutAction;
+  description: string;
+  group: 'Views' | 'Frame' | 'Network' | 'Explain and make images' | 'Picture';
+}
+
+export const SHORTCUTS: Shortcut[] = [
+  { keys: ['1'], action: 'view-1', description: 'First view', group: 'Views' },
+  { keys: ['2'], action: 'view-2', description: 'Second view', group: 'Views' },
+  { keys: ['3'], action: 'view-3', description: 'Third view', group: 'Views' },
+  { keys: ['4'], action: 'view-4', description: 'Fourth view', group: 'Views' },
+  { keys: ['5'], action: 'view-5', description: 'Fifth view', group: 'Views' },
+  { keys: ['ArrowRight', 'PageDown'], action: 'next-view', description: 'Next view', group: 'Views' },
+  { keys: ['ArrowLeft', 'PageUp'], action: 'previous-view', description: 'Previous view', group: 'Views' },
+  { keys: [' ', 'f'], action: 'freeze', description: 'Freeze / unfreeze the frame', group: 'Frame' },
+  { keys: ['e'], action: 'export', description: 'Export the current figure as PNG (with its caption)', group: 'Frame' },
+  { keys: ['?'], action: 'help', description: 'Show / hide this list', group: 'Frame' },
+  { keys: ['Escape'], action: 'close', description: 'Close this list', group: 'Frame' },
+  { keys: ['h'], action: 'hud', description: 'Performance display (HUD)', group: 'Frame' },
+  { keys: ['l'], action: 'next-layer', description: 'Deeper layer (activations)', group: 'Network' },
+  { keys: ['L'], action: 'previous-layer', description: 'Shallower layer (activations)', group: 'Network' },
+  { keys: [']'], action: 'next-channel', description: 'Enlarge the next channel', group: 'Network' },
+  { keys: ['['], action: 'previous-channel', description: 'Enlarge the previous channel', group: 'Network' },
+  { keys: ['s'], action: 'saliency-method', description: 'Saliency method: gradient → guided → SmoothGrad', group: 'Network' },
+  { keys: ['t'], action: 'top-class', description: 'Explain the top class again', group: 'Network' },
+  { keys: ['o'], action: 'job-occlusion', description: 'Fine occlusion of the frozen frame', group: 'Explain and make images' },
+  { keys: ['S'], action: 'job-shapley', description: 'Shapley values of the frozen frame', group: 'Explain and make images' },
+  { keys: ['i'], action: 'job-ig', description: 'Integrated gradients of the frozen frame', group: 'Explain and make images' },
+  { keys: ['v'], action: 'job-visualise', description: 'Visualise the chosen class', group: 'Explain and make images' },
+  { keys: ['a'], action: 'job-fool', description: 'Fool the network (adversarial example)', group: 'Explain and make images' },
+  { keys: ['u'], action: 'job-uap', description: 'Universal perturbation', group: 'Explain and make images' },
+  { keys: ['n'], action: 'job-neighbours', description: 'Nearest neighbours in the gallery', group: 'Explain and make images' },
+  { keys: ['m'], action: 'job-tsne', description: 't-SNE map of the gallery', group: 'Explain and make images' },
+  { keys: ['M'], action: 'job-pca', description: 'PCA map of the gallery', group: 'Explain and make images' },
+  { keys: ['g'], action: 'job-snapshot', description: 'Add this frame to the gallery', group: 'Explain and make images' },
+  { keys: ['x'], action: 'job-patches', description: 'Gallery patches that excite the enlarged channel', group: 'Explain and make images' },
+  { keys: ['Backspace'], action: 'job-cancel', description: 'Cancel the running job', group: 'Explain and make images' },
+  { keys: ['c'], action: 'camera', description: 'Back to the camera', group: 'Picture' },
+  { keys: ['p'], action: 'next-picture', description: 'Next sample picture', group: 'Picture' },
+];
+
+/** The action bound to a key press, if any (modifier chords belong to the browser and are left alone). */
+export function shortcutFor(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>): ShortcutAction | undefined {
+  if (event.ctrlKey || event.metaKey || event.altKey) return undefined;
+  return SHORTCUTS.find((s) => s.keys.includes(event.key))?.action;
+}
+
+/** How a key is written in the overlay. */
+export function keyLabel(key: string): string {
+  const names: Record<string, string> = { ' ': 'Space', ArrowRight: '→', ArrowLeft: '←', PageDown: 'Page ↓', PageUp: 'Page ↑', Escape: 'Esc', Backspace: '⌫' };
+  return names[key] ?? (key.length === 1 && key !== key.toLowerCase() ? `Shift+${key.toLowerCase()}` : key);
+}
