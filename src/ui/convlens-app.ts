@@ -15,6 +15,7 @@ import { paint } from './canvas';
 import { type Crop, cameraErrorMessage, grabFrame } from './frame-source';
 import './mode-result';
 import './top5-bars';
+import './update-banner';
 import { WorkerClient } from './worker-client';
 import { exportFigure } from './figure-export';
 import { KioskController, type WakeLockState } from './kiosk';
@@ -312,6 +313,7 @@ export class ConvLensApp extends LitElement {
     if (wanted && ready.layers.some((l) => l.name === wanted)) this.startLayer = wanted;
     else if (wanted) this.kioskProblems = [...this.kioskProblems, `unknown layer "${wanted}"; the grid shows ${this.startLayer}`];
     if (this.frames === 0) this.settings = { ...this.settings, layer: this.startLayer };
+    this.kiosk?.restartClock();
     this.status = `Model ${ready.model} on ${ready.backend}: loaded in ${Math.round(ready.loadMs)} ms, warmed up in ${Math.round(ready.warmupMs)} ms`;
     if (!this.source) await this.startCamera();
     this.running = true;
@@ -676,6 +678,7 @@ export class ConvLensApp extends LitElement {
           <button title="?" aria-haspopup="dialog" @click=${() => this.perform('help')}>Shortcuts (?)</button>
         </span>
       </header>
+      <update-banner></update-banner>
       <main @dragover=${(e: DragEvent) => e.preventDefault()} @drop=${this.onDrop}>
         ${this.error ? html`<p class="notice error" role="alert">${this.error}</p>` : nothing}
         ${this.cameraMessage ? html`<p class="notice" role="alert" data-testid="camera-message">${this.cameraMessage}</p>` : nothing}

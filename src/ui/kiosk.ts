@@ -77,8 +77,13 @@ export class KioskController implements ReactiveController {
   /** "Back" (a mouse button, a gesture, Alt+←) would leave the app: stay on it. */
   private readonly onPopState = (): void => history.pushState({ kiosk: true }, '');
 
-  private readonly onInteraction = (): void => {
+  /** Starts the idle clock afresh (e.g. once the model is ready: loading is not idleness). */
+  restartClock(): void {
     for (const event of this.schedule.touch(performance.now())) if (event.type === 'attract-stop') this.hooks.attractStopped();
+  }
+
+  private readonly onInteraction = (): void => {
+    this.restartClock();
     if (!document.fullscreenElement && document.fullscreenEnabled) {
       document.documentElement.requestFullscreen({ navigationUI: 'hide' }).catch(() => undefined); // refused without a gesture: try again next touch
     }
