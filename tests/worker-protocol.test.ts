@@ -5,12 +5,12 @@ import { MemoryFeatureCache } from '../src/core/gallery/feature-cache';
 import type { RgbaImage } from '../src/core/preprocess';
 import { bundledGalleryDir, readGalleryDir } from '../src/node/gallery-files';
 import { loadModel } from '../src/node/model-files';
-import { createInferenceHandler } from '../workers/inference-handler';
+import { type HandlerEnvironment, createInferenceHandler } from '../workers/inference-handler';
 import { type WorkerRequest, type WorkerResponse, transferables } from '../workers/protocol';
 import { sharedImage } from './helpers';
 
 /** The worker's handler with a Node environment (CPU backend, models from disk, RGBA frames). */
-function harness() {
+function harness(extra: Partial<HandlerEnvironment> = {}) {
   const replies: WorkerResponse[] = [];
   let closed = 0;
   const handle = createInferenceHandler({
@@ -25,6 +25,7 @@ function harness() {
     featureCache: new MemoryFeatureCache(),
     closeImage: () => void closed++,
     post: (message) => void replies.push(message),
+    ...extra,
   });
   const waitFor = async (pred: (r: WorkerResponse) => boolean, ms = 60_000): Promise<WorkerResponse> => {
     const end = Date.now() + ms;
@@ -129,5 +130,81 @@ describe('gallery jobs through the worker protocol', () => {
     const acts = patches.result.patches.map((p) => p.activation);
     expect([...acts].sort((a, b) => b - a)).toEqual(acts);
     expect(patches.result.grid.width).toBeGreaterThan(96);
+  });
+});
+
+describe('worker memory and recovery (handler on the CPU backend, lite model)', () => {
+  const views = [
+    { view: 'activations' },
+    { view: 'saliency', saliency: 'vanilla' },
+    { view: 'saliency', saliency: 'guided' },
+    { view: 'saliency', saliency: 'smoothgrad' },
+    { view: 'gradcam' },
+    { view: 'occlusion' },
+    { view: 'filters' },
+  ] as const;
+  const frameIn = (id: number, k: number, name = k % 2 ? 'chelsea.png' : 'coffee.png'): WorkerRequest => ({
+    type: 'frame',
+    id,
+    image: sharedImage(name),
+    // Lighter SmoothGrad and occlusion batches than the kiosk's, to keep the test short on the CPU backend.
+    settings: { ...DEFAULT_LIVE_SETTINGS, fit: 'stretch', smoothSamples: 2, occlusion: { ...DEFAULT_LIVE_SETTINGS.occlusion, batchSize: 4 }, ...views[k % views.length]! },
+  });
+
+  it('60 frames across every live view: tf.memory().numTensors returns exactly to its baseline, and frames report it', async () => {
+    const h = harness();
+    await h.handle({ type: 'init', id: 1, model: 'lite', modelsUrl: 'unused' });
+    await h.waitFor((r) => r.id === 1);
+    // One pass of every view first: the occlusion sweep keeps its input and partial map between frames.
+    for (let k = 0; k < views.length; k++) {
+      await h.handle(frameIn(100 + k, k));
+      await h.waitFor((r) => r.id === 100 + k);
+    }
+    await h.handle({ type: 'memory', id: 2 });
+    const baseline = await h.waitFor((r) => r.id === 2);
+    if (baseline.type !== 'memory') throw new Error(JSON.stringify(baseline));
+    expect(baseline.memory.numTensors).toBe(tf.memory().numTensors);
+    const counts: number[] = [];
+    for (let k = 0; k < 60; k++) {
+      await h.handle(frameIn(1000 + k, k));
+      const reply = await h.waitFor((r) => r.id === 1000 + k);
+      if (reply.type !== 'frame') throw new Error(JSON.stringify(reply));
+      counts.push(reply.memory.numTensors);
+    }
+    expect(new Set(counts)).toEqual(new Set([baseline.memory.numTensors]));
+    expect(tf.memory().numTensors).toBe(baseline.memory.numTensors);
+  });
+
+  it('a lost backend is recreated, the model rebuilt, the page told, and frames go on with no leaked tensors', async () => {
+    let lose: ((reason: string) => void) | undefined;
+    const recreated: string[] = [];
+    const h = harness({
+      watchBackend: (_backend, lost) => void (lose = lost),
+      recreateBackend: async (lost) => {
+        recreated.push(lost);
+        await tf.setBackend('cpu');
+        return 'cpu';
+      },
+    });
+    const before = tf.memory().numTensors;
+    await h.handle({ type: 'init', id: 1, model: 'lite', modelsUrl: 'unused' });
+    await h.waitFor((r) => r.id === 1);
+    await h.handle(frameIn(2, 0, 'coffee.png'));
+    await h.waitFor((r) => r.id === 2);
+    const loaded = tf.memory().numTensors;
+    expect(loaded).toBeGreaterThan(before);
+
+    lose!('destroyed: simulated');
+    // A frame offered during recovery waits for it instead of failing.
+    await h.handle(frameIn(3, 0, 'coffee.png'));
+    const recovered = await h.waitFor((r) => r.type === 'status' && r.event === 'recovered');
+    expect(h.replies.find((r) => r.type === 'status' && r.event === 'device-lost')).toMatchObject({ id: 0, backend: 'cpu', message: 'destroyed: simulated', recoveries: 0 });
+    expect(recovered).toMatchObject({ id: 0, backend: 'cpu', recoveries: 1, message: expect.stringMatching(/recreated the cpu backend in \d+ ms/) });
+    expect(recreated).toEqual(['cpu']);
+    const frame = await h.waitFor((r) => r.id === 3);
+    expect(frame.type === 'frame' && frame.frame.top5[0]!.label).toBe('espresso');
+    expect(tf.memory().numTensors).toBe(loaded); // the old model was disposed, the new one is the same size
+    lose!('again'); // the new backend is watched too
+    expect(await h.waitFor((r) => r.type === 'status' && r.recoveries === 2)).toMatchObject({ event: 'recovered' });
   });
 });

@@ -7,7 +7,7 @@ import { DEFAULT_LIVE_SETTINGS, LivePipeline } from '../src/core/live/pipeline';
 import type { ModelId } from '../src/core/models';
 import type { ConvNet } from '../src/core/network';
 import type { RgbaImage } from '../src/core/preprocess';
-import type { BackendName, FrameImage, JobSpec, WorkerRequest, WorkerResponse } from './protocol';
+import type { BackendName, FrameImage, JobSpec, Simulation, WorkerMemory, WorkerRequest, WorkerResponse } from './protocol';
 import { transferables } from './protocol';
 import { LatestWins } from './scheduler';
 import { workerBench } from './bench';
@@ -24,6 +24,18 @@ export interface HandlerEnvironment {
   featureCache: FeatureCache;
   closeImage(image: FrameImage): void;
   post(message: WorkerResponse, transfer: Transferable[]): void;
+  /** Browser, WebGPU: calls `lost` once when the chosen backend's device goes away unexpectedly. */
+  watchBackend?(backend: BackendName, lost: (reason: string) => void): void;
+  /** After a loss: a fresh device for `lost` (else a fallback backend); resolves to the backend now in use. */
+  recreateBackend?(lost: BackendName): Promise<BackendName>;
+  /** Test/operator hook (see protocol `simulate`). */
+  simulate?(what: Simulation): void;
+}
+
+/** tf.memory() as the worker reports it. */
+export function workerMemory(): WorkerMemory {
+  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+  return { numTensors: m.numTensors, numBytes: m.numBytes, ...(m.numBytesInGPU !== undefined ? { numBytesInGPU: m.numBytesInGPU } : {}) };
 }
 
 type FrameRequest = Extract<WorkerRequest, { type: 'frame' }>;
@@ -43,6 +55,8 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
   const frames = new LatestWins<FrameRequest>(
     async (request) => {
       try {
+        // While the backend is being recreated the frame waits (latest wins: nothing queues up behind it).
+        if (recovering) await recovering;
         const t0 = performance.now();
         let pixels: tf.Tensor3D;
         try {
@@ -51,12 +65,13 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
         } finally {
           env.closeImage(request.image);
         }
+        let frame;
         try {
-          const frame = await pipeline!.process(pixels, request.settings, request.settings.perturb ? perturbation : undefined);
-          post({ type: 'frame', id: request.id, frame, ms: performance.now() - t0 });
+          frame = await pipeline!.process(pixels, request.settings, request.settings.perturb ? perturbation : undefined);
         } finally {
           pixels.dispose();
         }
+        post({ type: 'frame', id: request.id, frame, ms: performance.now() - t0, memory: workerMemory() });
       } catch (err) {
         post({ type: 'error', id: request.id, message: messageOf(err) });
       }
@@ -76,13 +91,66 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
     galleryUrl = request.galleryUrl;
     net = await env.loadNet(request.model, request.modelsUrl);
     pipeline = new LivePipeline(net);
+    loaded = { model: request.model, modelsUrl: request.modelsUrl, backend };
     const loadMs = performance.now() - t0;
-    // Warm the kernels (WebGPU compiles shaders on first use) behind the loading screen, not on a visitor's frame.
     const t1 = performance.now();
-    const grey = tf.fill([net.inputSize, net.inputSize, 3], 128) as tf.Tensor3D;
-    for (const view of ['activations', 'saliency'] as const) await pipeline.process(grey, { ...DEFAULT_LIVE_SETTINGS, view });
-    grey.dispose();
+    await warmUp(pipeline, net);
+    env.watchBackend?.(backend, (reason) => void recover(reason));
     post({ type: 'ready', id: request.id, backend, model: request.model, loadMs, warmupMs: performance.now() - t1, layers: net.spatialLayers() });
+  }
+
+  /** Warms the kernels (WebGPU compiles shaders on first use) behind the loading screen, not on a visitor's frame. */
+  async function warmUp(p: LivePipeline, n: ConvNet): Promise<void> {
+    const grey = tf.fill([n.inputSize, n.inputSize, 3], 128) as tf.Tensor3D;
+    try {
+      for (const view of ['activations', 'saliency'] as const) await p.process(grey, { ...DEFAULT_LIVE_SETTINGS, view });
+    } finally {
+      grey.dispose();
+    }
+  }
+
+  /** What init loaded, to rebuild it after a lost device. */
+  let loaded: { model: ModelId; modelsUrl: string; backend: BackendName } | undefined;
+  let recovering: Promise<void> | undefined;
+  let recoveries = 0;
+
+  /**
+   * The backend's device was lost: drop everything that lived on it, bring a backend up again (a new WebGPU
+   * device, else a fallback), rebuild the model from the verified bytes the environment kept, warm up, and tell
+   * the page. Frames wait meanwhile; jobs that were running fail with the loss.
+   */
+  async function recover(reason: string): Promise<void> {
+    if (recovering || !loaded || !env.recreateBackend) return;
+    const t0 = performance.now();
+    const was = loaded;
+    post({ type: 'status', id: 0, event: 'device-lost', backend: was.backend, message: reason, recoveries });
+    recovering = (async () => {
+      try {
+        for (const job of jobs.values()) job.abort();
+        pipeline?.dispose();
+        net?.dispose();
+        perturbation?.dispose();
+        [pipeline, net, extractor, perturbation] = [undefined, undefined, undefined, undefined];
+        const backend = await env.recreateBackend!(was.backend);
+        const fresh = await env.loadNet(was.model, was.modelsUrl);
+        net = fresh;
+        pipeline = new LivePipeline(fresh);
+        await warmUp(pipeline, fresh);
+        loaded = { ...was, backend };
+        recoveries++;
+        env.watchBackend?.(backend, (r) => void recover(r));
+        const ms = performance.now() - t0;
+        const how = backend === was.backend ? `recreated the ${backend} backend` : `fell back from ${was.backend} to ${backend}`;
+        post({ type: 'status', id: 0, event: 'recovered', backend, message: `The graphics device was lost (${reason}); ${how} in ${Math.round(ms)} ms.`, recoveries, ms });
+      } catch (err) {
+        post({ type: 'status', id: 0, event: 'recovery-failed', backend: null, message: `The graphics device was lost and could not be recovered: ${messageOf(err)}`, recoveries });
+      }
+    })();
+    try {
+      await recovering;
+    } finally {
+      recovering = undefined;
+    }
   }
 
   let galleryUrl: string | undefined;
@@ -157,6 +225,14 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
         case 'bench':
           if (!net) throw new Error('the model is not loaded yet');
           post({ type: 'bench', id: request.id, figures: await workerBench(net) });
+          break;
+        case 'memory':
+          post({ type: 'memory', id: request.id, memory: workerMemory() });
+          break;
+        case 'simulate':
+          if (!env.simulate) throw new Error(`cannot simulate ${request.what} here`);
+          env.simulate(request.what);
+          post({ type: 'ok', id: request.id });
           break;
       }
     } catch (err) {

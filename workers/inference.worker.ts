@@ -1,12 +1,15 @@
 /// <reference lib="webworker" />
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { modelJsonPath } from '../src/core/models';
+import { loadVerifiedArtifacts } from '../src/core/model-integrity';
+import { MODELS, type ModelId } from '../src/core/models';
 import { ConvNet } from '../src/core/network';
 import { contentId, type GalleryEntry } from '../src/core/gallery/gallery';
 import { type RgbaImage, imageToTensor } from '../src/core/preprocess';
 import { IdbFeatureCache } from './idb-feature-cache';
 import { createInferenceHandler } from './inference-handler';
+import { PINNED_MODEL_SUMS } from './pinned-checksums';
+import { recreateBackend, simulate, watchWebGPU } from './webgpu-recovery';
 import type { BackendName, WorkerRequest } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -57,9 +60,26 @@ async function loadGallery(galleryUrl: string | undefined): Promise<GalleryEntry
   return entries.filter((e): e is GalleryEntry => e !== undefined);
 }
 
+/**
+ * Model bytes fetched and checked against the pinned SHA-256 sums, kept in memory: the model is rebuilt from them
+ * after a lost GPU device without fetching again. A failed load is forgotten, so "Try again" fetches afresh.
+ */
+const verified = new Map<string, Promise<tf.io.ModelArtifacts>>();
+function verifiedNet(model: ModelId, modelsUrl: string): Promise<ConvNet> {
+  const dir = MODELS[model].dir;
+  const key = new URL(dir, modelsUrl).href;
+  let artifacts = verified.get(key);
+  if (!artifacts) {
+    artifacts = loadVerifiedArtifacts(dir, modelsUrl, PINNED_MODEL_SUMS);
+    verified.set(key, artifacts);
+    artifacts.catch(() => verified.delete(key));
+  }
+  return artifacts.then((a) => ConvNet.load(tf.io.fromMemory(a)));
+}
+
 const handle = createInferenceHandler({
   chooseBackend,
-  loadNet: (model, modelsUrl) => ConvNet.load(new URL(modelJsonPath(model), modelsUrl).href),
+  loadNet: verifiedNet,
   toPixels: (image) => ('close' in image ? tf.browser.fromPixels(image) : imageToTensor(image)),
   toRgba: (image) => ('close' in image ? bitmapToRgba(image) : image),
   loadGallery,
@@ -68,6 +88,9 @@ const handle = createInferenceHandler({
     if ('close' in image) image.close();
   },
   post: (message, transfer) => self.postMessage(message, transfer),
+  watchBackend: watchWebGPU,
+  recreateBackend,
+  simulate,
 });
 
 self.onmessage = (event: MessageEvent<WorkerRequest>) => void handle(event.data);

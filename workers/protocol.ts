@@ -63,17 +63,50 @@ export type WorkerRequest =
   | { type: 'filters'; id: number; layer?: string }
   | { type: 'job'; id: number; job: JobSpec }
   | { type: 'cancel'; id: number; job: number }
-  | { type: 'bench'; id: number };
+  | { type: 'bench'; id: number }
+  /** The worker's tf.memory() now (soak runs, health checks). */
+  | { type: 'memory'; id: number }
+  /** Test/operator hook: 'device-loss' destroys the real WebGPU device; 'crash' throws an uncaught error in the worker. */
+  | { type: 'simulate'; id: number; what: Simulation };
+
+/** What `simulate` can break on purpose, to exercise the recovery paths (tests, kiosk operators). */
+export const SIMULATIONS = ['device-loss', 'crash'] as const;
+export type Simulation = (typeof SIMULATIONS)[number];
+
+/** TensorFlow.js memory in the worker (numBytesInGPU only on GPU backends). */
+export interface WorkerMemory {
+  numTensors: number;
+  numBytes: number;
+  numBytesInGPU?: number;
+}
+
+/**
+ * Unsolicited news from the worker (id 0): the WebGPU device was lost, the backend was recreated (or fell back),
+ * or recovery failed. `recoveries` counts successful recoveries since the worker started.
+ */
+export interface WorkerStatus {
+  type: 'status';
+  id: number;
+  event: 'device-lost' | 'recovered' | 'recovery-failed';
+  backend: BackendName | null;
+  message: string;
+  recoveries: number;
+  /** Time from the loss to the first warmed-up pipeline on the new backend. */
+  ms?: number;
+}
 
 export type WorkerResponse =
   | { type: 'ready'; id: number; backend: BackendName; model: ModelId; loadMs: number; warmupMs: number; layers: LayerInfo[] }
-  | { type: 'frame'; id: number; frame: LiveFrame; ms: number }
+  | { type: 'frame'; id: number; frame: LiveFrame; ms: number; memory: WorkerMemory }
   | { type: 'dropped'; id: number }
   | { type: 'image'; id: number; image: RgbaImage }
   | { type: 'progress'; id: number; done: number; total: number; preview?: RgbaImage }
   | { type: 'done'; id: number; result: JobResult }
   | { type: 'cancelled'; id: number }
   | { type: 'bench'; id: number; figures: Record<string, number> }
+  | { type: 'memory'; id: number; memory: WorkerMemory }
+  | { type: 'ok'; id: number }
+  | WorkerStatus
   | { type: 'error'; id: number; message: string };
 
 /** Buffers worth transferring instead of copying. */

@@ -1,5 +1,5 @@
 import type { RgbaImage } from '../core/preprocess';
-import type { WorkerRequest, WorkerResponse } from '../../workers/protocol';
+import type { WorkerRequest, WorkerResponse, WorkerStatus } from '../../workers/protocol';
 
 type Final = Exclude<WorkerResponse, { type: 'progress' }>;
 type Progress = (done: number, total: number, preview?: RgbaImage) => void;
@@ -12,6 +12,8 @@ export class WorkerClient {
   private readonly pending = new Map<number, { resolve: (r: Final) => void; progress?: Progress }>();
   /** Called when the worker itself dies (script error, out of memory). */
   onCrash: (message: string) => void = () => undefined;
+  /** Unsolicited news from the worker (a lost GPU device, its recovery). */
+  onStatus: (status: WorkerStatus) => void = () => undefined;
 
   constructor() {
     this.worker = this.spawn();
@@ -22,7 +24,10 @@ export class WorkerClient {
     worker.onmessage = (event: MessageEvent<WorkerResponse>) => {
       const reply = event.data;
       const waiter = this.pending.get(reply.id);
-      if (!waiter) return;
+      if (!waiter) {
+        if (reply.type === 'status') this.onStatus(reply);
+        return;
+      }
       if (reply.type === 'progress') {
         waiter.progress?.(reply.done, reply.total, reply.preview);
         return;
