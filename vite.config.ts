@@ -1,10 +1,14 @@
 import { defineConfig } from 'vite';
+import { SECURITY_HEADERS, cspMeta } from './config/csp';
+import { pwa } from './config/pwa';
 
 export default defineConfig({
   // Everything is served from the app's own origin: models under /models, the gallery under /gallery.
   publicDir: 'public',
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
-  preview: { host: '127.0.0.1' },
+  // Offline PWA (service worker + manifest) and the Content-Security-Policy: see config/pwa.ts, config/csp.ts.
+  plugins: [cspMeta(), pwa()],
+  preview: { host: '127.0.0.1', headers: { ...SECURITY_HEADERS } },
   server: { host: '127.0.0.1' },
 });

@@ -1,1 +1,5 @@
 import './ui/convlens-app';
+import { appUpdates } from './ui/pwa';
+
+// Offline cache and update announcements (production builds only).
+void appUpdates.register();

@@ -1,7 +1,8 @@
 import { LitElement, css, html } from 'lit';
+import { styleMap } from 'lit/directives/style-map.js';
 import type { Prediction } from '../core/classify';
 
-/** Top-5 probability bars. */
+/** Top-5 probability bars. (Bar widths go through styleMap, i.e. the CSSOM: the CSP forbids inline style attributes.) */
 export class Top5Bars extends LitElement {
   static override properties = { predictions: { attribute: false } };
   static override styles = css`
@@ -19,7 +20,7 @@ export class Top5Bars extends LitElement {
       ${this.predictions.map(
         (p) => html`<li data-index=${p.index}>
           <span class="label">${p.label.split(',')[0]}</span><span class="p">${(p.probability * 100).toFixed(1)} %</span>
-          <span class="bar" aria-hidden="true"><span style="width:${(p.probability * 100).toFixed(1)}%"></span></span>
+          <span class="bar" aria-hidden="true"><span style=${styleMap({ width: `${(p.probability * 100).toFixed(1)}%` })}></span></span>
         </li>`,
       )}
     </ol>`;

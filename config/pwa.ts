@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type VitePWAOptions, VitePWA } from 'vite-plugin-pwa';
+import type { PluginOption } from 'vite';
+
+/**
+ * The offline, installable app: a Workbox service worker generated at build time (vite-plugin-pwa, generateSW)
+ * that precaches the app shell, the inference worker bundle, the font, the gallery, the manifest and icons and
+ * BOTH models, and a web app manifest. The page registers the worker itself (src/ui/pwa.ts, production builds
+ * only) and announces new versions without forcing them (registerType 'prompt').
+ */
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PUBLIC_MODELS = resolve(ROOT, 'public', 'models');
+
+/**
+ * Workbox skips (plain workbox-build) or refuses (vite-plugin-pwa) files above 2 MiB by default. The largest
+ * files we precache are the standard model's shard group29-shard1of1 (3,076,000 bytes) and the inference
+ * worker bundle (about 2.3 MB, TensorFlow.js with three backends); 4 MiB covers both with room to spare, and
+ * a file that outgrows it fails the build loudly instead of silently missing from the offline cache.
+ */
+const MAX_PRECACHED_FILE_BYTES = 4 * 1024 * 1024;
+
+/** scripts/models.sha256 ("<hex>  <path>" lines, as `sha256sum` writes them) → path → hex. */
+function pinnedSums(): Map<string, string> {
+  const sums = new Map<string, string>();
+  for (const line of readFileSync(resolve(ROOT, 'scripts', 'models.sha256'), 'utf8').split('\n')) {
+    const m = /^([0-9a-fA-F]{64})\s+\*?(\S+)$/.exec(line.trim());
+    if (m) sums.set(m[2]!, m[1]!.toLowerCase());
+  }
+  return sums;
+}
+
+type ManifestTransform = NonNullable<VitePWAOptions['workbox']['manifestTransforms']>[number];
+
+/**
+ * Gives every model file's precache entry `integrity: 'sha256-<base64>'` from scripts/models.sha256 (the sums
+ * `npm run setup` and the in-app loader verify against). Workbox honours it: workbox-precaching 7.4
+ * PrecacheController.install() builds each install request as `new Request(url, {integrity, cache, …})`, so
+ * the browser rejects a response whose bytes do not match, the install event fails and the new service worker
+ * is discarded — nothing corrupt is cached (PrecacheStrategy also only "repairs" a missing entry from the
+ * network when the manifest has an integrity). The build fails when a pinned model file is missing from the
+ * precache or the copy being shipped differs from its pinned sum (a service worker that can never install).
+ */
+export const modelIntegrity: ManifestTransform = (entries) => {
+  const sums = pinnedSums();
+  const seen = new Set<string>();
+  const manifest = entries.map((entry) => {
+    const m = /(?:^|\/)models\/(.+)$/.exec(entry.url);
+    if (!m) return entry;
+    const file = m[1]!;
+    const hex = sums.get(file);
+    if (!hex) throw new Error(`PWA build: ${entry.url} is precached but has no pinned SHA-256 in scripts/models.sha256`);
+    const shipped = createHash('sha256').update(readFileSync(resolve(PUBLIC_MODELS, file))).digest('hex');
+    if (shipped !== hex) throw new Error(`PWA build: public/models/${file} does not match its pinned SHA-256 (run npm run setup)`);
+    seen.add(file);
+    return { ...entry, integrity: `sha256-${Buffer.from(hex, 'hex').toString('base64')}` };
+  });
+  const missing = [...sums.keys()].filter((file) => !seen.has(file));
+  if (missing.length > 0) throw new Error(`PWA build: pinned model files missing from the precache: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
+  return { manifest };
+};
+
+export const PWA_OPTIONS: Partial<VitePWAOptions> = {
+  strategies: 'generateSW',
+  registerType: 'prompt',
+  injectRegister: false, // src/ui/pwa.ts registers it with workbox-window
+  filename: 'sw.js',
+  manifestFilename: 'manifest.webmanifest',
+  includeManifestIcons: false, // icons/*.png are in globPatterns (with the apple-touch icon)
+  manifest: {
+    name: 'ConvLens',
+    short_name: 'ConvLens',
+    description: 'See what a ConvNet sees: live activation maps, saliency, Grad-CAM and more from your camera, offline.',
+    lang: 'en',
+    start_url: './',
+    scope: './',
+    display: 'standalone',
+    display_override: ['fullscreen', 'standalone'],
+    orientation: 'any',
+    background_color: '#111111',
+    theme_color: '#111111',
+    categories: ['education', 'science'],
+    icons: [
+      { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+      { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+      { src: 'icons/icon-512-maskable.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+    ],
+  },
+  workbox: {
+    // App shell and worker bundle (html/js/css), the font (woff2 only: every browser we serve takes it), the
+    // icons, the gallery (images, gallery.json, LICENSES.md) and both models: model.json plus the
+    // extension-less weight shards. Top-level *.json (kiosk.json and other operator-edited kiosk files) is
+    // deliberately not precached: see runtimeCaching.
+    globPatterns: ['*.html', 'assets/**/*.{js,css,woff2}', 'icons/*.png', 'gallery/**/*', 'models/*/model.json', 'models/*/group*-shard*'],
+    maximumFileSizeToCacheInBytes: MAX_PRECACHED_FILE_BYTES,
+    manifestTransforms: [modelIntegrity],
+    // Hashed file names carry their own version: no cache-busting revision needed for them.
+    dontCacheBustURLsMatching: /^assets\//,
+    // Any navigation (e.g. /?model=lite&backend=webgl) gets the precached shell.
+    navigateFallback: 'index.html',
+    // Kiosk settings files beside the app (kiosk.json, ?kiosk=other.json) are edited in place by operators:
+    // network first so an edit shows on the next reload, the last copy when offline.
+    runtimeCaching: [
+      {
+        urlPattern: ({ url, sameOrigin }) => sameOrigin && /^\/[^/]+\.json$/.test(url.pathname),
+        handler: 'NetworkFirst',
+        options: { cacheName: 'convlens-settings', networkTimeoutSeconds: 4, expiration: { maxEntries: 16 } },
+      },
+    ],
+    // Once installed the first time, take over the open page at once: a kiosk loaded once keeps working if the
+    // network goes away mid-session. Updates still wait (no skipWaiting) until the page asks for them.
+    clientsClaim: true,
+    skipWaiting: false,
+    cleanupOutdatedCaches: true,
+    // One self-contained sw.js (no separate workbox-*.js to fetch and version).
+    inlineWorkboxRuntime: true,
+    sourcemap: false,
+  },
+  devOptions: { enabled: false }, // no service worker under `npm run dev`
+};
+
+/** The plugin list entry for vite.config.ts; warns instead of building a broken worker when models are absent. */
+export function pwa(): PluginOption {
+  if (!existsSync(PUBLIC_MODELS)) console.warn('PWA build: public/models is missing (run npm run setup); the precache will fail the build');
+  return VitePWA(PWA_OPTIONS);
+}
