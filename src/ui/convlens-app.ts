@@ -14,13 +14,20 @@ import './activation-grid';
 import { paint } from './canvas';
 import { type Crop, cameraErrorMessage, grabFrame } from './frame-source';
 import './mode-result';
+import './gallery-panel';
+import { storedThumbnail } from './stored-gallery';
 import './top5-bars';
 import './update-banner';
 import { WorkerClient } from './worker-client';
+import type { Simulation, WorkerMemory } from '../../workers/protocol';
+import { CameraReconnect, cameraMayReturn } from './camera';
+import './model-error';
 import { exportFigure } from './figure-export';
 import { KioskController, type WakeLockState } from './kiosk';
 import { DEFAULT_KIOSK_CONFIG, DEFAULT_STRINGS, type KioskConfig, type UiStrings, caption, kioskConfigUrl, parseKioskConfig } from './kiosk-config';
 import './shortcut-help';
+import { appUpdates } from './pwa';
+import { forgetSnapshots } from '../../workers/gallery-store';
 import { type ShortcutAction, shortcutFor } from './shortcuts';
 
 /** What `window.convlens.state()` returns: health for kiosk operators and tests, without scraping the DOM. */
@@ -38,6 +45,14 @@ export interface ConvLensState {
   source: 'camera' | 'image' | 'video' | null;
   /** The on-demand job's state. */
   job: { kind: string; progress: number; state: 'running' | 'done' | 'cancelled' | 'error' } | null;
+  /** Lost GPU devices recovered from (the backend recreated, or a fallback) since the worker started. */
+  recoveries: number;
+  /** Times the inference worker crashed and was restarted. */
+  workerRestarts: number;
+  /** The worker's tf.memory() after the last frame. */
+  workerMemory: WorkerMemory | null;
+  /** The full-panel error shown instead of the live view (a model file missing or damaged…), else null. */
+  modelError: string | null;
   /** Views offered, in order (kiosk configuration). */
   views: LiveView[];
   layer: string;
@@ -52,7 +67,7 @@ export interface ConvLensState {
 
 declare global {
   interface Window {
-    convlens: { state(): ConvLensState; bench(): Promise<Record<string, number>> };
+    convlens: { state(): ConvLensState; bench(): Promise<Record<string, number>>; simulate(what: Simulation): Promise<void> };
   }
 }
 
@@ -68,6 +83,7 @@ export class ConvLensApp extends LitElement {
     status: { state: true },
     error: { state: true },
     cameraMessage: { state: true },
+    modelError: { state: true },
     source: { state: true },
     settings: { state: true },
     layers: { state: true },
@@ -132,6 +148,14 @@ export class ConvLensApp extends LitElement {
   status = 'Loading the model…';
   error: string | null = null;
   cameraMessage: string | null = null;
+  /** Full-panel error: model files missing or damaged, the worker crashing again and again, an unrecoverable GPU loss. */
+  modelError: string | null = null;
+  private recoveries = 0;
+  private workerRestarts = 0;
+  private crashTimes: number[] = [];
+  private workerMemory: WorkerMemory | null = null;
+  /** A requestAnimationFrame chain of `loop` is alive (so a restart does not start a second one). */
+  private looping = false;
   source: ConvLensState['source'] = null;
   settings: LiveSettings = { ...DEFAULT_LIVE_SETTINGS, fit: 'stretch' };
   layers: LayerInfo[] = [];
@@ -189,6 +213,12 @@ export class ConvLensApp extends LitElement {
         if (reply.type !== 'bench') throw new Error(reply.type === 'error' ? reply.message : reply.type);
         return reply.figures;
       },
+      // Test/operator hook (README, "Resilience"): 'device-loss' destroys the worker's WebGPU device, 'crash' makes
+      // the worker throw an uncaught error; the app recovers from either by itself.
+      simulate: async (what) => {
+        const reply = await this.client.send('simulate', { what }).reply;
+        if (reply.type === 'error' && what !== 'crash') throw new Error(reply.message);
+      },
     };
     window.addEventListener('keydown', this.onKey);
     const params = new URLSearchParams(location.search);
@@ -202,9 +232,24 @@ export class ConvLensApp extends LitElement {
     this.classList.toggle('lecture', this.lecture);
     if (params.has('kiosk')) this.configured = this.enterKiosk(params.get('kiosk') ?? '', params.has('model'));
     this.client.onCrash = (message) => {
-      this.error = `The inference worker stopped (${message}); restarting it.`;
+      this.workerRestarts++;
+      this.running = false; // no frames to the new worker before it is ready
+      const now = Date.now();
+      this.crashTimes = [...this.crashTimes.filter((t) => now - t < 60_000), now];
       this.client.restart();
+      if (this.crashTimes.length > 3) {
+        this.modelError = `The inference worker stopped ${this.crashTimes.length} times within a minute (last: ${message}).`;
+        return;
+      }
+      this.error = `The inference worker stopped (${message}); restarting it.`;
       void this.start();
+    };
+    this.client.onStatus = (news) => {
+      this.recoveries = news.recoveries;
+      if (news.backend) this.backend = news.backend;
+      if (news.event === 'device-lost') this.status = 'The graphics device was lost; recovering…';
+      else if (news.event === 'recovered') this.status = news.message;
+      else this.modelError = news.message;
     };
   }
 
@@ -212,6 +257,7 @@ export class ConvLensApp extends LitElement {
     super.disconnectedCallback();
     window.removeEventListener('keydown', this.onKey);
     this.running = false;
+    this.cameraReconnect.stop();
   }
 
   override firstUpdated(): void {
@@ -231,6 +277,10 @@ export class ConvLensApp extends LitElement {
       error: this.error,
       source: this.source,
       job: this.job ? { kind: this.job.kind, progress: this.job.progress, state: this.job.state } : null,
+      recoveries: this.recoveries,
+      workerRestarts: this.workerRestarts,
+      workerMemory: this.workerMemory,
+      modelError: this.modelError,
       views: this.views,
       layer: this.settings.layer,
       channel: this.channel,
@@ -287,6 +337,10 @@ export class ConvLensApp extends LitElement {
     for (const url of this.snapshotUrls.values()) URL.revokeObjectURL(url);
     this.snapshotUrls.clear();
     if (this.source !== 'camera') void this.startCamera();
+    // The visitor's snapshots are theirs alone: gone when they leave (imported gallery pictures stay).
+    forgetSnapshots().catch((err: unknown) => console.warn('ConvLens: could not forget the snapshots', err));
+    // A new version waits for a moment nobody is using the kiosk: now is one.
+    if (appUpdates.updateReady) appUpdates.applyUpdate();
   }
 
   /** The layer the activation grid starts on (the kiosk file may name one). */
@@ -303,10 +357,11 @@ export class ConvLensApp extends LitElement {
     });
     const ready = await reply;
     if (ready.type !== 'ready') {
-      this.error = `The model could not be loaded: ${ready.type === 'error' ? ready.message : ready.type}`;
+      this.modelError = ready.type === 'error' ? ready.message : `unexpected reply ${ready.type}`;
       this.status = '';
       return;
     }
+    this.modelError = null;
     this.backend = ready.backend;
     this.layers = ready.layers;
     const wanted = this.kioskConfig.layer;
@@ -317,11 +372,22 @@ export class ConvLensApp extends LitElement {
     this.status = `Model ${ready.model} on ${ready.backend}: loaded in ${Math.round(ready.loadMs)} ms, warmed up in ${Math.round(ready.warmupMs)} ms`;
     if (!this.source) await this.startCamera();
     this.running = true;
-    this.loop();
+    if (!this.looping) this.loop();
   }
+
+  /** "Try again" on the error screen: a fresh worker loads the model again (no page reload). */
+  private retryModel = (): void => {
+    this.modelError = null;
+    this.crashTimes = [];
+    this.error = null;
+    this.running = false;
+    this.client.restart();
+    void this.start();
+  };
 
   /** Offers a frame every animation frame; the scheduler drops offers while the worker is busy (latest wins). */
   private loop = (): void => {
+    this.looping = this.running;
     if (!this.running) return;
     if (!this.benchRunning) this.scheduler.offer(performance.now());
     requestAnimationFrame(this.loop);
@@ -374,6 +440,7 @@ export class ConvLensApp extends LitElement {
     if (result.type !== 'frame') return;
     this.crop = grabbed.crop;
     this.frame = result.frame;
+    this.workerMemory = result.memory;
     this.frames++;
     this.lastFrameMs = performance.now() - t0;
     const now = performance.now();
@@ -389,33 +456,60 @@ export class ConvLensApp extends LitElement {
 
   private async startCamera(): Promise<void> {
     this.unfreeze();
+    this.cameraReconnect.stop();
     try {
-      if (!navigator.mediaDevices?.getUserMedia) throw new Error('no camera API');
-      const which: MediaTrackConstraints = this.deviceId ? { deviceId: { exact: this.deviceId } } : { facingMode: this.facing };
-      const stream = await navigator.mediaDevices.getUserMedia({ video: { ...which, width: { ideal: 1280 } }, audio: false });
-      this.stream?.getTracks().forEach((t) => t.stop());
-      this.stream = stream;
-      const track = stream.getVideoTracks()[0]!;
-      this.mirrored = track.getSettings().facingMode !== 'environment';
-      track.addEventListener('ended', () => {
-        this.cameraMessage = 'The camera was disconnected. Showing a sample picture instead.';
-        void this.useImage(`gallery/${SAMPLE_IMAGES[0]}`);
-      });
-      this.source = 'camera';
-      this.cameraMessage = null;
-      this.cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
-      this.deviceId = track.getSettings().deviceId;
-      await this.updateComplete;
-      const video = this.renderRoot.querySelector<HTMLVideoElement>('.stage video')!;
-      video.srcObject = stream;
-      await video.play();
+      await this.showCamera(await this.openCamera(true));
     } catch (err) {
       this.cameraMessage = `${cameraErrorMessage(err)} You can still explore the sample pictures, or pick your own image or video.`;
       await this.useImage(`gallery/${SAMPLE_IMAGES[0]}`);
+      // Unplugged or busy rather than refused: keep looking for it and switch back by itself (src/ui/camera.ts).
+      if (cameraMayReturn(err)) this.cameraReconnect.start();
     }
   }
 
+  /** The chosen camera: exactly that device, or (looking for a re-plugged camera) preferably it. */
+  private async openCamera(exact: boolean): Promise<MediaStream> {
+    if (!navigator.mediaDevices?.getUserMedia) throw new Error('no camera API');
+    const which: MediaTrackConstraints = this.deviceId ? { deviceId: exact ? { exact: this.deviceId } : this.deviceId } : { facingMode: this.facing };
+    return navigator.mediaDevices.getUserMedia({ video: { ...which, width: { ideal: 1280 } }, audio: false });
+  }
+
+  private async showCamera(stream: MediaStream): Promise<void> {
+    this.stream?.getTracks().forEach((t) => t.stop());
+    this.stream = stream;
+    const track = stream.getVideoTracks()[0]!;
+    this.mirrored = track.getSettings().facingMode !== 'environment';
+    track.addEventListener('ended', () => void this.cameraLost(stream));
+    this.source = 'camera';
+    this.cameraMessage = null;
+    this.cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
+    this.deviceId = track.getSettings().deviceId;
+    await this.updateComplete;
+    const video = this.renderRoot.querySelector<HTMLVideoElement>('.stage video')!;
+    video.srcObject = stream;
+    await video.play();
+  }
+
+  /** The live track ended (camera unplugged): a sample picture meanwhile, and back to the camera once it returns. */
+  private async cameraLost(stream: MediaStream): Promise<void> {
+    if (this.stream !== stream || this.source !== 'camera') return;
+    await this.useImage(`gallery/${SAMPLE_IMAGES[0]}`);
+    this.cameraMessage = 'The camera was disconnected. Showing a sample picture until it is plugged in again.';
+    this.cameraReconnect.start();
+  }
+
+  private readonly cameraReconnect = new CameraReconnect(async () => {
+    const stream = await this.openCamera(false);
+    if (!this.cameraReconnect.watching) {
+      stream.getTracks().forEach((t) => t.stop());
+      return false;
+    }
+    await this.showCamera(stream);
+    return true;
+  });
+
   private async useImage(url: string): Promise<void> {
+    this.cameraReconnect.stop(); // a picture chosen (by the visitor, or as the stand-in for a lost camera)
     this.unfreeze();
     this.stream?.getTracks().forEach((t) => t.stop());
     this.stream = undefined;
@@ -430,6 +524,7 @@ export class ConvLensApp extends LitElement {
   }
 
   private async useFile(file: File): Promise<void> {
+    this.cameraReconnect.stop();
     this.unfreeze();
     const url = URL.createObjectURL(file);
     if (file.type.startsWith('video/')) {
@@ -547,7 +642,8 @@ export class ConvLensApp extends LitElement {
     canvas.toBlob((blob) => blob && this.snapshotUrls.set(id, URL.createObjectURL(blob)));
   }
 
-  private thumbnail = (id: string, name: string): string => this.snapshotUrls.get(id) ?? `gallery/${name}`;
+  /** Stored pictures (imports, snapshots) by their IndexedDB object URLs; bundled ones by their file. */
+  private thumbnail = (id: string, name: string): string => storedThumbnail(id) ?? this.snapshotUrls.get(id) ?? `gallery/${name}`;
 
   private cancelJob(): void {
     if (this.job?.state === 'running') this.client.send('cancel', { job: this.job.id });
@@ -680,6 +776,7 @@ export class ConvLensApp extends LitElement {
       </header>
       <update-banner></update-banner>
       <main @dragover=${(e: DragEvent) => e.preventDefault()} @drop=${this.onDrop}>
+        ${this.modelError ? html`<model-error .message=${this.modelError} @retry=${this.retryModel}></model-error>` : nothing}
         ${this.error ? html`<p class="notice error" role="alert">${this.error}</p>` : nothing}
         ${this.cameraMessage ? html`<p class="notice" role="alert" data-testid="camera-message">${this.cameraMessage}</p>` : nothing}
         <div role="tablist" aria-label="Live views">
@@ -796,6 +893,7 @@ export class ConvLensApp extends LitElement {
                 }} />
               </label>`}
         </section>
+        ${inKiosk ? nothing : html`<section><h2>Gallery</h2><gallery-panel></gallery-panel></section>`}
       </aside>
       ${this.helpOpen ? html`<shortcut-help @close=${() => (this.helpOpen = false)}></shortcut-help>` : nothing}
       ${this.hud ? html`<div class="hud" data-testid="hud">${JSON.stringify(this.state(), null, 1).slice(0, 1200)}</div>` : nothing}
