@@ -96,6 +96,22 @@ describe('feature extraction with a cache', () => {
     batched.vectors.forEach((v, i) => v.forEach((x, j) => expect(x).toBeCloseTo(single.vectors[i]![j]!, 4)));
   });
 
+  it('a transient entry (a live camera frame) is never written to or read from the cache', async () => {
+    const model = await net('lite');
+    const cache = new MemoryFeatureCache();
+    const extractor = new FeatureExtractor(model, { cache });
+    const frame = { ...(await entryFromImage('this frame', sharedImage('coffee.png'))), transient: true };
+    const first = await extractor.features([frame]);
+    expect(cache.size).toBe(0);
+    const kept = await entryFromImage('coffee', sharedImage('coffee.png'));
+    expect(kept.id).toBe(frame.id);
+    await extractor.features([kept]);
+    expect(cache.size).toBe(1);
+    await extractor.features([frame]);
+    expect(extractor.stats).toMatchObject({ computed: 3, cached: 0 });
+    expect(first.vectors[0]!.length).toBe(model.layer(model.featuresLayer).outputShape.at(-1));
+  });
+
   it('never returns stale features: a changed image or a changed model misses the cache', async () => {
     const model = await net('lite');
     const cache = new MemoryFeatureCache();

@@ -174,7 +174,7 @@ export class FeatureExtractor {
   }
 
   private async lookup(model: string, entry: GalleryEntry, layers: readonly string[], shapes: number[][]): Promise<Extracted | undefined> {
-    if (!this.cache) return undefined;
+    if (!this.cache || entry.transient) return undefined;
     const values: Record<string, StoredActivation> = {};
     for (let l = 0; l < layers.length; l++) {
       const hit = await this.cache.get({ model, image: entry.id, layer: layers[l]! });
@@ -233,7 +233,7 @@ export class FeatureExtractor {
         const shape = this.net.layer(layer).outputShape;
         const size = elementCount(shape);
         values[layer] = { shape: [...shape], data: perLayer[layer]!.slice(row * size, (row + 1) * size) };
-        await this.cache?.set({ model, image: entries[i]!.id, layer }, values[layer]);
+        if (!entries[i]!.transient) await this.cache?.set({ model, image: entries[i]!.id, layer }, values[layer]);
       }
       out[i] = { entry: entries[i]!, values };
       this.stats.computed++;

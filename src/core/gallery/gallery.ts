@@ -13,6 +13,8 @@ export interface GalleryEntry {
   name: string;
   /** Decodes the picture; throws a ConvLensError for broken data. Called lazily: cache hits never decode. */
   decode(): RgbaImage | Promise<RgbaImage>;
+  /** A live camera frame: its features are computed but never written to (or read from) any cache. */
+  transient?: boolean;
 }
 
 /** An image left out of a run, with the one-line reason. */
