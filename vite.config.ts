@@ -1,6 +1,6 @@
 import { defineConfig } from 'vite';
-import { SECURITY_HEADERS, cspMeta } from './config/csp';
-import { pwa } from './config/pwa';
+import { SECURITY_HEADERS, cspMeta } from './config/csp.ts';
+import { pwa } from './config/pwa.ts';
 
 export default defineConfig({
   // Everything is served from the app's own origin: models under /models, the gallery under /gallery.

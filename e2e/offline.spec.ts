@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { DIST } from '../playwright.config';
+import { state } from './helpers';
+import { LITE, pinnedModelFiles, precachedPaths, waitForEspresso, waitForOffline } from './pwa-helpers';
+import { type StaticServer, startStaticServer } from './static-server';
+
+/**
+ * Offline for real: the app is served by our own static server, which is STOPPED before the reload
+ * (context.setOffline does not reliably cover the service worker's own fetches).
+ */
+test.describe('offline PWA', () => {
+  let server: StaticServer | undefined;
+  test.afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  test('after one online visit the app loads and classifies with the server stopped', async ({ page }) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    server = await startStaticServer();
+    await page.goto(`${server.origin}/?model=lite&backend=webgl`);
+    await waitForEspresso(page);
+    // Both models, the gallery and the shell are in the precache, and the worker controls the page.
+    await waitForOffline(page);
+    const cached = new Set(await precachedPaths(page));
+    for (const path of ['/index.html', '/manifest.webmanifest', '/gallery/gallery.json', '/gallery/coffee.png', '/icons/icon-192.png']) expect(cached, path).toContain(path);
+    expect([...cached].some((p) => /^\/assets\/inference\.worker-.*\.js$/.test(p)), 'worker bundle').toBe(true);
+    expect([...cached].some((p) => p.endsWith('.woff2')), 'font').toBe(true);
+
+    const origin = server.origin;
+    await server.close();
+    await expect(fetch(origin), 'the server is really gone').rejects.toThrow();
+
+    await page.reload();
+    await waitForEspresso(page);
+    const s = await state(page);
+    expect(s).toMatchObject({ model: 'lite', backend: 'webgl', source: 'camera', error: null });
+    // The gallery is there too (fetched by the page through the service worker).
+    const gallery = await page.evaluate(async () => {
+      const res = await fetch('gallery/gallery.json');
+      return { ok: res.ok, text: (await res.text()).length };
+    });
+    expect(gallery.ok).toBe(true);
+    expect(gallery.text).toBeGreaterThan(10);
+    expect(errors).toEqual([]);
+  });
+
+  test('a model shard served corrupt fails the service worker install and is never cached', async ({ browser }) => {
+    const shard = pinnedModelFiles(LITE)[1]!; // a weight shard (index 0 is model.json)
+    const path = `/models/${shard}`;
+    const bad = Uint8Array.from(readFileSync(join(DIST, 'models', shard)));
+    bad[0] = bad[0]! ^ 0xff;
+    server = await startStaticServer();
+    server.override(path, bad);
+
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const swFetches: string[] = [];
+      context.on('request', (r) => {
+        if (r.serviceWorker()) swFetches.push(new URL(r.url()).pathname);
+      });
+      // Follow the worker the page registers through every state change.
+      await page.addInitScript(() => {
+        const states: string[] = [];
+        (window as unknown as { __swStates: string[] }).__swStates = states;
+        const register = ServiceWorkerContainer.prototype.register;
+        ServiceWorkerContainer.prototype.register = async function (this: ServiceWorkerContainer, ...args: Parameters<typeof register>) {
+          const registration = await register.apply(this, args);
+          const followed = new Set<ServiceWorker>();
+          const follow = (sw: ServiceWorker | null): void => {
+            if (!sw || followed.has(sw)) return;
+            followed.add(sw);
+            states.push(sw.state);
+            sw.addEventListener('statechange', () => states.push(sw.state));
+          };
+          follow(registration.installing);
+          registration.addEventListener('updatefound', () => follow(registration.installing));
+          return registration;
+        };
+      });
+      await page.goto(`${server.origin}/?model=lite&backend=cpu`);
+      const states = (): Promise<string[]> => page.evaluate(() => (window as unknown as { __swStates?: string[] }).__swStates ?? []);
+      await expect.poll(states, { timeout: 90_000 }).toContain('redundant');
+      expect(await states()).not.toContain('installed');
+      expect(await states()).not.toContain('activated');
+      expect(swFetches, 'the service worker did fetch the shard').toContain(path);
+      expect(await page.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
+      expect(await precachedPaths(page)).not.toContain(path);
+    } finally {
+      await context.close();
+    }
+  });
+});
