@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'public/models/', 'coverage/', '.cache/', 'test-results/', 'playwright-report/'] },
+  { ignores: ['dist/', 'dist-*/', 'node_modules/', 'public/models/', 'coverage/', '.cache/', 'test-results/', 'test-results-*/', 'playwright-report/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
