@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Page, expect, test } from '@playwright/test';
@@ -63,13 +64,18 @@ test.describe('updates', () => {
     await checkForUpdate(page);
     await expect(banner).toBeVisible();
     await expect(page.locator('update-banner [role="status"]')).toContainText('A new version of ConvLens is ready.');
+    const axe = await new AxeBuilder({ page }).include({ fromShadowDom: ['convlens-app', 'update-banner'] }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
     // Nothing reloaded, the live view keeps running, and the old worker still serves the page.
     await moreFrames(page, 3);
     expect(await sameDocument(page)).toBe(true);
     expect(await controllerVersion(page)).toBe('original');
 
-    // "Later" hides it (keyboard: the buttons are ordinary buttons).
+    // "Later" hides it (keyboard: the buttons are ordinary buttons, with a visible focus ring).
     await page.getByRole('button', { name: 'Later' }).focus();
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.getByRole('button', { name: 'Later' }).evaluate((b) => getComputedStyle(b).outlineStyle)).toBe('solid');
     await page.keyboard.press('Enter');
     await expect(banner).toHaveCount(0);
     await moreFrames(page, 2);
