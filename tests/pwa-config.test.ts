@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CSP_HEADER, CSP_META } from '../config/csp';
+import { modelIntegrity } from '../config/pwa';
+
+/** Every pinned model file as a precache entry, as Workbox's glob produces them. */
+function modelEntries(): { url: string; revision: string; size: number }[] {
+  return readFileSync('scripts/models.sha256', 'utf8')
+    .split('\n')
+    .map((line) => /^[0-9a-f]{64}\s+(\S+)$/.exec(line.trim())?.[1])
+    .filter((file): file is string => file !== undefined)
+    .map((file) => ({ url: `models/${file}`, revision: 'r', size: 1 }));
+}
+
+describe('precache integrity (config/pwa.ts)', () => {
+  it('gives every model file the SRI of its bytes and leaves other entries alone', async () => {
+    const other = { url: 'index.html', revision: 'x', size: 10 };
+    const { manifest } = await modelIntegrity([other, ...modelEntries()]);
+    expect(manifest[0]).toEqual(other);
+    const shard = manifest.find((e) => e.url === 'models/mobilenet_v1_0.25_224/group1-shard1of1')!;
+    const expected = createHash('sha256').update(readFileSync('public/models/mobilenet_v1_0.25_224/group1-shard1of1')).digest('base64');
+    expect(shard.integrity).toBe(`sha256-${expected}`);
+    expect(manifest.filter((e) => e.integrity?.startsWith('sha256-')).length).toBe(modelEntries().length);
+  });
+
+  it('fails the build when a pinned model file would be missing from the precache, or a model file is unpinned', () => {
+    expect(() => modelIntegrity(modelEntries().slice(1))).toThrow(/missing from the precache/);
+    expect(() => modelIntegrity([...modelEntries(), { url: 'models/mobilenet_v1_0.25_224/extra.bin', revision: 'r', size: 1 }])).toThrow(/no pinned SHA-256/);
+  });
+});
+
+describe('CSP (config/csp.ts)', () => {
+  it('allows nothing inline and nothing from other origins; the header adds frame-ancestors', () => {
+    expect(CSP_META).not.toMatch(/unsafe-inline|unsafe-eval|https?:|\*/);
+    expect(CSP_META).toContain("script-src 'self'");
+    expect(CSP_META).not.toContain('frame-ancestors');
+    expect(CSP_HEADER).toBe(`${CSP_META}; frame-ancestors 'none'`);
+  });
+});
