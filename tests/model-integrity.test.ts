@@ -54,12 +54,12 @@ describe('verified model loading (pinned SHA-256 of every model file)', () => {
     expect(hex(sha256Fallback(shard))).toBe(PINNED_MODEL_SUMS.get(`${LITE}/group1-shard1of1`));
   });
 
-  it('good files: every file fetched once (revalidating, no cache writes), and the model from memory classifies', async () => {
+  it('good files: every file fetched once (HTTP cache neither read nor written), and the model from memory classifies', async () => {
     const { fetch, requested, init } = diskFetch();
     const artifacts = await loadVerifiedArtifacts(LITE, BASE, PINNED_MODEL_SUMS, fetch);
     expect(requested).toHaveLength(56);
     expect(new Set(requested).size).toBe(56);
-    expect(init.every((i) => i?.cache === 'no-cache')).toBe(true);
+    expect(init.every((i) => i?.cache === 'no-store')).toBe(true);
     const shardBytes = requested.filter((r) => !r.endsWith('.json')).reduce((n, r) => n + readFileSync(join(modelsRoot(), r)).byteLength, 0);
     expect((artifacts.weightData as ArrayBuffer).byteLength).toBe(shardBytes);
     expect(artifacts.weightSpecs).toHaveLength(137); // kernels, biases and batch-norm parameters in 55 shards

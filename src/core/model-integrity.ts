@@ -95,9 +95,10 @@ export async function fetchVerified(file: string, modelsUrl: string, sums: Reado
   if (!want) throw new ModelFileError(file, 'unpinned', 'no SHA-256 for it in scripts/models.sha256');
   let response: Response;
   try {
-    // 'no-cache': revalidate instead of trusting a possibly damaged HTTP-cache entry (the service worker, when
-    // there is one, answers from its integrity-checked precache before the HTTP cache is consulted).
-    response = await fetchFn(new URL(file, modelsUrl).href, { cache: 'no-cache' });
+    // 'no-store': the browser's HTTP cache is neither read nor written, so a file damaged in transit cannot stay
+    // cached (a revalidation could answer 304 and serve it again) and "Try again" really fetches again. The
+    // service worker, when installed, still answers from its integrity-checked precache.
+    response = await fetchFn(new URL(file, modelsUrl).href, { cache: 'no-store' });
   } catch (err) {
     throw new ModelFileError(file, 'network', `network error: ${err instanceof Error ? err.message : String(err)}`);
   }
