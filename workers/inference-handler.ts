@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureCache } from '../src/core/gallery/feature-cache';
 import { FeatureExtractor } from '../src/core/gallery/features';
-import type { GalleryEntry } from '../src/core/gallery/gallery';
+import { type GalleryEntry, entryFromImage, uniqueEntries } from '../src/core/gallery/gallery';
 import { kernelTiles, rgbFilterTiles } from '../src/core/filters';
 import { DEFAULT_LIVE_SETTINGS, LivePipeline } from '../src/core/live/pipeline';
 import type { ModelId } from '../src/core/models';
@@ -22,6 +22,11 @@ export interface HandlerEnvironment {
   /** The bundled gallery (read once, lazily). */
   loadGallery(galleryUrl: string | undefined): Promise<GalleryEntry[]>;
   featureCache: FeatureCache;
+  /**
+   * Browser: the pictures kept in IndexedDB (imports and visitors' snapshots, workers/gallery-store.ts), read
+   * afresh for every gallery job. Without it (Node tests) snapshots live in memory for the session.
+   */
+  storedGallery?: { entries(): Promise<GalleryEntry[]>; addSnapshot(name: string, image: RgbaImage): Promise<string> };
   closeImage(image: FrameImage): void;
   post(message: WorkerResponse, transfer: Transferable[]): void;
   /** Browser, WebGPU: calls `lost` once when the chosen backend's device goes away unexpectedly. */
@@ -169,9 +174,12 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
         {
           net,
           extractor: (extractor ??= new FeatureExtractor(net, { cache: env.featureCache })),
-          gallery: async () => [...(await (bundled ??= env.loadGallery(galleryUrl))), ...snapshots],
-          addToGallery: (entry) => {
+          gallery: async () => uniqueEntries([...(await (bundled ??= env.loadGallery(galleryUrl))), ...(env.storedGallery ? await env.storedGallery.entries() : snapshots)]),
+          addToGallery: async (name, image) => {
+            if (env.storedGallery) return env.storedGallery.addSnapshot(name, image);
+            const entry = await entryFromImage(name, image);
             if (!snapshots.some((s) => s.id === entry.id)) snapshots.push(entry);
+            return entry.id;
           },
           toRgba: (image) => {
             try {

@@ -7,6 +7,7 @@ import { ConvNet } from '../src/core/network';
 import { contentId, type GalleryEntry } from '../src/core/gallery/gallery';
 import { type RgbaImage, imageToTensor } from '../src/core/preprocess';
 import { IdbFeatureCache } from './idb-feature-cache';
+import { workerStoredGallery } from './gallery-store';
 import { createInferenceHandler } from './inference-handler';
 import { PINNED_MODEL_SUMS } from './pinned-checksums';
 import { recreateBackend, simulate, watchWebGPU } from './webgpu-recovery';
@@ -84,6 +85,7 @@ const handle = createInferenceHandler({
   toRgba: (image) => ('close' in image ? bitmapToRgba(image) : image),
   loadGallery,
   featureCache: new IdbFeatureCache(),
+  storedGallery: workerStoredGallery(bitmapToRgba),
   closeImage: (image) => {
     if ('close' in image) image.close();
   },

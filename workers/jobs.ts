@@ -21,7 +21,8 @@ export interface JobContext {
   net: ConvNet;
   extractor: FeatureExtractor;
   gallery(): Promise<GalleryEntry[]>;
-  addToGallery(entry: GalleryEntry): void;
+  /** Keeps a visitor's snapshot in the gallery (the browser's store, else memory); resolves to its content id. */
+  addToGallery(name: string, image: RgbaImage): Promise<string>;
   toRgba(image: FrameImage): RgbaImage;
 }
 
@@ -153,9 +154,8 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
       }
     }
     case 'gallery-add': {
-      const entry = await entryFromImage(job.name, ctx.toRgba(job.image));
-      ctx.addToGallery(entry);
-      return { kind: 'gallery-add', id: entry.id, size: (await ctx.gallery()).length };
+      const id = await ctx.addToGallery(job.name, ctx.toRgba(job.image));
+      return { kind: 'gallery-add', id, size: (await ctx.gallery()).length };
     }
   }
 }
