@@ -25,6 +25,8 @@ test.describe('offline PWA', () => {
     await waitForEspresso(page);
     // Both models, the gallery and the shell are in the precache, and the worker controls the page.
     await waitForOffline(page);
+    // The one-time notice (it goes away by itself after a few seconds).
+    await expect(page.getByTestId('offline-ready')).toContainText('Ready to work offline.');
     const cached = new Set(await precachedPaths(page));
     for (const path of ['/index.html', '/manifest.webmanifest', '/gallery/gallery.json', '/gallery/coffee.png', '/icons/icon-192.png']) expect(cached, path).toContain(path);
     expect([...cached].some((p) => /^\/assets\/inference\.worker-.*\.js$/.test(p)), 'worker bundle').toBe(true);
@@ -38,6 +40,7 @@ test.describe('offline PWA', () => {
     await waitForEspresso(page);
     const s = await state(page);
     expect(s).toMatchObject({ model: 'lite', backend: 'webgl', source: 'camera', error: null });
+    await expect(page.getByTestId('offline-ready'), 'shown once, not on every visit').toHaveCount(0);
     // The gallery is there too (fetched by the page through the service worker).
     const gallery = await page.evaluate(async () => {
       const res = await fetch('gallery/gallery.json');

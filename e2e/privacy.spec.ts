@@ -81,6 +81,20 @@ test.describe('privacy and CSP', () => {
     expect(await violations()).toEqual([]);
   });
 
+  test('kiosk and lecture modes run under the CSP without violations', async ({ page, context }) => {
+    const violations = await watchCsp(context, page);
+    await page.goto('/?kiosk&model=lite&backend=cpu');
+    await waitForEspresso(page);
+    await moreFrames(page, 2);
+    await page.goto('/?lecture&model=lite&backend=cpu');
+    await waitForEspresso(page);
+    await page.keyboard.press('?');
+    await expect(page.getByRole('dialog')).toBeVisible();
+    await page.keyboard.press('Escape');
+    await moreFrames(page, 2);
+    expect(await violations()).toEqual([]);
+  });
+
   test('the CSP catches what it should: an injected inline script and a foreign fetch are reported', async ({ page, context }) => {
     const violations = await watchCsp(context, page);
     await page.goto('/?model=lite&backend=cpu');
