@@ -51,7 +51,7 @@ test.describe('offline PWA', () => {
     expect(errors).toEqual([]);
   });
 
-  test('a model shard served corrupt fails the service worker install and is never cached', async ({ browser }) => {
+  test('a model shard served corrupt fails the service worker install and is never cached; the page retries later', async ({ browser }) => {
     const shard = pinnedModelFiles(LITE)[1]!; // a weight shard (index 0 is model.json)
     const path = `/models/${shard}`;
     const bad = Uint8Array.from(readFileSync(join(DIST, 'models', shard)));
@@ -93,6 +93,15 @@ test.describe('offline PWA', () => {
       expect(swFetches, 'the service worker did fetch the shard').toContain(path);
       expect(await page.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
       expect(await precachedPaths(page)).not.toContain(path);
+
+      // The server is repaired; the page (which a kiosk never reloads) tries again on its next update check
+      // ('online' triggers one; so does the 30-minute timer) and now installs, shard included.
+      server.override(path, null);
+      await page.evaluate(() => window.dispatchEvent(new Event('online')));
+      await expect.poll(states, { timeout: 90_000 }).toContain('activated');
+      await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller?.state ?? null)).toBe('activated');
+      expect(await precachedPaths(page)).toContain(path);
+      await expect(page.getByTestId('offline-ready')).toContainText('Ready to work offline.');
     } finally {
       await context.close();
     }

@@ -31,6 +31,8 @@ export class AppUpdates extends EventTarget {
   private timer: ReturnType<typeof setInterval> | undefined;
   private reloading = false;
   private applying = false;
+  /** The first installation failed and checkForUpdate() registered again, past workbox-window. */
+  private reRegistered = false;
   /** The waiting worker last announced (workbox-window and our own watcher both report it). */
   private announced: ServiceWorker | undefined;
 
@@ -63,11 +65,23 @@ export class AppUpdates extends EventTarget {
     window.addEventListener('online', () => void this.checkForUpdate());
   }
 
-  /** Asks the server for a new version now (also done on the timer); errors (offline) are ignored. */
+  /**
+   * Asks the server for a new version now (also done on the timer and when the network comes back); errors
+   * (offline) are ignored. If the very first installation failed (e.g. the network dropped mid-download, or a
+   * model file failed its integrity check), the browser has dropped the registration: register again, so a
+   * kiosk that never reloads still becomes offline-capable.
+   */
   async checkForUpdate(): Promise<void> {
     if (!this.registration) return;
     try {
-      await this.registration.update();
+      const current = await navigator.serviceWorker.getRegistration(import.meta.env.BASE_URL);
+      if (current) {
+        await current.update();
+        return;
+      }
+      this.registration = await navigator.serviceWorker.register(`${import.meta.env.BASE_URL}sw.js`, { scope: import.meta.env.BASE_URL });
+      this.reRegistered = true;
+      this.watch(this.registration);
     } catch {
       // offline or server unreachable: try again on the next tick
     }
@@ -90,7 +104,13 @@ export class AppUpdates extends EventTarget {
     this.wb.addEventListener('controlling', reload);
     // Should the new worker never take control (it failed to activate), reload anyway: the visitor asked for it.
     setTimeout(reload, APPLY_TIMEOUT_MS);
-    this.wb.messageSkipWaiting();
+    if (this.reRegistered) {
+      // workbox-window only knows the first registration object; same message, same reload, by hand.
+      navigator.serviceWorker.addEventListener('controllerchange', reload);
+      waiting.postMessage({ type: 'SKIP_WAITING' });
+    } else {
+      this.wb.messageSkipWaiting();
+    }
     return true;
   }
 
@@ -107,14 +127,17 @@ export class AppUpdates extends EventTarget {
 
   /**
    * workbox-window stops following updates after the first one it deems external (another tab, or found long
-   * after registering), and a kiosk page lives for days: follow every installing worker natively as well.
+   * after registering), and a kiosk page lives for days: follow every installing worker natively as well
+   * (and any registration made again by checkForUpdate()).
    */
   private watch(registration: ServiceWorkerRegistration): void {
     const follow = (sw: ServiceWorker | null): void => {
       sw?.addEventListener('statechange', () => {
         if (sw.state === 'installed' && navigator.serviceWorker.controller && registration.waiting === sw) this.markUpdateReady(sw);
+        if (sw.state === 'activated') this.markOfflineReady(true); // no-op unless this was the first installation
       });
     };
+    follow(registration.installing);
     registration.addEventListener('updatefound', () => follow(registration.installing));
     if (registration.waiting && navigator.serviceWorker.controller) this.markUpdateReady(registration.waiting);
   }
