@@ -108,34 +108,46 @@ export async function encodePng(image: RgbaImage): Promise<Uint8Array> {
   return new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
 }
 
-/**
- * The worker's view of the store: the stored pictures as gallery entries, read afresh for every job so imports
- * show up without restarting the worker, and visitors' snapshots written as PNGs with origin 'snapshot'.
- */
-export function workerStoredGallery(toRgba: (bitmap: ImageBitmap) => RgbaImage) {
-  const store = idbGalleryStore();
+/** How the stored gallery turns pixels into a file and back (OffscreenCanvas in a browser, pngjs/jpeg-js in Node). */
+export interface ImageCodec {
+  encodePng(image: RgbaImage): Promise<Uint8Array>;
+  decode(bytes: Uint8Array, type: string): Promise<RgbaImage>;
+}
+
+/** What the inference worker's handler needs from the store (HandlerEnvironment.storedGallery). */
+export interface StoredGallery {
+  /** The stored pictures as gallery entries, read afresh on every call (imports show up without a restart). */
+  entries(): Promise<GalleryEntry[]>;
+  /** Stores a visitor's snapshot as a PNG with origin 'snapshot'; resolves to its id (an identical one counts). */
+  addSnapshot(name: string, image: RgbaImage): Promise<string>;
+}
+
+export function storedGalleryOf(store: GalleryStore, codec: ImageCodec): StoredGallery {
   return {
-    async entries(): Promise<GalleryEntry[]> {
+    async entries() {
       // An unavailable store (private mode, blocked storage) leaves the bundled gallery.
       const records = await store.list().catch(() => []);
-      return records.map((r) => ({
-        id: r.id,
-        name: r.name,
-        decode: async () => {
-          const bitmap = await createImageBitmap(blobOf(r.bytes, r.type));
-          try {
-            return toRgba(bitmap);
-          } finally {
-            bitmap.close();
-          }
-        },
-      }));
+      return records.map((r) => ({ id: r.id, name: r.name, decode: () => codec.decode(r.bytes, r.type) }));
     },
-    /** Stores a snapshot; resolves to its id (an identical snapshot already stored counts). */
-    async addSnapshot(name: string, image: RgbaImage): Promise<string> {
-      const outcome = await store.add(name, await encodePng(image), 'snapshot');
+    async addSnapshot(name, image) {
+      const outcome = await store.add(name, await codec.encodePng(image), 'snapshot');
       if ((outcome.status === 'stored' || outcome.status === 'duplicate') && outcome.id) return outcome.id;
       throw new Error(outcome.message);
     },
   };
+}
+
+/** The worker's stored gallery: IndexedDB, decoded through createImageBitmap, snapshots encoded by OffscreenCanvas. */
+export function workerStoredGallery(toRgba: (bitmap: ImageBitmap) => RgbaImage): StoredGallery {
+  return storedGalleryOf(idbGalleryStore(), {
+    encodePng,
+    decode: async (bytes, type) => {
+      const bitmap = await createImageBitmap(blobOf(bytes, type));
+      try {
+        return toRgba(bitmap);
+      } finally {
+        bitmap.close();
+      }
+    },
+  });
 }
