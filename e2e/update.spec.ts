@@ -100,4 +100,35 @@ test.describe('updates', () => {
     expect((await state(page)).error).toBeNull();
     expect(errors).toEqual([]);
   });
+
+  test('a kiosk never shows the banner and takes the new version only at its idle reset', async ({ page }) => {
+    server = await startStaticServer();
+    const kiosk = { views: ['saliency', 'gradcam'], attractAfterSeconds: 6, attractViewSeconds: 3, idleResetSeconds: 10 };
+    server.override('/update-kiosk.json', JSON.stringify(kiosk));
+    await page.goto(`${server.origin}/?kiosk=update-kiosk.json&model=lite&backend=webgl`);
+    await waitForEspresso(page);
+    await waitForOffline(page);
+    await markDocument(page);
+    server.override('/sw.js', nextBuild('v2'));
+    await checkForUpdate(page);
+    await expect.poll(async () => (await state(page)).updateReady).toBe(true);
+    await expect(page.getByTestId('update-banner')).toHaveCount(0);
+
+    // A visitor keeps using it for longer than the idle time: no reset, no reload mid-demo.
+    const busyUntil = Date.now() + 14_000;
+    while (Date.now() < busyUntil) {
+      await page.locator('.caption').click();
+      await page.waitForTimeout(1000);
+    }
+    expect(await sameDocument(page)).toBe(true);
+    expect((await state(page)).kiosk?.resets).toBe(0);
+
+    // Then nobody: at the idle reset the kiosk reloads under the new version and runs again.
+    await page.waitForEvent('load', { timeout: 30_000 });
+    expect(await sameDocument(page)).toBe(false);
+    await expect.poll(() => controllerState(page)).toBe('activated');
+    expect(await controllerVersion(page)).toBe('v2');
+    await waitForEspresso(page);
+    expect((await state(page)).kiosk).toMatchObject({ attract: false, resets: 0 });
+  });
 });

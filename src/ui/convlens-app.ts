@@ -61,6 +61,8 @@ export interface ConvLensState {
   frozen: boolean;
   lecture: boolean;
   helpOpen: boolean;
+  /** A new version is installed and waits (announced by the banner; a kiosk applies it at its next idle reset). */
+  updateReady: boolean;
   /** Kiosk mode only: the attract loop, the screen wake lock, idle resets so far, problems in the kiosk file. */
   kiosk: { attract: boolean; wakeLock: WakeLockState; resets: number; problems: string[] } | null;
 }
@@ -285,6 +287,7 @@ export class ConvLensApp extends LitElement {
       layer: this.settings.layer,
       channel: this.channel,
       frozen: this.frozen !== undefined,
+      updateReady: appUpdates.updateReady,
       lecture: this.lecture,
       helpOpen: this.helpOpen,
       kiosk: this.kiosk ? { attract: this.kiosk.attract, wakeLock: this.kiosk.wakeLock, resets: this.resets, problems: this.kioskProblems } : null,
@@ -774,7 +777,7 @@ export class ConvLensApp extends LitElement {
           <button title="?" aria-haspopup="dialog" @click=${() => this.perform('help')}>Shortcuts (?)</button>
         </span>
       </header>
-      <update-banner></update-banner>
+      ${inKiosk ? nothing : html`<update-banner></update-banner>`}
       <main @dragover=${(e: DragEvent) => e.preventDefault()} @drop=${this.onDrop}>
         ${this.modelError ? html`<model-error .message=${this.modelError} @retry=${this.retryModel}></model-error>` : nothing}
         ${this.error ? html`<p class="notice error" role="alert">${this.error}</p>` : nothing}
