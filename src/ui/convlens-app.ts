@@ -122,7 +122,7 @@ export class ConvLensApp extends LitElement {
     button[aria-selected='true'] { background: #f6a21a; color: #000; border-color: #f6a21a; }
     button:focus-visible, select:focus-visible, input:focus-visible { outline: 3px solid #6cf; outline-offset: 2px; }
     aside { overflow-y: auto; padding: .5rem 1rem .5rem 0; display: flex; flex-direction: column; gap: 1rem; }
-    section h2 { font-size: 1rem; margin: 0 0 .4rem; color: #bbb; }
+    section h2 { font-size: .95em; margin: 0 0 .4rem; color: #bbb; }
     label { display: flex; flex-direction: column; gap: .25rem; margin-bottom: .5rem; }
     .notice { background: #3a2a00; border: 1px solid #f6a21a; padding: .5rem .75rem; border-radius: .35rem; }
     .error { background: #4a1010; border-color: #f66; }

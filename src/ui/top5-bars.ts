@@ -10,7 +10,7 @@ export class Top5Bars extends LitElement {
   static override styles = css`
     :host { display: block; }
     ol { list-style: none; margin: 0; padding: 0; }
-    li { display: grid; grid-template-columns: 1fr 4.5em; gap: .5em; align-items: center; margin: .35em 0; font-size: 1.1rem; }
+    li { display: grid; grid-template-columns: 1fr 4.5em; gap: .5em; align-items: center; margin: .35em 0; font-size: 1.1em; /* em: follows the lecture and kiosk type size */ }
     .bar { display: block; width: 100%; grid-column: 1 / -1; height: .5em; border-radius: .25em; background: #333; overflow: hidden; }
     .bar rect { fill: #f6a21a; }
     .p { text-align: right; font-variant-numeric: tabular-nums; }
