@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { type Locator, type Page, expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
@@ -52,7 +53,11 @@ test('import, refuse one by one, persist, feed the worker, export and restore, f
   await expect(panel(page).getByText('No pictures stored yet')).toBeVisible();
 
   const huge = pngWithText(gallery('clock_motion.png'), 'x'.repeat(8.5 * 1024 * 1024));
-  await pickFiles(page, 'Import images', [
+  // Keyboard: the import button takes the focus and Enter opens the file chooser.
+  await panel(page).getByRole('button', { name: 'Import images', exact: true }).focus();
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+  expect(chooser.isMultiple()).toBe(true);
+  await chooser.setFiles([
     coffeeCopy,
     file('notes.png', 'image/png', Buffer.from('Shopping list: milk, coffee, film for the camera.\n')),
     file('cut.jpg', 'image/jpeg', gallery('rocket.jpg').subarray(0, 60_000)),
@@ -76,6 +81,15 @@ test('import, refuse one by one, persist, feed the worker, export and restore, f
   await expectStored(page, ['coffee-copy.png', 'rocket-copy.jpg']);
   await expect(panel(page).locator('ul.images img').first()).toHaveAttribute('src', /^blob:/);
   expect(await panel(page).locator('ul.images img').first().evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth))).toBeGreaterThan(100);
+  // The panel with its list and refusals: no serious or critical axe findings; a visible focus ring.
+  const axe = await new AxeBuilder({ page }).include({ fromShadowDom: ['convlens-app', 'gallery-panel'] }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+  await panel(page).getByRole('button', { name: 'Import images', exact: true }).focus();
+  await page.keyboard.press('Tab');
+  expect(await panel(page).evaluate((el) => [el.shadowRoot!.activeElement?.textContent, getComputedStyle(el.shadowRoot!.activeElement!).outlineStyle])).toEqual([
+    'Import gallery file',
+    'solid',
+  ]);
 
   // Drag and drop: a DataTransfer made in the page, dropped on the panel.
   const gif = readFileSync('tests/fixtures/gallery/chelsea-64.gif').toString('base64');

@@ -141,7 +141,10 @@ export class GalleryPanel extends LitElement {
   }
 
   private pick(kind: 'images' | 'bundle'): void {
-    this.renderRoot.querySelector<HTMLInputElement>(`input.${kind}`)?.click();
+    const input = this.renderRoot.querySelector<HTMLInputElement>(`input.${kind}`);
+    // After the key event, not inside it: Chromium opens no file chooser from within an Enter keypress's click
+    // (Space, a click or a touch work either way); the user activation lasts long enough.
+    setTimeout(() => input?.click());
   }
 
   private onPicked = (event: Event): void => {
