@@ -55,7 +55,8 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
       }
     }
     case 'neighbours': {
-      const query = await entryFromImage('this frame', ctx.toRgba(job.image));
+      // Camera frames are stored only when the visitor saves a snapshot: the query's features stay uncached.
+      const query = { ...(await entryFromImage('this frame', ctx.toRgba(job.image))), transient: true };
       const gallery = await ctx.gallery();
       control.onProgress(0, 1);
       const views = await compareNeighbours(ctx.extractor, query, gallery, { k: job.k ?? 5, signal: control.signal });
