@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { type Page, expect, test } from '@playwright/test';
 import { moreFrames, state } from './helpers';
 
 // The kiosk file is served by a route; service workers would answer before routes do, so they are off here.
@@ -13,6 +13,26 @@ const KIOSK = {
   tools: true,
   strings: { title: 'Lens test', viewNames: { saliency: 'Where it looks' }, attractPrompt: 'Touch to explore!' },
 };
+
+/** The origin ('import' or 'snapshot') of every picture stored in the gallery's IndexedDB. */
+function storedOrigins(page: Page): Promise<string[]> {
+  return page.evaluate(
+    () =>
+      new Promise<string[]>((resolve, reject) => {
+        const open = indexedDB.open('convlens-gallery');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('images')) return resolve([]);
+          const all = db.transaction('images').objectStore('images').getAll();
+          all.onsuccess = () => {
+            resolve((all.result as { origin: string }[]).map((r) => r.origin));
+            db.close();
+          };
+        };
+      }),
+  );
+}
 
 test('kiosk: configured views and strings, locked down, attract loop when idle, idle reset, touch wakes it', async ({ page }) => {
   await page.route('**/e2e-kiosk.json', (route) => route.fulfill({ json: KIOSK }));
@@ -50,6 +70,10 @@ test('kiosk: configured views and strings, locked down, attract loop when idle, 
   await page.locator('activation-grid canvas').click({ position: { x: 5, y: 5 } });
   await page.getByRole('button', { name: 'Freeze' }).click();
   expect(await state(page)).toMatchObject({ frozen: true, channel: 0, mode: 'activations' });
+  // … and saves a snapshot to the gallery (stored in IndexedDB until the visitor leaves).
+  await page.getByRole('button', { name: 'Add this frame to the gallery' }).click();
+  await expect.poll(async () => (await state(page)).job?.state, { timeout: 60_000 }).toBe('done');
+  await expect.poll(() => storedOrigins(page)).toContain('snapshot');
 
   // … then walks away: the attract loop cycles the views with large captions …
   await expect.poll(async () => (await state(page)).kiosk?.attract, { timeout: 10_000 }).toBe(true);
@@ -68,6 +92,7 @@ test('kiosk: configured views and strings, locked down, attract loop when idle, 
   await expect.poll(async () => (await state(page)).kiosk?.resets, { timeout: 15_000 }).toBe(1);
   await expect.poll(async () => (await state(page)).source).toBe('camera');
   expect(await state(page)).toMatchObject({ frozen: false, channel: -1, layer: 'conv_pw_5_relu' });
+  await expect.poll(() => storedOrigins(page)).not.toContain('snapshot');
   await moreFrames(page, 1);
   expect((await state(page)).top5[0]?.label).toBe('espresso');
 
