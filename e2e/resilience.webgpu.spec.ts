@@ -17,7 +17,7 @@ test('WebGPU device lost: the backend is recreated on a new device and the live 
   await expect(page.locator('header [role=status]')).toContainText(/The graphics device was lost \(destroyed.*recreated the webgpu backend in \d+ ms/);
   const after = (await state(page)).frames;
   await expect.poll(async () => (await state(page)).frames, { timeout: 120_000 }).toBeGreaterThanOrEqual(after + 2);
-  console.log(`device loss → recovered ${recoveredMs} ms, → 2 more frames ${Date.now() - t0} ms`);
+  console.log(`device loss → recovered ${recoveredMs} ms, → 2 more frames ${Date.now() - t0} ms; status: ${await page.locator('header [role=status]').textContent()}`);
   const s = await state(page);
   expect(s).toMatchObject({ backend: 'webgpu', recoveries: 1, modelError: null });
   expect(s.top5[0]?.label).toBe('espresso');
