@@ -1,20 +1,14 @@
 import { defineConfig } from '@playwright/test';
 import { resolve } from 'node:path';
+import { BASE_FLAGS as base, CAMERA_FLAGS as camera, CHROMIUM as executablePath, WEBGPU_FLAGS as webgpu } from './e2e/chromium';
 
 /**
- * End-to-end tests in Debian's Chromium (Playwright cannot download browsers here). The fake camera plays a
- * .y4m made from a shared photo by e2e/global-setup.ts. Flags per the project notes: no background networking,
- * and for WebGPU the SwiftShader Vulkan set that keeps drawing from killing the device.
+ * End-to-end tests in Debian's Chromium (executable and flags in e2e/chromium.ts). The fake camera plays a
+ * .y4m made from a shared photo by e2e/global-setup.ts.
  */
 const PORT = Number(process.env['E2E_PORT'] ?? 4174);
 /** The built app the tests serve (several runs side by side can use different folders and ports). */
 export const DIST = resolve(process.env['E2E_DIST'] ?? 'dist');
-const executablePath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const base = ['--headless=new', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-// Outside Playwright's output folder, which each run empties.
-export const FAKE_CAMERA = resolve('.cache', 'fake-camera.y4m');
-const camera = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${FAKE_CAMERA}`];
-const webgpu = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader'];
 
 export default defineConfig({
   testDir: 'e2e',

@@ -5,11 +5,8 @@
  * (one pass with taps vs separate passes, batched vs one-by-one occlusion). Prints figures; asserts nothing.
  *   npm run bench:browser [-- --model lite|standard] [-- --backends webgpu,webgl,cpu]
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { type Page, chromium } from 'playwright-core';
-import { preview } from 'vite';
+import type { Page } from 'playwright-core';
+import { startBuiltApp } from './browser-app';
 import type { ConvLensState } from '../src/ui/convlens-app';
 import { table } from './harness';
 
@@ -21,23 +18,9 @@ const model = arg('model', 'lite');
 const backends = arg('backends', 'webgpu,webgl,cpu').split(',');
 const liveSeconds = Number(arg('seconds', '8'));
 
-const y4m = resolve('test-results', 'fake-camera.y4m');
-if (!existsSync(y4m)) {
-  mkdirSync('test-results', { recursive: true });
-  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-loop', '1', '-i', 'public/gallery/coffee.png', '-t', '2', '-r', '10', '-pix_fmt', 'yuv420p', y4m]);
-}
-execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
-const server = await preview({ preview: { port: 4176, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
-const origin = 'http://127.0.0.1:4176/';
-
-const browser = await chromium.launch({
-  executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-  args: [
-    '--headless=new', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`,
-    '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader',
-  ],
-});
+const app = await startBuiltApp('dist-bench', 4176);
+const { browser } = app;
+const origin = app.origin;
 
 const state = (page: Page): Promise<ConvLensState> => page.evaluate(() => window.convlens.state());
 
@@ -83,7 +66,6 @@ for (const backend of backends) {
   }
   await context.close();
 }
-await browser.close();
-server.httpServer.close();
+await app.close();
 console.log(`\n== browser benchmark, model ${model}, headless Chromium (SwiftShader: no GPU on this machine)`);
 console.log(table(rows));

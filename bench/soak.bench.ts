@@ -10,11 +10,8 @@
  * numTensors climbing or heaps growing steadily.
  *   npm run bench:soak [-- --frames 2000] [-- --backend cpu|webgl|webgpu] [-- --model lite|standard] [-- --every 100]
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { type CDPSession, type Page, chromium } from 'playwright-core';
-import { preview } from 'vite';
+import type { CDPSession, Page } from 'playwright-core';
+import { startBuiltApp } from './browser-app';
 import type { ConvLensState } from '../src/ui/convlens-app';
 import { table } from './harness';
 
@@ -39,22 +36,8 @@ const SEGMENTS = [
   { name: 'occlusion', tab: 'Occlusion', share: 0.16 },
 ] as const;
 
-const y4m = resolve('.cache', 'fake-camera.y4m'); // the e2e tests' fake camera (e2e/global-setup.ts)
-if (!existsSync(y4m)) {
-  mkdirSync(dirname(y4m), { recursive: true });
-  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-loop', '1', '-i', 'public/gallery/coffee.png', '-t', '2', '-r', '10', '-pix_fmt', 'yuv420p', y4m]);
-}
-execFileSync('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], { stdio: 'inherit' });
-const server = await preview({ build: { outDir }, preview: { port, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
-
-const browser = await chromium.launch({
-  executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-  args: [
-    '--headless=new', '--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`,
-    '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader',
-  ],
-});
+const app = await startBuiltApp(outDir, port);
+const { browser } = app;
 // No service worker: its precache would add its own memory and fetches to the figures.
 const context = await browser.newContext({ serviceWorkers: 'block' });
 const page = await context.newPage();
@@ -159,8 +142,7 @@ for (let block = 0; block * every < totalFrames; block++) {
 }
 const final = await state();
 const seconds = (Date.now() - startedAt) / 1000;
-await browser.close();
-server.httpServer.close();
+await app.close();
 
 /** Least-squares slope per 1,000 frames (robust to one noisy sample, unlike last − first). */
 function slopePer1000(key: keyof Sample): number {

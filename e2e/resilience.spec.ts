@@ -52,4 +52,20 @@ test.describe('resilience (lite model, WebGL)', () => {
     expect(await state(page)).toMatchObject({ modelError: null, backend: 'webgl', source: 'camera' });
     expect(navigations).toEqual([]);
   });
+
+  test('an unattended kiosk retries the model by itself until it loads', async ({ page }) => {
+    const shard = 'mobilenet_v1_0.25_224/group3-shard1of1';
+    await page.route('**/retry-kiosk.json', (route) => route.fulfill({ json: { retrySeconds: 2 } }));
+    let requests = 0;
+    await page.route(`**/models/${shard}`, (route) => (requests++, route.fulfill({ status: 404, body: 'not found' })));
+    await page.goto('/?kiosk=retry-kiosk.json&model=lite&backend=webgl');
+    await expect(page.getByRole('alertdialog', { name: 'The model could not be loaded' })).toBeVisible({ timeout: 60_000 });
+    // Still missing on the next automatic tries (the file is asked for again, with nobody pressing anything) …
+    const first = requests;
+    await expect.poll(() => requests, { timeout: 30_000 }).toBeGreaterThanOrEqual(first + 2);
+    // … and once the file is back, the kiosk comes up without anyone touching it.
+    await page.unroute(`**/models/${shard}`);
+    await expect.poll(async () => (await state(page)).top5[0]?.label, { timeout: 90_000 }).toBe('espresso');
+    expect((await state(page)).modelError).toBeNull();
+  });
 });

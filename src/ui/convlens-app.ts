@@ -240,6 +240,7 @@ export class ConvLensApp extends LitElement {
       this.crashTimes = [...this.crashTimes.filter((t) => now - t < 60_000), now];
       this.client.restart();
       if (this.crashTimes.length > 3) {
+        this.modelErrorHeading = 'The analysis keeps stopping';
         this.modelError = `The inference worker stopped ${this.crashTimes.length} times within a minute (last: ${message}).`;
         return;
       }
@@ -251,7 +252,10 @@ export class ConvLensApp extends LitElement {
       if (news.backend) this.backend = news.backend;
       if (news.event === 'device-lost') this.status = 'The graphics device was lost; recovering…';
       else if (news.event === 'recovered') this.status = news.message;
-      else this.modelError = news.message;
+      else {
+        this.modelErrorHeading = 'The graphics device could not be recovered';
+        this.modelError = news.message;
+      }
     };
   }
 
@@ -360,6 +364,7 @@ export class ConvLensApp extends LitElement {
     });
     const ready = await reply;
     if (ready.type !== 'ready') {
+      this.modelErrorHeading = 'The model could not be loaded';
       this.modelError = ready.type === 'error' ? ready.message : `unexpected reply ${ready.type}`;
       this.status = '';
       return;
@@ -376,6 +381,16 @@ export class ConvLensApp extends LitElement {
     if (!this.source) await this.startCamera();
     this.running = true;
     if (!this.looping) this.loop();
+  }
+
+  private modelErrorHeading = 'The model could not be loaded';
+  private kioskRetry: ReturnType<typeof setTimeout> | undefined;
+
+  /** Nobody presses "Try again" on an unattended kiosk: it tries again by itself (every 30 s by default). */
+  override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    if (!changed.has('modelError')) return;
+    clearTimeout(this.kioskRetry);
+    if (this.modelError && this.kiosk) this.kioskRetry = setTimeout(this.retryModel, this.kioskConfig.retrySeconds * 1000);
   }
 
   /** "Try again" on the error screen: a fresh worker loads the model again (no page reload). */
@@ -779,7 +794,7 @@ export class ConvLensApp extends LitElement {
       </header>
       ${inKiosk ? nothing : html`<update-banner></update-banner>`}
       <main @dragover=${(e: DragEvent) => e.preventDefault()} @drop=${this.onDrop}>
-        ${this.modelError ? html`<model-error .message=${this.modelError} @retry=${this.retryModel}></model-error>` : nothing}
+        ${this.modelError ? html`<model-error .heading=${this.modelErrorHeading} .message=${this.modelError} @retry=${this.retryModel}></model-error>` : nothing}
         ${this.error ? html`<p class="notice error" role="alert">${this.error}</p>` : nothing}
         ${this.cameraMessage ? html`<p class="notice" role="alert" data-testid="camera-message">${this.cameraMessage}</p>` : nothing}
         <div role="tablist" aria-label="Live views">

@@ -47,6 +47,8 @@ export interface KioskConfig {
   attractViewSeconds: number;
   /** Seconds without a touch before the visitor's session is reset (start view, snapshots forgotten). */
   idleResetSeconds: number;
+  /** Seconds between the kiosk's own retries when the model cannot be loaded (nobody presses "Try again"). */
+  retrySeconds: number;
   /** Show the on-demand tools (explain thoroughly, gradient-step images, gallery). */
   tools: boolean;
   strings: UiStrings;
@@ -59,6 +61,7 @@ export const DEFAULT_KIOSK_CONFIG: KioskConfig = {
   attractAfterSeconds: 45,
   attractViewSeconds: 8,
   idleResetSeconds: 120,
+  retrySeconds: 30,
   tools: true,
   strings: DEFAULT_STRINGS,
 };
@@ -78,7 +81,7 @@ export function parseKioskConfig(raw: unknown): ParsedKioskConfig {
   const config: KioskConfig = { ...DEFAULT_KIOSK_CONFIG, strings: { ...DEFAULT_STRINGS } };
   if (!isObject(raw)) return { config, problems: ['the kiosk file must hold a JSON object'] };
 
-  const seconds = (key: 'attractAfterSeconds' | 'attractViewSeconds' | 'idleResetSeconds', value: unknown): void => {
+  const seconds = (key: 'attractAfterSeconds' | 'attractViewSeconds' | 'idleResetSeconds' | 'retrySeconds', value: unknown): void => {
     if (typeof value === 'number' && Number.isFinite(value) && value > 0) config[key] = value;
     else problems.push(`"${key}" must be a positive number of seconds`);
   };
@@ -105,6 +108,7 @@ export function parseKioskConfig(raw: unknown): ParsedKioskConfig {
       case 'attractAfterSeconds':
       case 'attractViewSeconds':
       case 'idleResetSeconds':
+      case 'retrySeconds':
         seconds(key, value);
         break;
       case 'tools':
