@@ -1,38 +1,21 @@
-import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MemoryFeatureCache } from '../src/core/gallery/feature-cache';
 import { contentId } from '../src/core/gallery/gallery';
 import { GalleryStore, MemoryImageRecords } from '../src/core/gallery/store';
-import type { RgbaImage } from '../src/core/preprocess';
-import { bundledGalleryDir, readGalleryDir } from '../src/node/gallery-files';
 import { decodeImage, encodePng } from '../src/node/image-io';
-import { loadModel } from '../src/node/model-files';
 import { storedGalleryOf } from '../workers/gallery-store';
-import { createInferenceHandler } from '../workers/inference-handler';
-import type { JobResult, JobSpec, WorkerResponse } from '../workers/protocol';
+import type { JobResult, JobSpec } from '../workers/protocol';
 import { ROOT, sharedImage } from './helpers';
+import { workerHarness } from './worker-harness';
 
 /**
  * The worker's handler with the stored gallery attached (the same adapter the browser worker uses, over memory
  * records and Node's PNG/JPEG codecs instead of IndexedDB and OffscreenCanvas).
  */
 function harness(store: GalleryStore) {
-  const replies: WorkerResponse[] = [];
-  const handle = createInferenceHandler({
-    chooseBackend: async () => {
-      await tf.setBackend('cpu');
-      return 'cpu';
-    },
-    loadNet: (model) => loadModel(model),
-    toPixels: (image) => tf.browser.fromPixels(image as ImageData),
-    toRgba: (image) => image as RgbaImage,
-    loadGallery: () => readGalleryDir(bundledGalleryDir()),
-    featureCache: new MemoryFeatureCache(),
+  const { handle, replies } = workerHarness({
     storedGallery: storedGalleryOf(store, { encodePng: async (image) => new Uint8Array(encodePng(image)), decode: async (bytes) => decodeImage(bytes) }),
-    closeImage: () => undefined,
-    post: (message) => void replies.push(message),
   });
   let nextId = 1;
   const run = async (job: JobSpec): Promise<JobResult> => {

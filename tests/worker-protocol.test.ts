@@ -1,43 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIVE_SETTINGS } from '../src/core/live/pipeline';
-import { MemoryFeatureCache } from '../src/core/gallery/feature-cache';
-import type { RgbaImage } from '../src/core/preprocess';
-import { bundledGalleryDir, readGalleryDir } from '../src/node/gallery-files';
-import { loadModel } from '../src/node/model-files';
-import { type HandlerEnvironment, createInferenceHandler } from '../workers/inference-handler';
-import { type WorkerRequest, type WorkerResponse, transferables } from '../workers/protocol';
+import { type WorkerRequest, transferables } from '../workers/protocol';
 import { sharedImage } from './helpers';
-
-/** The worker's handler with a Node environment (CPU backend, models from disk, RGBA frames). */
-function harness(extra: Partial<HandlerEnvironment> = {}) {
-  const replies: WorkerResponse[] = [];
-  let closed = 0;
-  const handle = createInferenceHandler({
-    chooseBackend: async () => {
-      await tf.setBackend('cpu');
-      return 'cpu';
-    },
-    loadNet: (model) => loadModel(model),
-    toPixels: (image) => tf.browser.fromPixels(image as ImageData),
-    toRgba: (image) => image as RgbaImage,
-    loadGallery: () => readGalleryDir(bundledGalleryDir()),
-    featureCache: new MemoryFeatureCache(),
-    closeImage: () => void closed++,
-    post: (message) => void replies.push(message),
-    ...extra,
-  });
-  const waitFor = async (pred: (r: WorkerResponse) => boolean, ms = 60_000): Promise<WorkerResponse> => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      const hit = replies.find(pred);
-      if (hit) return hit;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error('no such reply');
-  };
-  return { replies, handle, waitFor, closed: () => closed };
-}
+import { workerHarness } from './worker-harness';
 
 const frame = (id: number, name = 'coffee.png'): WorkerRequest => ({
   type: 'frame',
@@ -48,7 +14,7 @@ const frame = (id: number, name = 'coffee.png'): WorkerRequest => ({
 
 describe('inference worker protocol (handler run in Node)', () => {
   it('init → ready; frames → top-5 with latest-wins; filters; errors answer the request id', async () => {
-    const h = harness();
+    const h = workerHarness();
     await h.handle(frame(1));
     expect(await h.waitFor((r) => r.id === 1)).toMatchObject({ type: 'error', message: 'the model is not loaded yet' });
 
@@ -76,7 +42,7 @@ describe('inference worker protocol (handler run in Node)', () => {
   });
 
   it('a job reports progress, finishes with a map, and a second one can be cancelled mid-way', async () => {
-    const h = harness();
+    const h = workerHarness();
     await h.handle({ type: 'init', id: 1, model: 'lite', modelsUrl: 'unused' });
     const job = { kind: 'explain', method: 'shapley', classIndex: 967, image: sharedImage('coffee.png'), options: { grid: 2, permutations: 2, batchSize: 2 } } as const;
     await h.handle({ type: 'job', id: 2, job });
@@ -98,7 +64,7 @@ describe('inference worker protocol (handler run in Node)', () => {
 
 describe('gallery jobs through the worker protocol', () => {
   it('neighbours of a frame, the embedding map, top patches, and a visitor snapshot joining the gallery', async () => {
-    const h = harness();
+    const h = workerHarness();
     await h.handle({ type: 'init', id: 1, model: 'lite', modelsUrl: 'unused' });
     await h.handle({ type: 'job', id: 2, job: { kind: 'neighbours', image: sharedImage('chelsea.png'), k: 3 } });
     const neighbours = await h.waitFor((r) => r.id === 2 && r.type !== 'progress');
@@ -152,7 +118,7 @@ describe('worker memory and recovery (handler on the CPU backend, lite model)', 
   });
 
   it('60 frames across every live view: tf.memory().numTensors returns exactly to its baseline, and frames report it', async () => {
-    const h = harness();
+    const h = workerHarness();
     await h.handle({ type: 'init', id: 1, model: 'lite', modelsUrl: 'unused' });
     await h.waitFor((r) => r.id === 1);
     // One pass of every view first: the occlusion sweep keeps its input and partial map between frames.
@@ -178,7 +144,7 @@ describe('worker memory and recovery (handler on the CPU backend, lite model)', 
   it('a lost backend is recreated, the model rebuilt, the page told, and frames go on with no leaked tensors', async () => {
     let lose: ((reason: string) => void) | undefined;
     const recreated: string[] = [];
-    const h = harness({
+    const h = workerHarness({
       watchBackend: (_backend, lost) => void (lose = lost),
       recreateBackend: async (lost) => {
         recreated.push(lost);
