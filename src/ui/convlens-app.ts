@@ -714,18 +714,26 @@ export class ConvLensApp extends LitElement {
       case 'next-picture': void this.useImage(`gallery/${SAMPLE_IMAGES[this.sampleIndex++ % SAMPLE_IMAGES.length]}`); break;
       case 'job-cancel': this.cancelJob(); break;
       default:
-        if (this.job?.state === 'running' || (this.kiosk && !this.kioskConfig.tools)) return;
-        if (action === 'job-occlusion') this.explainJob(0);
-        else if (action === 'job-shapley') this.explainJob(1);
-        else if (action === 'job-ig') this.explainJob(2);
-        else if (action === 'job-visualise') void this.runMode('class-visualisation', () => ({ kind: 'class-visualisation', classIndex: this.goal.index, preset: this.preset, steps: 60 }), false);
-        else if (action === 'job-fool') void this.runMode('fool', (image) => image && { kind: 'fool', image, target: this.goal.index, eps: 8 }, true);
-        else if (action === 'job-uap') void this.runMode('uap', () => ({ kind: 'uap', eps: 10, maxPasses: 3 }), false);
-        else if (action === 'job-neighbours') void this.runMode('neighbours', (image) => image && { kind: 'neighbours', image, k: 4 }, true);
-        else if (action === 'job-tsne') void this.runMode('embed', () => ({ kind: 'embed', method: 'tsne', seed: 1 }), false);
-        else if (action === 'job-pca') void this.runMode('embed', () => ({ kind: 'embed', method: 'pca' }), false);
-        else if (action === 'job-snapshot') void this.runMode('gallery-add', (image) => image && { kind: 'gallery-add', image, name: `snapshot ${++this.snapshotCount}` }, true);
-        else if (action === 'job-patches' && this.channel >= 0) void this.runMode('top-patches', () => ({ kind: 'top-patches', layer: this.settings.layer, channel: this.channel, k: 9 }), false);
+        if (!this.kiosk || this.kioskConfig.tools) this.startJob(action);
+    }
+  }
+
+  /** Every on-demand mode, started by its button or its shortcut (one job at a time). */
+  private startJob(action: Exclude<Extract<ShortcutAction, `job-${string}`>, 'job-cancel'>): void {
+    if (this.job?.state === 'running') return;
+    switch (action) {
+      case 'job-occlusion': return this.explainJob(0);
+      case 'job-shapley': return this.explainJob(1);
+      case 'job-ig': return this.explainJob(2);
+      case 'job-visualise': return void this.runMode('class-visualisation', () => ({ kind: 'class-visualisation', classIndex: this.goal.index, preset: this.preset, steps: 60 }), false);
+      case 'job-fool': return void this.runMode('fool', (image) => image && { kind: 'fool', image, target: this.goal.index, eps: 8 }, true);
+      case 'job-uap': return void this.runMode('uap', () => ({ kind: 'uap', eps: 10, maxPasses: 3 }), false);
+      case 'job-neighbours': return void this.runMode('neighbours', (image) => image && { kind: 'neighbours', image, k: 4 }, true);
+      case 'job-tsne': return void this.runMode('embed', () => ({ kind: 'embed', method: 'tsne', seed: 1 }), false);
+      case 'job-pca': return void this.runMode('embed', () => ({ kind: 'embed', method: 'pca' }), false);
+      case 'job-snapshot': return void this.runMode('gallery-add', (image) => image && { kind: 'gallery-add', image, name: `snapshot ${++this.snapshotCount}` }, true);
+      case 'job-patches':
+        if (this.channel >= 0) void this.runMode('top-patches', () => ({ kind: 'top-patches', layer: this.settings.layer, channel: this.channel, k: 9 }), false);
     }
   }
 
@@ -849,7 +857,7 @@ export class ConvLensApp extends LitElement {
         ${view === 'filters' ? html`<section class="filters"><h2>First-layer filters</h2><canvas role="img" aria-label="First-layer filters"></canvas></section>` : nothing}
         ${tools ? html`<section class="job">
           <h2>Freeze the frame and explain it thoroughly</h2>
-          ${JOB_METHODS.map((m, i) => html`<button ?disabled=${this.job?.state === 'running'} @click=${() => this.explainJob(i)}>${m.name}</button>`)}
+          ${JOB_METHODS.map((m, i) => html`<button ?disabled=${busy} @click=${() => this.explainJob(i)}>${m.name}</button>`)}
           <h2>Make images by gradient steps</h2>
           <label>Class to aim at: ${this.goal.label.split(',')[0]}
             <input type="search" placeholder="type to choose a class" .value=${this.goalQuery}
@@ -863,22 +871,22 @@ export class ConvLensApp extends LitElement {
               <option value="l2">L2 (Simonyan)</option><option value="yosinski">Blur + decay (Yosinski)</option><option value="lucid-lite">Jitter + blur (Lucid)</option>
             </select>
           </label>
-          <button ?disabled=${busy} @click=${() => this.runMode('class-visualisation', () => ({ kind: 'class-visualisation', classIndex: this.goal.index, preset: this.preset, steps: 60 }), false)}>Visualise the class</button>
-          <button ?disabled=${busy} @click=${() => this.runMode('fool', (image) => image && { kind: 'fool', image, target: this.goal.index, eps: 8 }, true)}>Fool: make this frame a ${this.goal.label.split(',')[0]}</button>
-          <button ?disabled=${busy} @click=${() => this.runMode('uap', () => ({ kind: 'uap', eps: 10, maxPasses: 3 }), false)}>Universal perturbation</button>
+          <button ?disabled=${busy} @click=${() => this.startJob('job-visualise')}>Visualise the class</button>
+          <button ?disabled=${busy} @click=${() => this.startJob('job-fool')}>Fool: make this frame a ${this.goal.label.split(',')[0]}</button>
+          <button ?disabled=${busy} @click=${() => this.startJob('job-uap')}>Universal perturbation</button>
           ${this.uapReady
             ? html`<label><span><input type="checkbox" .checked=${this.settings.perturb}
                 @change=${(e: Event) => (this.settings = { ...this.settings, perturb: (e.target as HTMLInputElement).checked })} /> Apply the perturbation to the camera</span></label>`
             : nothing}
           <h2>Compare with the gallery</h2>
-          <button ?disabled=${this.job?.state === 'running'} @click=${() => this.runMode('neighbours', (image) => image && { kind: 'neighbours', image, k: 4 }, true)}>Nearest neighbours</button>
-          <button ?disabled=${this.job?.state === 'running'} @click=${() => this.runMode('embed', () => ({ kind: 'embed', method: 'tsne', seed: 1 }), false)}>t-SNE map</button>
-          <button ?disabled=${this.job?.state === 'running'} @click=${() => this.runMode('embed', () => ({ kind: 'embed', method: 'pca' }), false)}>PCA map</button>
-          <button ?disabled=${this.job?.state === 'running'}
-            @click=${() => this.runMode('gallery-add', (image) => image && { kind: 'gallery-add', image, name: `snapshot ${++this.snapshotCount}` }, true)}>Add this frame to the gallery</button>
+          <button ?disabled=${busy} @click=${() => this.startJob('job-neighbours')}>Nearest neighbours</button>
+          <button ?disabled=${busy} @click=${() => this.startJob('job-tsne')}>t-SNE map</button>
+          <button ?disabled=${busy} @click=${() => this.startJob('job-pca')}>PCA map</button>
+          <button ?disabled=${busy}
+            @click=${() => this.startJob('job-snapshot')}>Add this frame to the gallery</button>
           ${view === 'activations' && this.channel >= 0
-            ? html`<button ?disabled=${this.job?.state === 'running'}
-                @click=${() => this.runMode('top-patches', () => ({ kind: 'top-patches', layer: this.settings.layer, channel: this.channel, k: 9 }), false)}>
+            ? html`<button ?disabled=${busy}
+                @click=${() => this.startJob('job-patches')}>
                 Gallery patches that excite channel ${this.channel} most</button>`
             : nothing}
           ${this.job
