@@ -1,4 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
+import { controlStyles } from './control-styles';
 import { type ActivationMaps, channelMap } from '../core/activation-maps';
 import type { Prediction } from '../core/classify';
 import { searchClasses } from '../core/labels';
@@ -106,7 +107,7 @@ export class ConvLensApp extends LitElement {
     strings: { state: true },
   };
 
-  static override styles = css`
+  static override styles = [controlStyles, css`
     :host { display: grid; grid-template-columns: minmax(0, 1fr) 22rem; grid-template-rows: auto 1fr; height: 100vh; gap: 0 1rem; font-size: 1rem; }
     header { grid-column: 1 / -1; display: flex; gap: 1rem; align-items: center; padding: .5rem 1rem; background: #181818; }
     h1 { font-size: 1.4rem; margin: 0; }
@@ -118,9 +119,7 @@ export class ConvLensApp extends LitElement {
     .mirrored { transform: scaleX(-1); }
     .caption { font-size: 1.25rem; line-height: 1.4; margin: .5rem 0; min-height: 3.5em; }
     [role='tablist'] { display: flex; gap: .25rem; flex-wrap: wrap; }
-    button, select, input { font: inherit; color: inherit; background: #2a2a2a; border: 1px solid #555; border-radius: .35rem; padding: .45rem .8rem; min-height: 2.75rem; }
     button[aria-selected='true'] { background: #f6a21a; color: #000; border-color: #f6a21a; }
-    button:focus-visible, select:focus-visible, input:focus-visible { outline: 3px solid #6cf; outline-offset: 2px; }
     aside { overflow-y: auto; padding: .5rem 1rem .5rem 0; display: flex; flex-direction: column; gap: 1rem; }
     section h2 { font-size: .95em; margin: 0 0 .4rem; color: #bbb; }
     label { display: flex; flex-direction: column; gap: .25rem; margin-bottom: .5rem; }
@@ -145,7 +144,7 @@ export class ConvLensApp extends LitElement {
     :host(.kiosk) [role='tablist'] button { font-size: 1.5rem; min-width: 9rem; }
     :host(.kiosk) .caption { font-size: 2rem; }
     .hud { position: fixed; left: .5rem; bottom: .5rem; background: rgba(0,0,0,.8); padding: .5rem .75rem; font: 12px/1.4 ui-monospace, monospace; white-space: pre; border-radius: .35rem; z-index: 10; }
-  `;
+  `];
 
   status = 'Loading the model…';
   error: string | null = null;

@@ -1,4 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
+import { controlStyles } from './control-styles';
 import { repeat } from 'lit/directives/repeat.js';
 import { BUNDLE_EXTENSION } from '../core/gallery/bundle';
 import { contentId } from '../core/gallery/gallery';
@@ -58,11 +59,9 @@ export class GalleryPanel extends LitElement {
     storeError: { state: true },
   };
 
-  static override styles = css`
+  static override styles = [controlStyles, css`
     :host { display: block; }
-    button { font: inherit; color: inherit; background: #2a2a2a; border: 1px solid #555; border-radius: .35rem; padding: .45rem .8rem; min-height: 2.75rem; cursor: pointer; }
     button:disabled { opacity: .5; cursor: default; }
-    button:focus-visible { outline: 3px solid #6cf; outline-offset: 2px; }
     .drop { border: 2px dashed #555; border-radius: .5rem; padding: .5rem; display: flex; flex-wrap: wrap; gap: .25rem; align-items: center; }
     .drop.dragging { border-color: #f6a21a; background: #2a2000; }
     .drop p { margin: 0 0 .25rem; flex-basis: 100%; font-size: .9rem; color: #bbb; }
@@ -81,7 +80,7 @@ export class GalleryPanel extends LitElement {
     .origin { display: block; color: #bbb; font-size: .8rem; }
     .note, .usage { font-size: .85rem; color: #bbb; margin: .4rem 0; }
     .error { background: #4a1010; border: 1px solid #f66; padding: .4rem .6rem; border-radius: .35rem; }
-  `;
+  `];
 
   images: ShownImage[] = [];
   results: ImportOutcome[] = [];

@@ -1,9 +1,10 @@
 import { LitElement, css, html } from 'lit';
+import { controlStyles } from './control-styles';
 import { SHORTCUTS, type Shortcut, keyLabel } from './shortcuts';
 
 /** The `?` overlay: every keyboard shortcut, grouped, read from the same table the key handler uses. */
 export class ShortcutHelp extends LitElement {
-  static override styles = css`
+  static override styles = [controlStyles, css`
     :host { position: fixed; inset: 0; display: grid; place-items: center; background: rgba(0, 0, 0, .75); z-index: 20; }
     [role='dialog'] { background: #1c1c1c; color: #eee; border: 1px solid #555; border-radius: .5rem; padding: 1rem 1.5rem; max-height: 90vh; overflow: auto; columns: 2 22rem; column-gap: 2rem; }
     h2 { column-span: all; margin: 0 0 .5rem; font-size: 1.4em; }
@@ -11,9 +12,8 @@ export class ShortcutHelp extends LitElement {
     dl { display: grid; grid-template-columns: auto 1fr; gap: .25rem .75rem; margin: 0; break-inside: avoid; }
     dt { text-align: right; white-space: nowrap; }
     kbd { font: inherit; background: #333; border: 1px solid #777; border-radius: .25rem; padding: 0 .35rem; }
-    button { column-span: all; display: block; margin-top: 1rem; font: inherit; color: inherit; background: #2a2a2a; border: 1px solid #777; border-radius: .35rem; padding: .45rem .8rem; min-height: 2.75rem; }
-    button:focus-visible { outline: 3px solid #6cf; outline-offset: 2px; }
-  `;
+    button { column-span: all; display: block; margin-top: 1rem; }
+  `];
 
   override firstUpdated(): void {
     this.renderRoot.querySelector('button')?.focus();

@@ -1,4 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
+import { controlStyles } from './control-styles';
 import { type AppUpdates, appUpdates } from './pwa';
 
 /** How long the one-time "Ready to work offline" notice stays. */
@@ -15,16 +16,14 @@ export class UpdateBanner extends LitElement {
     showOffline: { state: true },
   };
 
-  static override styles = css`
+  static override styles = [controlStyles, css`
     :host { position: fixed; right: 1rem; bottom: 1rem; z-index: 20; max-width: min(28rem, calc(100vw - 2rem)); pointer-events: none; }
     .box { pointer-events: auto; background: #1e1e1e; color: #eee; border: 1px solid #f6a21a; border-radius: .5rem; padding: .75rem 1rem; box-shadow: 0 .25rem 1rem rgba(0,0,0,.6); display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; margin-top: .5rem; }
     .box.quiet { border-color: #555; }
     p { margin: 0; flex: 1 1 12rem; font-size: 1.05rem; }
     .actions { display: flex; gap: .5rem; }
-    button { font: inherit; color: inherit; background: #2a2a2a; border: 1px solid #555; border-radius: .35rem; padding: .45rem .8rem; min-height: 2.75rem; cursor: pointer; }
     button.primary { background: #f6a21a; color: #000; border-color: #f6a21a; }
-    button:focus-visible { outline: 3px solid #6cf; outline-offset: 2px; }
-  `;
+  `];
 
   showUpdate = false;
   showOffline = false;
