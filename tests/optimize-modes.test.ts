@@ -49,10 +49,10 @@ describe('visualisation and inversion (lite)', () => {
 
   it('visualize --layer: the channel and the single unit rise well above their grey-image value', async () => {
     const model = await net('lite');
-    const channel = await visualizeFeature(model, { layer: 'conv_pw_5_relu', channel: 10 }, { preset: 'yosinski', steps: 8 });
+    const channel = await visualizeFeature(model, { kind: 'channel', layer: 'conv_pw_5_relu', channel: 10 }, { preset: 'yosinski', steps: 8 });
     expect(channel.objectiveLayer).toBe('conv_pw_5_bn');
     expect(channel.activation).toBeGreaterThan(channel.startActivation + 0.5);
-    const unit = await visualizeFeature(model, { layer: 'conv_pw_5_relu', channel: 10, neuron: { x: 14, y: 14 } }, { steps: 8, init: 'noise' });
+    const unit = await visualizeFeature(model, { kind: 'neuron', layer: 'conv_pw_5_relu', channel: 10, x: 14, y: 14 }, { steps: 8, init: 'noise' });
     expect(unit.activation).toBeGreaterThan(unit.startActivation + 2);
     tf.dispose([channel.image, unit.image]);
   });

@@ -4,6 +4,7 @@ import { type ActivationMaps, channelMap } from '../core/activation-maps';
 import type { Prediction } from '../core/classify';
 import { searchClasses } from '../core/labels';
 import { DEFAULT_LIVE_SETTINGS, LIVE_VIEWS, type LiveFrame, type LiveSettings, type LiveView, SALIENCY_KINDS, type SaliencyKind } from '../core/live/settings';
+import { FINE_OCCLUSION, FINE_SHAPLEY } from '../core/attribution/defaults';
 import { isModelId } from '../core/models';
 import type { LayerInfo } from '../core/network';
 import type { PresetName } from '../core/optimize/presets';
@@ -75,11 +76,12 @@ declare global {
 }
 
 const SAMPLE_IMAGES = ['coffee.png', 'chelsea.png', 'astronaut.png', 'motorcycle_left.png', 'rocket.jpg'];
-const JOB_METHODS = [
-  { method: 'occlusion', name: 'Fine occlusion', options: { patch: 32, stride: 8, batchSize: 16 } },
-  { method: 'shapley', name: 'Shapley values', options: { grid: 6, permutations: 12, batchSize: 16 } },
-  { method: 'integrated-gradients', name: 'Integrated gradients', options: { steps: 32 } },
-] as const;
+/** The explain jobs of a frozen frame, with the presets declared beside each method in the core. */
+const JOB_METHODS: readonly { name: string; method: string; spec: (image: ImageBitmap, classIndex: number) => JobSpec }[] = [
+  { name: 'Fine occlusion', method: 'occlusion', spec: (image, classIndex) => ({ kind: 'explain', method: 'occlusion', classIndex, image, options: FINE_OCCLUSION }) },
+  { name: 'Shapley values', method: 'shapley', spec: (image, classIndex) => ({ kind: 'explain', method: 'shapley', classIndex, image, options: FINE_SHAPLEY }) },
+  { name: 'Integrated gradients', method: 'integrated-gradients', spec: (image, classIndex) => ({ kind: 'explain', method: 'integrated-gradients', classIndex, image }) },
+];
 
 export class ConvLensApp extends LitElement {
   static override properties = {
@@ -644,7 +646,7 @@ export class ConvLensApp extends LitElement {
     const spec = JOB_METHODS[index]!;
     const target = this.frame?.target.index;
     if (target === undefined) return;
-    void this.runMode(spec.method, (image) => image && { kind: 'explain', method: spec.method, classIndex: target, image, options: spec.options }, true);
+    void this.runMode(spec.method, (image) => image && spec.spec(image, target), true);
   }
 
   /** Visitors' snapshots are shown from object URLs of their frozen frames. */
@@ -724,9 +726,9 @@ export class ConvLensApp extends LitElement {
       case 'job-occlusion': return this.explainJob(0);
       case 'job-shapley': return this.explainJob(1);
       case 'job-ig': return this.explainJob(2);
-      case 'job-visualise': return void this.runMode('class-visualisation', () => ({ kind: 'class-visualisation', classIndex: this.goal.index, preset: this.preset, steps: 60 }), false);
-      case 'job-fool': return void this.runMode('fool', (image) => image && { kind: 'fool', image, target: this.goal.index, eps: 8 }, true);
-      case 'job-uap': return void this.runMode('uap', () => ({ kind: 'uap', eps: 10, maxPasses: 3 }), false);
+      case 'job-visualise': return void this.runMode('class-visualisation', () => ({ kind: 'class-visualisation', classIndex: this.goal.index, preset: this.preset }), false);
+      case 'job-fool': return void this.runMode('fool', (image) => image && { kind: 'fool', image, target: this.goal.index }, true);
+      case 'job-uap': return void this.runMode('uap', () => ({ kind: 'uap' }), false);
       case 'job-neighbours': return void this.runMode('neighbours', (image) => image && { kind: 'neighbours', image, k: 4 }, true);
       case 'job-tsne': return void this.runMode('embed', () => ({ kind: 'embed', method: 'tsne', seed: 1 }), false);
       case 'job-pca': return void this.runMode('embed', () => ({ kind: 'embed', method: 'pca' }), false);

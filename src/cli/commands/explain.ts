@@ -1,10 +1,23 @@
-import { ATTRIBUTION_METHODS, type AttributionMap, type AttributionTarget, type Fill, isAttributionMethod } from '../../core/attribution';
+import {
+  ATTRIBUTION_METHOD_NAMES,
+  type AttributionMap,
+  type AttributionTarget,
+  type Fill,
+  INTEGRATED_GRADIENTS_DEFAULTS as IG,
+  OCCLUSION_DEFAULTS as OCC,
+  SHAPLEY_DEFAULTS as SHAP,
+  SMOOTHGRAD_DEFAULTS as SG,
+  SMOOTHGRAD_FORMS,
+  displayMap,
+  isAttributionMethod,
+  runAttribution,
+} from '../../core/attribution';
 import { classify } from '../../core/classify';
 import { InvalidInputError } from '../../core/errors';
 import { assertClassIndex, classLabel } from '../../core/labels';
 import type { CropRect } from '../../core/preprocess';
 import { COLORMAPS } from '../../core/render/colormap';
-import { normaliseMap, overlay } from '../../core/render/image';
+import { overlay } from '../../core/render/image';
 import { writePng } from '../../node/image-io';
 import { type CliCommand, type OptionValues, UsageError, choiceOption, numberOption, stringOption } from '../command';
 import { FIT_OPTION, loadImage } from '../inputs';
@@ -21,7 +34,7 @@ interface ExplainResult {
   extras?: AttributionMap['extras'];
 }
 
-const METHOD_NAMES = Object.keys(ATTRIBUTION_METHODS);
+const METHOD_NAMES: readonly string[] = ATTRIBUTION_METHOD_NAMES;
 
 function parseFill(values: OptionValues): Fill {
   const raw = stringOption(values, 'fill');
@@ -44,7 +57,9 @@ export const explain: CliCommand = {
   summary: `attribution map: which pixels matter (${METHOD_NAMES.join(', ')})`,
   usage:
     'IMAGE --method NAME [--target INDEX|top] [--target-layer NAME --channel C [--neuron X,Y]] [--out overlay.png] ' +
-    '[--layer NAME (gradcam)] [--samples N --noise S] [--steps N] [--patch P --stride S --fill F] [--grid G --permutations P] [--seed S]',
+    `[--layer NAME (gradcam)] [--samples N (${SG.samples}) --noise S (σ as a fraction of the image's value range, ${SG.noise}) ` +
+    `--form ${SMOOTHGRAD_FORMS.join('|')} (${SG.form})] [--steps N (${IG.steps})] [--patch P (${OCC.patch}) --stride S (${OCC.stride}) --fill F (${OCC.fill})] ` +
+    `[--grid G (${SHAP.grid}) --permutations P (${SHAP.permutations})] [--seed S (0)]`,
   options: {
     method: { type: 'string' },
     target: { type: 'string' },
@@ -55,6 +70,7 @@ export const explain: CliCommand = {
     layer: { type: 'string' },
     samples: { type: 'string' },
     noise: { type: 'string' },
+    form: { type: 'string' },
     steps: { type: 'string' },
     patch: { type: 'string' },
     stride: { type: 'string' },
@@ -84,17 +100,20 @@ export const explain: CliCommand = {
         throw new InvalidInputError((err as Error).message);
       }
     }
+    // Only the settings the user gave: every other one is the method's declared default (core attribution/defaults).
+    const given = (name: string): boolean => stringOption(v, name) !== undefined;
     const options = {
-      samples: numberOption(v, 'samples', 16, { min: 1, max: 1000, integer: true }),
-      noise: numberOption(v, 'noise', 0.15, { min: 0, max: 1 }),
-      steps: numberOption(v, 'steps', 32, { min: 1, max: 1000, integer: true }),
-      patch: numberOption(v, 'patch', 56, { min: 1, max: 224, integer: true }),
-      stride: numberOption(v, 'stride', 28, { min: 1, max: 224, integer: true }),
-      fill: parseFill(v),
-      grid: numberOption(v, 'grid', 4, { min: 1, max: 16, integer: true }),
-      permutations: numberOption(v, 'permutations', 8, { min: 1, max: 1000, integer: true }),
-      seed: numberOption(v, 'seed', 0, { integer: true }),
-      layer: stringOption(v, 'layer'),
+      ...(given('samples') ? { samples: numberOption(v, 'samples', SG.samples, { min: 1, max: 1000, integer: true }) } : {}),
+      ...(given('noise') ? { noise: numberOption(v, 'noise', SG.noise, { min: 0, max: 1 }) } : {}),
+      ...(given('form') ? { form: choiceOption(v, 'form', SMOOTHGRAD_FORMS, SG.form) } : {}),
+      ...(given('steps') ? { steps: numberOption(v, 'steps', IG.steps, { min: 1, max: 1000, integer: true }) } : {}),
+      ...(given('patch') ? { patch: numberOption(v, 'patch', OCC.patch, { min: 1, max: 224, integer: true }) } : {}),
+      ...(given('stride') ? { stride: numberOption(v, 'stride', OCC.stride, { min: 1, max: 224, integer: true }) } : {}),
+      ...(given('fill') ? { fill: parseFill(v) } : {}),
+      ...(given('grid') ? { grid: numberOption(v, 'grid', SHAP.grid, { min: 1, max: 16, integer: true }) } : {}),
+      ...(given('permutations') ? { permutations: numberOption(v, 'permutations', SHAP.permutations, { min: 1, max: 1000, integer: true }) } : {}),
+      ...(given('seed') ? { seed: numberOption(v, 'seed', 0, { integer: true }) } : {}),
+      ...(given('layer') ? { layer: stringOption(v, 'layer') } : {}),
       signal: ctx.signal,
       onProgress: (done: number, total: number) => ctx.progress(`${methodName}: ${Math.round((100 * done) / total)}%`),
     };
@@ -118,11 +137,11 @@ export const explain: CliCommand = {
         targetInfo = { index: chosen.index, label: classLabel(chosen.index), probability: chosen.probability };
       }
       const started = performance.now();
-      const map = await ATTRIBUTION_METHODS[methodName](net, { tensor: img.input, crop: img.crop }, { target, ...options });
+      const map = await runAttribution(methodName, net, { tensor: img.input, crop: img.crop }, { ...options, target });
       const ms = performance.now() - started;
       const out = stringOption(v, 'out');
       if (out) {
-        const norm = normaliseMap(map.data, { percentile: 99 });
+        const norm = displayMap(methodName, map.data);
         writePng(out, overlay(img.image, { width: map.width, height: map.height, data: norm }, { rect: map.crop, colormap, alpha }));
       }
       return {

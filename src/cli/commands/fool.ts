@@ -54,7 +54,7 @@ export const fool: CliCommand = {
       try {
         const ms = Math.round(performance.now() - t0);
         if (out) writePng(out, await modelInputToImage(r.image));
-        if (outDiff) writePng(outDiff, await differenceImage(r.image, img.input, 10));
+        if (outDiff) writePng(outDiff, await differenceImage(r.image, img.input));
         const { success, linf, l2, original, adversarial } = r;
         return { model: ctx.model, success, steps: r.steps, eps, linf, l2, crop: img.crop, original, adversarial, target: r.target, ms, out, outDiff };
       } finally {

@@ -97,7 +97,7 @@ export const visualize: CliCommand = {
     const channel = numberOption(ctx.values, 'channel', 0, { integer: true });
     const neuronRaw = stringOption(ctx.values, 'neuron');
     const neuron = neuronRaw === undefined ? undefined : parseNeuron(neuronRaw);
-    const r = await visualizeFeature(net, { layer: layer!, channel, neuron }, options);
+    const r = await visualizeFeature(net, neuron ? { kind: 'neuron', layer: layer!, channel, ...neuron } : { kind: 'channel', layer: layer!, channel }, options);
     try {
       const ms = Math.round(performance.now() - t0);
       if (out) writePng(out, await modelInputToImage(r.image));

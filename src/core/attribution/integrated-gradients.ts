@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { inputGradient } from './gradient';
 import { throwIfAborted, yieldToEventLoop } from '../cancel';
-import { checkTarget, targetRequest, targetScores } from './target';
+import { resolveTarget, targetRequest, targetScores } from '../target';
+import { INTEGRATED_GRADIENTS_DEFAULTS } from './defaults';
 import type { AttributionMethod, AttributionOptions } from './types';
+
+export { INTEGRATED_GRADIENTS_DEFAULTS, INTEGRATED_GRADIENTS_DISPLAY } from './defaults';
 
 export interface IntegratedGradientsOptions extends AttributionOptions {
   /** Riemann steps along the path (midpoint rule). */
@@ -19,8 +22,10 @@ export interface IntegratedGradientsOptions extends AttributionOptions {
  * attributions should sum to F(x) − F(x′).
  */
 export const integratedGradients: AttributionMethod<IntegratedGradientsOptions> = async (net, input, options) => {
-  const { target, steps = 32, baseline = 'black', batchSize = 8, signal, onProgress } = options;
-  checkTarget(net, target);
+  const { signal, onProgress } = options;
+  const d = INTEGRATED_GRADIENTS_DEFAULTS;
+  const { steps = d.steps, baseline = d.baseline, batchSize = d.batchSize } = options;
+  const target = await resolveTarget(net, input.tensor, options.target);
   const x = input.tensor;
   const base = tf.fill(x.shape, baseline === 'black' ? -1 : 0) as tf.Tensor4D;
   let gradSum = tf.zerosLike(x) as tf.Tensor4D;
@@ -60,6 +65,7 @@ export const integratedGradients: AttributionMethod<IntegratedGradientsOptions> 
       data,
       signed,
       crop: input.crop,
+      target,
       extras: { attributionSum: total, scoreDifference: fx! - fBase!, steps },
     };
   } finally {

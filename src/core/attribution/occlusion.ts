@@ -3,8 +3,11 @@ import type { ConvNet } from '../network';
 import type { ModelInput } from '../preprocess';
 import { type Fill, type MaskedEvaluator, type ScoreKind, balancedBatchSize, maskedEvaluator } from './masking';
 import { throwIfAborted } from '../cancel';
-import { checkTarget } from './target';
+import { type Target, checkTarget, resolveTarget } from '../target';
+import { OCCLUSION_DEFAULTS } from './defaults';
 import type { AttributionMap, AttributionMethod, AttributionOptions } from './types';
+
+export { FINE_OCCLUSION, OCCLUSION_DEFAULTS, OCCLUSION_DISPLAY } from './defaults';
 
 export interface OcclusionOptions extends AttributionOptions {
   /** Side of the square occluder, in model-input pixels (of 224). */
@@ -43,10 +46,10 @@ export class OcclusionSweep {
   constructor(
     net: ConvNet,
     private readonly input: ModelInput,
-    private readonly options: OcclusionOptions,
+    private readonly options: OcclusionOptions & { target: Target },
   ) {
     checkTarget(net, options.target);
-    const { patch = 56, stride = 28, fill = 'gray', batchSize = 16, score = 'probability' } = options;
+    const { patch, stride, fill, batchSize, score } = { ...OCCLUSION_DEFAULTS, ...definedOf(options) };
     if (!(patch >= 1 && stride >= 1)) throw new RangeError('occlusion patch and stride must be at least 1 pixel');
     this.size = net.inputSize;
     this.patch = Math.min(patch, this.size);
@@ -109,6 +112,7 @@ export class OcclusionSweep {
       data,
       signed,
       crop: this.input.crop,
+      target: this.options.target,
       extras: { baselineScore: this.baseline ?? Number.NaN, positions: this.positions.length, patch: this.patch },
     };
   }
@@ -127,8 +131,15 @@ export class OcclusionSweep {
   }
 }
 
+/** Occlusion under the common attribution signature ('top' resolved with one forward pass first). */
+/** The options that are set (an explicit `undefined` must not override a default). */
+function definedOf<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 export const occlusion: AttributionMethod<OcclusionOptions> = async (net, input, options) => {
-  const sweep = new OcclusionSweep(net, input, options);
+  const target = await resolveTarget(net, input.tensor, options.target);
+  const sweep = new OcclusionSweep(net, input, { ...options, target });
   try {
     return await sweep.run();
   } finally {
