@@ -49,7 +49,12 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
           signal: control.signal,
           onProgress: (done, total) => control.onProgress(done, total),
         });
-        return { kind: 'explain', heatmap: { width: map.width, height: map.height, data: normaliseMap(map.data, { percentile: 99 }) }, ms: performance.now() - t0 };
+        return {
+          kind: 'explain',
+          heatmap: { width: map.width, height: map.height, data: normaliseMap(map.data, { percentile: 99 }) },
+          ms: performance.now() - t0,
+          ...(map.extras ? { extras: map.extras } : {}),
+        };
       } finally {
         input.tensor.dispose();
       }

@@ -2,7 +2,7 @@
  * The typed message protocol between the page and the inference worker (one module, imported by both sides).
  * Every request carries an id; every response names the id it answers. Large arrays travel as transferables.
  */
-import type { AttributionMethodName } from '../src/core/attribution';
+import type { AttributionMap, AttributionMethodName } from '../src/core/attribution';
 import type { Prediction } from '../src/core/classify';
 import type { EmbedMethod } from '../src/core/gallery/embed';
 import type { PresetName } from '../src/core/optimize/presets';
@@ -29,7 +29,13 @@ export type JobSpec =
   | { kind: 'uap'; eps: number; maxPasses: number };
 
 export type JobResult =
-  | { kind: 'explain'; heatmap: { width: number; height: number; data: Float32Array }; ms: number }
+  | {
+      kind: 'explain';
+      heatmap: { width: number; height: number; data: Float32Array };
+      ms: number;
+      /** The core AttributionMap's extras (e.g. Integrated Gradients' steps, convergenceDelta and relativeGap). */
+      extras?: AttributionMap['extras'];
+    }
   | { kind: 'neighbours'; views: { space: string; metric: string; neighbours: { id: string; name: string; distance: number }[] }[] }
   | {
       kind: 'embed';
