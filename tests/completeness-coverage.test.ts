@@ -11,7 +11,7 @@ import { workerHarness } from './worker-harness';
 
 const PHOTOS = ['coffee.png', 'chelsea.png', 'astronaut.png', 'rocket.jpg', 'motorcycle_left.png', 'camera.png', 'clock_motion.png'];
 
-describe('occlusion coverage', () => {
+describe('occlusion coverage', { timeout: 300_000 }, () => {
   it('every pixel is occluded at least once for any stride ≤ patch; a longer stride is refused in one line', async () => {
     const model = await net('lite');
     const input = modelInput('coffee.png');
@@ -37,7 +37,7 @@ describe('occlusion coverage', () => {
   });
 });
 
-describe('Integrated Gradients completeness gap (Captum convergence delta)', () => {
+describe('Integrated Gradients completeness gap (Captum convergence delta)', { timeout: 900_000 }, () => {
   it('reports Σ attributions − (F(x) − F(x′)) with F from a separate forward pass; refining by 3 reuses every gradient', async () => {
     const model = await net('lite');
     const input = modelInput('coffee.png');
@@ -56,6 +56,10 @@ describe('Integrated Gradients completeness gap (Captum convergence delta)', () 
     expect(e['convergenceDelta'] as number).toBeCloseTo(sum - (e['scoreDifference'] as number), 6);
     expect(e['relativeGap'] as number).toBeCloseTo(Math.abs(e['convergenceDelta'] as number) / Math.abs(e['scoreDifference'] as number), 6);
     expect(e['steps']).toBe(96);
+    // A user's fixed steps are kept, whatever the gap (the CLI then prints a note).
+    const fixed32 = await integratedGradients(model, input, { target, steps: IG_START_STEPS });
+    expect(fixed32.extras!['steps']).toBe(IG_START_STEPS);
+    console.log(`coffee.png espresso: gap at 32 steps ${((fixed32.extras!['relativeGap'] as number) * 100).toFixed(1)} %, at 96 steps ${((e['relativeGap'] as number) * 100).toFixed(1)} %`);
     // Adaptive from 32 by ×3: if it stopped at 96, it used exactly the midpoints of the fixed 96-step run.
     const adaptive = await integratedGradients(model, input, { target, tolerance: (e['relativeGap'] as number) * 1.01 });
     expect(adaptive.extras!['steps']).toBe(96);
@@ -65,21 +69,20 @@ describe('Integrated Gradients completeness gap (Captum convergence delta)', () 
     input.tensor.dispose();
   });
 
-  it('by default the gap stays under 5 % on every shared photo; 32 fixed steps are reported as they are', async () => {
+  it('by default the gap stays under 5 % on every shared photo', async () => {
     const model = await net('lite');
     const rows: string[] = [];
     for (const name of PHOTOS) {
       const input = modelInput(name);
       const top = (await classify(model, input.tensor, 1))[0]!;
       const target = { kind: 'class', index: top.index } as const;
-      const fixed32 = await integratedGradients(model, input, { target, steps: IG_START_STEPS });
       const auto = await integratedGradients(model, input, { target });
       input.tensor.dispose();
       const gap = auto.extras!['relativeGap'] as number;
-      rows.push(`${name} (${top.label}): 32 steps ${((fixed32.extras!['relativeGap'] as number) * 100).toFixed(1)} %, adaptive ${auto.extras!['steps']} steps ${(gap * 100).toFixed(2)} %`);
+      rows.push(`${name} (${top.label}): adaptive ${auto.extras!['steps']} steps, gap ${(gap * 100).toFixed(2)} %`);
       expect(gap, name).toBeLessThan(IG_TOLERANCE);
       expect(auto.extras!['steps'] as number).toBeLessThanOrEqual(IG_MAX_STEPS);
-      if ((fixed32.extras!['relativeGap'] as number) <= IG_TOLERANCE) expect(auto.extras!['steps'], name).toBe(IG_START_STEPS);
+      expect(auto.extras!['steps'] as number).toBeGreaterThanOrEqual(IG_START_STEPS);
     }
     console.log(rows.join('\n'));
   });
