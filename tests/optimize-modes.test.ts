@@ -19,7 +19,7 @@ const OSTRICH = 9;
 
 /** What a user gets back from a saved result: PNG bytes decoded and prepared again. */
 async function throughPng(x: tf.Tensor4D): Promise<tf.Tensor4D> {
-  return imageToModelInput(decodeImage(encodePng(await modelInputToImage(x)))).tensor;
+  return imageToModelInput(await decodeImage(encodePng(await modelInputToImage(x)))).tensor;
 }
 
 describe('visualisation and inversion (lite)', () => {

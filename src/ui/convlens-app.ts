@@ -14,7 +14,7 @@ import { BACKENDS, type BackendName, type JobResult, type JobSpec } from '../../
 import { LatestWins } from '../../workers/scheduler';
 import './activation-grid';
 import { paint } from './canvas';
-import { type Crop, cameraErrorMessage, grabFrame } from './frame-source';
+import { type Crop, cameraErrorMessage, grabFrame, showOpaque } from './frame-source';
 import './mode-result';
 import './gallery-panel';
 import { storedThumbnail } from './stored-gallery';
@@ -537,7 +537,7 @@ export class ConvLensApp extends LitElement {
     await this.updateComplete;
     const img = this.renderRoot.querySelector<HTMLImageElement>('.stage img')!;
     img.src = url;
-    await img.decode().catch(() => {
+    await img.decode().then(() => showOpaque(img)).catch(() => {
       this.error = 'That picture could not be read (not an image, or damaged).';
     });
   }

@@ -1,6 +1,7 @@
 import type { Prediction } from '../core/classify';
 import { addPngText } from '../core/render/png-text';
 import type { Crop } from './frame-source';
+import { PICTURE_BACKGROUND_CSS } from '../core/picture';
 
 /** What one exported figure shows: the picture with its overlay (or a panel such as the activation grid). */
 export interface FigureContent {
@@ -58,6 +59,9 @@ export function drawFigure(content: FigureContent): HTMLCanvasElement {
       ctx.translate(PAD * 2 + SIDE, 0);
       ctx.scale(-1, 1);
     }
+    // Transparent pictures are shown as the model saw them: over the picture background (src/core/picture.ts).
+    ctx.fillStyle = PICTURE_BACKGROUND_CSS;
+    ctx.fillRect(PAD, PAD, SIDE, SIDE);
     ctx.drawImage(source, crop.x, crop.y, crop.width, crop.height, PAD, PAD, SIDE, SIDE);
     if (content.overlay && content.overlay.width > 0) ctx.drawImage(content.overlay, PAD, PAD, SIDE, SIDE);
     ctx.restore();

@@ -1,3 +1,5 @@
+import { PICTURE_BACKGROUND_CSS } from '../core/picture';
+
 /**
  * Where frames come from: the camera (getUserMedia), a still picture (bundled, picked or dropped) or a video
  * file. Each frame is cut to the centred square the model sees and scaled to 224×224 by createImageBitmap, so
@@ -34,4 +36,33 @@ export function cameraErrorMessage(err: unknown): string {
   if (name === 'NotReadableError') return 'The camera is in use by another program.';
   if (typeof navigator !== 'undefined' && !navigator.mediaDevices) return 'This browser gives no camera access here.';
   return `The camera could not start (${err instanceof Error ? err.message : String(err)}).`;
+}
+
+let opaqueUrl: string | undefined;
+
+/**
+ * Shows a still picture as the model sees it: when the loaded <img> has transparent pixels, its source is replaced
+ * by the picture composited over PICTURE_BACKGROUND (src/core/picture.ts; the worker composites every frame the
+ * same way), so overlays are drawn on the picture the model saw and not on the stage's own background. Opaque
+ * pictures (every JPEG, most PNGs) are left as they are. The previous composite's object URL is revoked.
+ */
+export async function showOpaque(img: HTMLImageElement): Promise<void> {
+  const width = img.naturalWidth;
+  const height = img.naturalHeight;
+  if (!width || !height) return;
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  ctx.drawImage(img, 0, 0);
+  const { data } = ctx.getImageData(0, 0, width, height);
+  let transparent = false;
+  for (let i = 3; i < data.length && !transparent; i += 4) transparent = data[i]! < 255;
+  if (!transparent) return;
+  ctx.globalCompositeOperation = 'destination-over';
+  ctx.fillStyle = PICTURE_BACKGROUND_CSS;
+  ctx.fillRect(0, 0, width, height);
+  const url = URL.createObjectURL(await canvas.convertToBlob({ type: 'image/png' }));
+  if (opaqueUrl) URL.revokeObjectURL(opaqueUrl);
+  opaqueUrl = url;
+  img.src = url;
+  await img.decode();
 }

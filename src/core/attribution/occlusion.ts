@@ -3,6 +3,7 @@ import type { ConvNet } from '../network';
 import type { ModelInput } from '../preprocess';
 import { type Fill, type MaskedEvaluator, type ScoreKind, balancedBatchSize, maskedEvaluator } from './masking';
 import { throwIfAborted } from '../cancel';
+import { InvalidInputError } from '../errors';
 import { type Target, checkTarget, resolveTarget } from '../target';
 import { OCCLUSION_DEFAULTS } from './defaults';
 import type { AttributionMap, AttributionMethod, AttributionOptions } from './types';
@@ -50,9 +51,15 @@ export class OcclusionSweep {
   ) {
     checkTarget(net, options.target);
     const { patch, stride, fill, batchSize, score } = { ...OCCLUSION_DEFAULTS, ...definedOf(options) };
-    if (!(patch >= 1 && stride >= 1)) throw new RangeError('occlusion patch and stride must be at least 1 pixel');
+    if (!(Number.isInteger(patch) && Number.isInteger(stride) && patch >= 1 && stride >= 1)) {
+      throw new InvalidInputError(`occlusion patch and stride must be whole pixels ≥ 1, got patch ${patch}, stride ${stride}`);
+    }
     this.size = net.inputSize;
     this.patch = Math.min(patch, this.size);
+    // A stride longer than the patch leaves stripes no patch ever covers; they would read as "unimportant".
+    if (stride > this.patch) {
+      throw new InvalidInputError(`occlusion stride ${stride} is larger than the patch ${this.patch}: pixels between patches would never be occluded (use a stride ≤ the patch)`);
+    }
     const axis = starts(this.size, this.patch, stride);
     this.positions = axis.flatMap((y) => axis.map((x) => ({ x, y })));
     // One batch size for the whole sweep (+1: the unoccluded baseline rides in the first batch).
@@ -97,7 +104,17 @@ export class OcclusionSweep {
     this.next += batch.length;
   }
 
-  /** The map so far (pixels not yet covered are 0). */
+  /**
+   * Share of the input's pixels that the positions evaluated so far have occluded at least once (1 when the sweep
+   * is done: the positions include the last row and column, and the stride never exceeds the patch).
+   */
+  coverage(): number {
+    let covered = 0;
+    for (const c of this.count) if (c > 0) covered++;
+    return covered / this.count.length;
+  }
+
+  /** The map so far (pixels not yet covered are 0); extras.coverage says how much is covered. */
   map(): AttributionMap {
     const signed = new Float32Array(this.sum.length);
     const data = new Float32Array(this.sum.length);
@@ -113,7 +130,7 @@ export class OcclusionSweep {
       signed,
       crop: this.input.crop,
       target: this.options.target,
-      extras: { baselineScore: this.baseline ?? Number.NaN, positions: this.positions.length, patch: this.patch },
+      extras: { baselineScore: this.baseline ?? Number.NaN, positions: this.positions.length, patch: this.patch, coverage: this.coverage() },
     };
   }
 
