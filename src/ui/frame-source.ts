@@ -1,3 +1,4 @@
+import type { SourceEnv } from './controllers/source-controller';
 /**
  * Where frames come from: the camera (getUserMedia), a still picture (bundled, picked or dropped) or a video
  * file. Each frame is cut to the centred square the model sees and scaled to 224×224 by createImageBitmap, so
@@ -34,4 +35,27 @@ export function cameraErrorMessage(err: unknown): string {
   if (name === 'NotReadableError') return 'The camera is in use by another program.';
   if (typeof navigator !== 'undefined' && !navigator.mediaDevices) return 'This browser gives no camera access here.';
   return `The camera could not start (${err instanceof Error ? err.message : String(err)}).`;
+}
+
+/** The browser's side of the source controller: the camera API, the picture elements, bitmaps. */
+export function browserSourceEnv(): SourceEnv {
+  return {
+    mediaDevices: () => navigator.mediaDevices,
+    createVideo: () => {
+      const video = document.createElement('video');
+      video.muted = true;
+      video.playsInline = true;
+      video.setAttribute('aria-label', 'Live camera picture');
+      return video;
+    },
+    createImage: () => {
+      const image = document.createElement('img');
+      image.alt = 'The picture being analysed';
+      return image;
+    },
+    objectUrl: (file) => URL.createObjectURL(file),
+    grab: grabFrame,
+    snapshot: (media) => createImageBitmap(media),
+    cut: (picture, crop) => createImageBitmap(picture, crop.x, crop.y, crop.width, crop.height, { resizeWidth: 224, resizeHeight: 224, resizeQuality: 'medium' }),
+  };
 }

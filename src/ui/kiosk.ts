@@ -10,6 +10,8 @@ export interface KioskHooks {
   attractStopped(): void;
   /** Nobody touched the kiosk for the idle-reset time: forget the visitor's session. */
   idleReset(): void;
+  /** `attract` or `wakeLock` may have changed. */
+  changed(): void;
 }
 
 /**
@@ -26,7 +28,7 @@ export class KioskController implements ReactiveController {
   private step = 0;
 
   constructor(
-    private readonly host: ReactiveControllerHost & HTMLElement,
+    host: ReactiveControllerHost,
     config: KioskConfig,
     private readonly hooks: KioskHooks,
   ) {
@@ -87,7 +89,7 @@ export class KioskController implements ReactiveController {
     if (!document.fullscreenElement && document.fullscreenEnabled) {
       document.documentElement.requestFullscreen({ navigationUI: 'hide' }).catch(() => undefined); // refused without a gesture: try again next touch
     }
-    this.host.requestUpdate();
+    this.hooks.changed();
   };
 
   private readonly onTick = (): void => {
@@ -98,7 +100,7 @@ export class KioskController implements ReactiveController {
       else if (event.type === 'attract-start') this.hooks.attractStep((this.step = 0));
       else if (event.type === 'attract-step') this.hooks.attractStep(++this.step);
     }
-    this.host.requestUpdate();
+    this.hooks.changed();
   };
 
   /** The lock is released whenever the page is hidden; take it again when it is visible. */
@@ -116,11 +118,11 @@ export class KioskController implements ReactiveController {
       this.wakeLock = 'held';
       this.sentinel.addEventListener('release', () => {
         this.wakeLock = 'released';
-        this.host.requestUpdate();
+        this.hooks.changed();
       });
     } catch {
       this.wakeLock = 'refused';
     }
-    this.host.requestUpdate();
+    this.hooks.changed();
   }
 }

@@ -1,6 +1,6 @@
 import { LitElement, css, html } from 'lit';
-import { controlStyles } from './control-styles';
-import { SHORTCUTS, type Shortcut, keyLabel } from './shortcuts';
+import { controlStyles } from '../control-styles';
+import { SHORTCUTS, type Shortcut, keyLabel } from '../shortcuts';
 
 /** The `?` overlay: every keyboard shortcut, grouped, read from the same table the key handler uses. */
 export class ShortcutHelp extends LitElement {
