@@ -61,7 +61,7 @@ export class ConvLensApp extends LitElement {
     .attract { padding: .5rem 1rem; border-left: .4rem solid #f6a21a; background: #1c1c1c; border-radius: .35rem; }
     .attract .big { font-size: clamp(1.8rem, 3vw, 3.2rem); line-height: 1.2; margin: 0; font-weight: bold; }
     .attract .prompt { font-size: clamp(1.2rem, 1.8vw, 2rem); margin: .3rem 0 0; color: #f6c36a; }
-    .hud { position: fixed; left: .5rem; bottom: .5rem; max-width: calc(100vw - 1rem); max-height: 60vh; overflow: auto; box-sizing: border-box; background: rgba(0,0,0,.85); padding: .5rem .75rem; font: 12px/1.4 ui-monospace, monospace; white-space: pre-wrap; border-radius: .35rem; z-index: 10; }
+    .hud { position: fixed; left: .5rem; bottom: .5rem; max-width: calc(100vw - 1rem); max-height: 60vh; overflow: auto; box-sizing: border-box; background: rgba(0,0,0,.85); padding: .5rem .75rem; font: 12px/1.4 ui-monospace, monospace; white-space: pre-wrap; border-radius: .35rem; z-index: 60; }
     /* Portrait screens (phones, tablets): one column that scrolls; the stage sizes itself (stage-view). */
     @media (orientation: portrait) {
       :host { display: block; height: auto; }

@@ -18,6 +18,10 @@ export class AppHeader extends AppView {
     [role='status'] { color: #ccc; min-width: 0; overflow-wrap: anywhere; }
     .tools { display: flex; gap: .5rem; align-items: center; margin-left: auto; }
     button[aria-pressed='true'] { background: #6cf; color: #000; border-color: #6cf; }
+    @media (orientation: landscape) and (max-height: 540px) {
+      header { padding-block: .2rem; }
+      .meta { font-size: .75em; }
+    }
     @media (max-width: 600px) {
       header { padding: .3rem .6rem; }
       h1 { font-size: 1.15em; }

@@ -137,6 +137,8 @@ export class StageView extends AppView {
     const canvas = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.overlay');
     const mirror = this.renderRoot.querySelector<HTMLElement>('.mirror');
     if (!canvas || !mirror) return;
+    // Portrait screens size the picture by its aspect ratio (CSSOM: the CSP allows no inline style attribute).
+    if (s.pictureSize) mirror.parentElement!.style.aspectRatio = `${s.pictureSize.width} / ${s.pictureSize.height}`;
     const map = overlayMap(s);
     if (!map || !s.crop || !s.pictureSize) {
       canvas.width = 0;
@@ -147,8 +149,6 @@ export class StageView extends AppView {
       paint(canvas, colorize(map, 'inferno', 0.8));
       this.painted = { map, frame: s.frame, channel: s.channel };
     }
-    const picture = mirror.parentElement!;
-    if (s.pictureSize) picture.style.aspectRatio = `${s.pictureSize.width} / ${s.pictureSize.height}`; // portrait screens size the picture by it
     const box = { width: mirror.clientWidth, height: mirror.clientHeight };
     const r = cropRectInBox(box, s.pictureSize, s.crop);
     Object.assign(canvas.style, { left: `${r.left}px`, top: `${r.top}px`, width: `${r.width}px`, height: `${r.height}px` });

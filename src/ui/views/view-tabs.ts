@@ -17,7 +17,7 @@ export class ViewTabs extends AppView {
     :host(.kiosk) .caption { font-size: 2rem; }
     @media (max-width: 600px) {
       [role='tablist'] { display: grid; grid-template-columns: repeat(auto-fit, minmax(6.5rem, 1fr)); }
-      [role='tab'] { padding-inline: .4rem; }
+      [role='tab'], :host(.kiosk) [role='tab'] { padding-inline: .4rem; min-width: 0; font-size: 1em; }
       .caption { font-size: 1.05em; min-height: 0; }
       :host(.kiosk) .caption, :host(.lecture) .caption { font-size: 1.3em; }
     }
