@@ -16,6 +16,7 @@ import type { Store } from './store';
 import { storedThumbnail } from './stored-gallery';
 import type { InferenceClient } from './worker-client';
 
+/** What the actions act on: the store, the worker, the controllers, and the figure export the shell provides. */
 export interface ActionParts {
   store: Store<AppState>;
   client: InferenceClient;
@@ -53,7 +54,7 @@ export class Actions implements AppActions {
       case 'next-view': return this.setView(s.views[(at + 1) % s.views.length]!);
       case 'previous-view': return this.setView(s.views[(at - 1 + s.views.length) % s.views.length]!);
       case 'freeze': return void (s.frozen ? this.parts.source.unfreeze() : this.parts.source.freeze());
-      case 'export': return void this.parts.exportFigure();
+      case 'export': return s.kiosk ? undefined : void this.parts.exportFigure(); // a kiosk offers no downloads
       case 'help': return this.store.set({ helpOpen: !s.helpOpen });
       case 'close': return this.store.set({ helpOpen: false });
       case 'hud': return this.store.set({ hud: !s.hud });

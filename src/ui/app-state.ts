@@ -8,7 +8,7 @@ import { BACKENDS, type BackendName, type WorkerMemory } from '../../workers/pro
 import type { Crop, SourceKind } from './frame-source';
 import { type JobState, jobKind } from './jobs/job-kinds';
 import { DEFAULT_KIOSK_CONFIG, DEFAULT_STRINGS, type UiStrings } from './kiosk-config';
-import type { WakeLockState } from './kiosk';
+import type { WakeLockState } from './controllers/kiosk-controller';
 
 /**
  * Everything the app shows, in one object (src/ui/store.ts holds it). Controllers write it; views read it.
@@ -205,6 +205,7 @@ export function readableRate(rate: number): number {
   return rate >= 1 ? Math.round(rate * 10) / 10 : Number(rate.toPrecision(2));
 }
 
+/** `window.convlens.state()` from the app state (rates rounded for reading, the model error's message only). */
 export function toConvLensState(s: Readonly<AppState>, updateReady: boolean): ConvLensState {
   return {
     backend: s.backend,

@@ -43,4 +43,5 @@ export interface AppContext {
   actions: AppActions;
 }
 
+/** The @lit/context key under which the shell provides { store, actions } to its views. */
 export const appContext = createContext<AppContext>(Symbol('convlens-app'));

@@ -13,7 +13,7 @@ import { WorkerSupervisor } from './controllers/worker-supervisor';
 import { exportViewFigure } from './figure-export';
 import { browserSourceEnv } from './frame-source';
 import { SnapshotThumbnails } from './jobs/snapshots';
-import { KioskController } from './kiosk';
+import { KioskController } from './controllers/kiosk-controller';
 import { loadKioskConfig } from './kiosk-config';
 import { appUpdates } from './pwa';
 import { Store } from './store';
@@ -92,7 +92,6 @@ export class ConvLensApp extends LitElement {
   private readonly supervisor = new WorkerSupervisor(this, this.store, this.client, {
     configured: () => this.configured,
     ready: async () => {
-      this.kiosk?.restartClock();
       this.firstFrameAfterLoad = true;
       if (!this.store.state.source) await this.source.startCamera();
       this.live.start();

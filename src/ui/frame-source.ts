@@ -11,13 +11,16 @@ export interface Crop {
   height: number;
 }
 
+/** Where frames come from. */
 export type SourceKind = 'camera' | 'image' | 'video';
 
+/** The largest centred square of a width×height picture (what the model sees). */
 export function centreSquare(width: number, height: number): Crop {
   const side = Math.min(width, height);
   return { x: Math.floor((width - side) / 2), y: Math.floor((height - side) / 2), width: side, height: side };
 }
 
+/** The centred square of a video or image as an ImageBitmap of size×size, with the crop and the picture's size; undefined before the media has a picture. */
 export async function grabFrame(source: HTMLVideoElement | HTMLImageElement, size = 224): Promise<{ bitmap: ImageBitmap; crop: Crop; width: number; height: number } | undefined> {
   const width = source instanceof HTMLVideoElement ? source.videoWidth : source.naturalWidth;
   const height = source instanceof HTMLVideoElement ? source.videoHeight : source.naturalHeight;

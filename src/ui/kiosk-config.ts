@@ -23,6 +23,7 @@ export interface UiStrings {
   topClass: string;
 }
 
+/** The words on screen when no kiosk file changes them. */
 export const DEFAULT_STRINGS: UiStrings = {
   title: 'ConvLens',
   viewNames: { activations: 'Activations', saliency: 'Saliency', gradcam: 'Grad-CAM', occlusion: 'Occlusion', filters: 'Filters' },
@@ -38,6 +39,7 @@ export const DEFAULT_STRINGS: UiStrings = {
   topClass: 'the top class',
 };
 
+/** A kiosk's settings, as read from its file (defaults filled in). */
 export interface KioskConfig {
   /** Live views offered, in this order; the first is where the kiosk starts and returns after idle. */
   views: LiveView[];
@@ -57,6 +59,7 @@ export interface KioskConfig {
   strings: UiStrings;
 }
 
+/** The settings used for every key the kiosk file leaves out or gets wrong. */
 export const DEFAULT_KIOSK_CONFIG: KioskConfig = {
   views: [...LIVE_VIEWS],
   layer: undefined,
@@ -69,6 +72,7 @@ export const DEFAULT_KIOSK_CONFIG: KioskConfig = {
   strings: DEFAULT_STRINGS,
 };
 
+/** A parsed kiosk file: the settings, and what was wrong in it. */
 export interface ParsedKioskConfig {
   config: KioskConfig;
   /** One sentence per problem found in the file (unknown key, wrong type, unknown view …). */

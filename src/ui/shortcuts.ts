@@ -11,8 +11,11 @@ export const APP_ACTIONS = [
   'next-layer', 'previous-layer', 'next-channel', 'previous-channel', 'saliency-method', 'top-class',
   'camera', 'next-picture', 'job-cancel',
 ] as const;
+/** The action that starts an on-demand mode. */
 export type JobAction = `job-${JobKindId}`;
+/** Everything a key can do. */
 export type ShortcutAction = (typeof APP_ACTIONS)[number] | JobAction;
+/** Every action, each bound to exactly one entry of SHORTCUTS (tests/kiosk-lecture.test.ts checks it). */
 export const SHORTCUT_ACTIONS: readonly ShortcutAction[] = [...APP_ACTIONS, ...JOB_KIND_IDS.map((id): JobAction => `job-${id}`)];
 
 /** The job a `job-…` action starts (undefined for other actions, and for job-cancel). */
@@ -21,6 +24,7 @@ export function jobOfAction(action: ShortcutAction): JobKindId | undefined {
   return (JOB_KIND_IDS as string[]).includes(id) ? (id as JobKindId) : undefined;
 }
 
+/** One line of the shortcut table. */
 export interface Shortcut {
   /** KeyboardEvent.key values (case-sensitive: 'L' is shift+l). */
   keys: string[];
@@ -29,6 +33,7 @@ export interface Shortcut {
   group: 'Views' | 'Frame' | 'Network' | 'Explain and make images' | 'Picture';
 }
 
+/** The shortcut table: the key handler and the `?` overlay both read it. */
 export const SHORTCUTS: Shortcut[] = [
   { keys: ['1'], action: 'view-1', description: 'First view', group: 'Views' },
   { keys: ['2'], action: 'view-2', description: 'Second view', group: 'Views' },

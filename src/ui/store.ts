@@ -6,6 +6,7 @@
  */
 export type StoreListener<S> = (state: Readonly<S>, changed: ReadonlySet<keyof S>) => void;
 
+/** The store: `state`, `set`, `update`, `subscribe`. */
 export class Store<S extends object> {
   private current: S;
   private readonly listeners = new Set<StoreListener<S>>();

@@ -6,6 +6,7 @@ type Final = Exclude<WorkerResponse, { type: 'progress' }>;
 export type Progress = (done: number, total: number, preview?: RgbaImage) => void;
 /** A request of type `T` without the id and type the client fills in. */
 export type RequestBody<T extends WorkerRequest['type']> = Omit<Extract<WorkerRequest, { type: T }>, 'id' | 'type'>;
+/** Buffers to transfer with a request, and the progress callback of a job. */
 export interface SendOptions {
   transfer?: Transferable[];
   progress?: Progress;

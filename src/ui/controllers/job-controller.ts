@@ -5,6 +5,7 @@ import { type JobKindId, type JobState, jobKind, jobStartable } from '../jobs/jo
 import type { Store } from '../store';
 import type { InferenceClient } from '../worker-client';
 
+/** What the job controller needs from the page (tests pass fakes). */
 export interface JobDeps {
   /** The current frame as the model sees it (224×224), for modes that work on it. */
   grab(): Promise<{ bitmap: ImageBitmap } | undefined>;

@@ -4,6 +4,7 @@ import { type ShortcutAction, shortcutFor } from '../shortcuts';
 /** The part of a key event the controller reads (a KeyboardEvent in the browser; a plain object in tests). */
 export type KeyEventLike = Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'preventDefault' | 'composedPath'>;
 
+/** What the shortcut controller asks of the app. */
 export interface ShortcutHooks {
   /** The `?` overlay is open: only `help` and `close` act. */
   helpOpen(): boolean;

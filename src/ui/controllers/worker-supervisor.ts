@@ -4,6 +4,7 @@ import type { AppState } from '../app-state';
 import type { Store } from '../store';
 import type { InferenceClient } from '../worker-client';
 
+/** What the supervisor asks of the app around loading the model. */
 export interface SupervisorHooks {
   /** Resolves once the app is configured (the kiosk file read); the model waits for it. */
   configured(): Promise<void>;
@@ -13,6 +14,7 @@ export interface SupervisorHooks {
   stopFrames(): void;
 }
 
+/** Wall-clock time and timers (a fake one in tests). */
 export interface Clock {
   now(): number;
   setTimeout(callback: () => void, ms: number): unknown;

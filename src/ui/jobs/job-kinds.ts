@@ -52,6 +52,7 @@ function explain(method: AttributionMethodName, options: Record<string, number>)
 }
 const explainTitle = (name: string) => (state: Readonly<AppState>): string => `${name} for “${label(state.frame?.target.label ?? 'the top class')}”`;
 
+/** Every on-demand mode by id (the id is also its shortcut action, `job-<id>`). */
 export const JOB_KINDS = {
   occlusion: {
     group: 'explain', stateKind: 'occlusion', name: 'Fine occlusion', button: () => 'Fine occlusion',
@@ -128,7 +129,9 @@ export const JOB_KINDS = {
   },
 } as const satisfies Record<string, JobKind>;
 
+/** The id of an on-demand mode. */
 export type JobKindId = keyof typeof JOB_KINDS;
+/** The mode ids in the order their buttons and shortcuts are listed. */
 export const JOB_KIND_IDS = Object.keys(JOB_KINDS) as JobKindId[];
 
 /** The entry of `id`, typed as the general JobKind (optional hooks included). */

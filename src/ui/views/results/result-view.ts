@@ -13,7 +13,9 @@ export interface ResultContext {
   thumbnail(id: string, name: string): string;
 }
 
+/** A probability as a percentage with one decimal. */
 export const pct = (p: number): string => `${(p * 100).toFixed(1)} %`;
+/** The first of an ImageNet label's comma-separated names. */
 export const firstName = (label: string): string => label.split(',')[0]!;
 
 /**
