@@ -41,9 +41,10 @@ export class StageView extends AppView {
     .mirror video, .mirror img { position: absolute; inset: 0; width: 100%; height: 100%; object-fit: contain; }
     canvas.overlay { position: absolute; pointer-events: none; transition: opacity .2s; }
     canvas.overlay.stale { opacity: .3; filter: grayscale(1); }
-    .badge { position: absolute; z-index: 2; padding: .2rem .6rem; border-radius: .3rem; font-weight: bold; max-width: calc(50% - 1rem); }
-    .frozen-badge { top: .5rem; left: .5rem; background: #6cf; color: #000; }
-    .computing { top: .5rem; right: .5rem; background: rgba(20, 20, 20, .85); color: #fff; border: 1px solid #888; }
+    .badges { position: absolute; z-index: 2; top: .5rem; left: .5rem; right: .5rem; display: flex; flex-wrap: wrap; gap: .4rem; justify-content: space-between; pointer-events: none; }
+    .badge { padding: .2rem .6rem; border-radius: .3rem; font-weight: bold; min-width: 0; overflow-wrap: anywhere; }
+    .frozen-badge { background: #6cf; color: #000; }
+    .computing { margin-left: auto; background: rgba(20, 20, 20, .85); color: #fff; border: 1px solid #888; }
     .sweep { position: absolute; z-index: 2; display: flex; flex-direction: column; gap: .15rem; pointer-events: none; }
     .sweep svg { display: block; width: 100%; height: .45rem; background: rgba(0, 0, 0, .6); }
     .sweep rect { fill: #f6a21a; }
@@ -82,8 +83,10 @@ export class StageView extends AppView {
     return html`<div class="stage ${panel ? `has-${panel}` : 'plain'}">
       <div class="picture ${s.pictureSize ? 'sized' : ''}">
         <div class="mirror ${s.mirrored ? 'mirrored' : ''}">${s.media ?? nothing}<canvas class="overlay ${computing ? 'stale' : ''}" aria-hidden="true"></canvas></div>
-        ${s.frozen ? html`<span class="badge frozen-badge">Frozen</span>` : nothing}
-        ${computing ? html`<span class="badge computing" data-testid="computing">${computing}</span>` : nothing}
+        ${s.frozen || computing
+          ? html`<div class="badges">${s.frozen ? html`<span class="badge frozen-badge">Frozen</span>` : nothing}
+              ${computing ? html`<span class="badge computing" data-testid="computing">${computing}</span>` : nothing}</div>`
+          : nothing}
         ${sweep !== undefined
           ? html`<div class="sweep" data-testid="sweep"><svg viewBox="0 0 100 1" preserveAspectRatio="none" aria-hidden="true"><rect width=${(sweep * 100).toFixed(1)} height="1"></rect></svg>
               <span>Occlusion sweep ${Math.floor(sweep * 100)} %</span></div>`
