@@ -135,6 +135,31 @@ export type WorkerResponse =
   | WorkerStatus
   | { type: 'error'; id: number; message: string };
 
+type Reply<T extends WorkerResponse['type']> = Extract<WorkerResponse, { type: T }>;
+
+/**
+ * What the worker answers to each request type (its final reply; a job also sends 'progress' messages before
+ * it). Any request may be answered with 'error' (a failure in the worker, or the worker crashing).
+ */
+export interface ReplyMap {
+  init: Reply<'ready'> | Reply<'error'>;
+  /** 'dropped': a newer frame replaced this one while the worker was busy (latest wins). */
+  frame: Reply<'frame'> | Reply<'dropped'> | Reply<'error'>;
+  filters: Reply<'image'> | Reply<'error'>;
+  job: Reply<'done'> | Reply<'cancelled'> | Reply<'error'>;
+  /** The cancel request itself is answered 'ok' at once; the job it names then ends with 'cancelled'. */
+  cancel: Reply<'ok'> | Reply<'error'>;
+  bench: Reply<'bench'> | Reply<'error'>;
+  memory: Reply<'memory'> | Reply<'error'>;
+  simulate: Reply<'ok'> | Reply<'error'>;
+}
+
+/** The reply type of request type `T`. */
+export type ReplyTo<T extends WorkerRequest['type']> = ReplyMap[T];
+
+/** Compile-time check that every request type has its entry in ReplyMap (this line fails to compile otherwise). */
+export const REPLY_MAP_COMPLETE: [Exclude<WorkerRequest['type'], keyof ReplyMap>] extends [never] ? true : never = true;
+
 /** Buffers worth transferring instead of copying. */
 export function transferables(message: WorkerResponse): ArrayBuffer[] {
   const buffers: ArrayBufferLike[] = [];

@@ -1,4 +1,5 @@
 import { PICTURE_BACKGROUND_CSS } from '../core/picture';
+import type { SourceEnv } from './controllers/source-controller';
 
 /**
  * Where frames come from: the camera (getUserMedia), a still picture (bundled, picked or dropped) or a video
@@ -12,13 +13,16 @@ export interface Crop {
   height: number;
 }
 
+/** Where frames come from. */
 export type SourceKind = 'camera' | 'image' | 'video';
 
+/** The largest centred square of a width×height picture (what the model sees). */
 export function centreSquare(width: number, height: number): Crop {
   const side = Math.min(width, height);
   return { x: Math.floor((width - side) / 2), y: Math.floor((height - side) / 2), width: side, height: side };
 }
 
+/** The centred square of a video or image as an ImageBitmap of size×size, with the crop and the picture's size; undefined before the media has a picture. */
 export async function grabFrame(source: HTMLVideoElement | HTMLImageElement, size = 224): Promise<{ bitmap: ImageBitmap; crop: Crop; width: number; height: number } | undefined> {
   const width = source instanceof HTMLVideoElement ? source.videoWidth : source.naturalWidth;
   const height = source instanceof HTMLVideoElement ? source.videoHeight : source.naturalHeight;
@@ -65,4 +69,28 @@ export async function showOpaque(img: HTMLImageElement): Promise<void> {
   opaqueUrl = url;
   img.src = url;
   await img.decode();
+}
+
+/** The browser's side of the source controller: the camera API, the picture elements, bitmaps. */
+export function browserSourceEnv(): SourceEnv {
+  return {
+    mediaDevices: () => navigator.mediaDevices,
+    createVideo: () => {
+      const video = document.createElement('video');
+      video.muted = true;
+      video.playsInline = true;
+      video.setAttribute('aria-label', 'Live camera picture');
+      return video;
+    },
+    createImage: () => {
+      const image = document.createElement('img');
+      image.alt = 'The picture being analysed';
+      return image;
+    },
+    objectUrl: (file) => URL.createObjectURL(file),
+    grab: grabFrame,
+    snapshot: (media) => createImageBitmap(media),
+    opaque: showOpaque,
+    cut: (picture, crop) => createImageBitmap(picture, crop.x, crop.y, crop.width, crop.height, { resizeWidth: 224, resizeHeight: 224, resizeQuality: 'medium' }),
+  };
 }
