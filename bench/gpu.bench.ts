@@ -9,6 +9,7 @@
  *   npm run bench:gpu -- [--model lite|standard] [--json] [--frames N] [--warmup N] [--only REGEX]
  *                        [--backend auto|vulkan|opengles] [--image file.png]
  *
+ * Frames timed per case: 30 after 5 warm-up frames on a hardware adapter, 5 after 2 on a software one.
  * Dawn backend: 'auto' takes Dawn's default (Vulkan) when it gives an adapter, else OpenGL ES on Mesa llvmpipe
  * (software; see src/node/webgpu.ts). On a software adapter only ratios and counts mean anything.
  * `npm run bench:gpu:pack` (scripts/pack-gpu-bench.mjs) bundles this file into a folder that runs without npm.
@@ -54,8 +55,9 @@ function countArg(name: string, fallback: number, min: number): number {
 }
 
 const json = process.argv.includes('--json');
-const frames = countArg('--frames', 5, 1);
-const warmup = countArg('--warmup', 1, 1);
+// Defaults depend on the adapter (software frames take seconds): set once the adapter is known.
+const framesArg = argValue('--frames') === undefined ? undefined : countArg('--frames', 0, 1);
+const warmupArg = argValue('--warmup') === undefined ? undefined : countArg('--warmup', 0, 1);
 const modelArg = argValue('--model');
 if (modelArg !== undefined && !isModelId(modelArg)) fail(`--model must be lite or standard, got '${modelArg}'`);
 const models: ModelId[] = modelArg ? [modelArg as ModelId] : ['lite', 'standard'];
@@ -101,6 +103,8 @@ void device?.lost.then((info) => log(`GPU device lost (${info.reason}): ${info.m
 const { counters } = gpu;
 
 const software = gpu.adapter.software;
+const frames = framesArg ?? (software ? 5 : 30);
+const warmup = warmupArg ?? (software ? 2 : 5);
 const header = [
   `GPU benchmark: TensorFlow.js ${tf.version.tfjs} webgpu backend in Node ${process.version}, Dawn ${gpu.backend === 'opengles' ? 'OpenGL ES' : 'default (Vulkan)'} backend, feature level ${gpu.featureLevel}`,
   `adapter: ${describeAdapter(gpu.adapter)}`,
