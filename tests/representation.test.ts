@@ -141,6 +141,49 @@ describe('maximally activating patches on the bundled gallery', () => {
     expect(other.patches[0]!.tile).toBeUndefined();
   });
 
+  it('ranks a ReLU6 layer by its pre-activation: clipped ties at 6.00 are ordered by the value before the clip', async () => {
+    const model = await net('lite');
+    const entries = await readGalleryDir(bundledGalleryDir());
+    const layer = 'conv_pw_5_relu';
+    const preLayer = 'conv_pw_5_bn';
+    // Independent pre-activations: the Keras LayersModel (batch norm not folded) cut at the BN layer.
+    const cut = tf.model({ inputs: model.reference.inputs, outputs: model.reference.getLayer(preLayer).output as tf.SymbolicTensor });
+    const maps: { id: string; data: Float32Array; c: number }[] = [];
+    for (const entry of entries) {
+      const { tensor } = imageToModelInput(await entry.decode());
+      const out = cut.predict(tensor) as tf.Tensor;
+      maps.push({ id: entry.id, data: (await out.data()) as Float32Array, c: out.shape[3]! });
+      tf.dispose([tensor, out]);
+    }
+    // A channel whose strongest units saturate: several positions above 6 before the clip.
+    const c = maps[0]!.c;
+    const above6 = (ch: number): number => maps.reduce((n, m) => n + m.data.filter((v, i) => i % c === ch && v > 6).length, 0);
+    const channel = Array.from({ length: c }, (_, ch) => ch).find((ch) => above6(ch) >= 4)!;
+    expect(channel, 'some channel saturates on the gallery').toBeDefined();
+    const extractor = new FeatureExtractor(model, { cache: new MemoryFeatureCache() });
+    const result = await topPatches(extractor, entries, { layer, channel, k: 4, maxOverlap: 1, tileSize: 0 });
+    expect(result).toMatchObject({ rankedBy: 'pre-activation', preActivationLayer: preLayer });
+    const pre = result.patches.map((p) => p.preActivation!);
+    // The clipped values tie at 6 (the bug), the pre-activations rank them.
+    expect(result.patches.map((p) => p.activation)).toEqual([6, 6, 6, 6]);
+    expect([...pre].sort((a, b) => b - a)).toEqual(pre);
+    expect(new Set(pre.map((v) => v.toFixed(3))).size, 'distinct values before the clip').toBe(4);
+    // Each value is the reference model's at that unit, and the first is the gallery-wide maximum.
+    let globalMax = -Infinity;
+    for (const m of maps) for (let i = channel; i < m.data.length; i += c) globalMax = Math.max(globalMax, m.data[i]!);
+    expect(pre[0]!).toBeCloseTo(globalMax, 3);
+    const w = model.layer(layer).outputShape[1]!;
+    for (const p of result.patches) {
+      const m = maps.find((x) => x.id === p.entry.id)!;
+      expect(p.preActivation!).toBeCloseTo(m.data[(p.unit.y * w + p.unit.x) * c + channel]!, 3);
+    }
+    // A layer that is not an activation keeps ranking by its own output.
+    const linear = await topPatches(extractor, entries, { layer: preLayer, channel, k: 2, tileSize: 0 });
+    expect(linear.rankedBy).toBe('activation');
+    expect(linear.patches[0]!.preActivation).toBeUndefined();
+    expect(linear.patches[0]!.activation).toBeCloseTo(globalMax, 3);
+  });
+
   it('rejects unknown layers, layers without a map and channels out of range', async () => {
     const extractor = new FeatureExtractor(await net('lite'));
     const entries = await readGalleryDir(bundledGalleryDir());

@@ -99,7 +99,8 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
         layer: job.layer,
         channel: job.channel,
         grid: patchGrid(result.patches),
-        patches: result.patches.map((p) => ({ name: p.entry.name, ...p.region, activation: p.activation })),
+        rankedBy: result.rankedBy,
+        patches: result.patches.map((p) => ({ name: p.entry.name, ...p.region, activation: p.activation, ...(p.preActivation === undefined ? {} : { preActivation: p.preActivation }) })),
       };
     }
     case 'class-visualisation': {

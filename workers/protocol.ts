@@ -66,7 +66,15 @@ export type JobResult =
       /** PCA only: the projection, for placing new points exactly. */
       pca?: { mean: Float32Array; components: Float32Array[] };
     }
-  | { kind: 'top-patches'; layer: string; channel: number; grid: RgbaImage; patches: { name: string; x: number; y: number; width: number; height: number; activation: number }[] }
+  | {
+      kind: 'top-patches';
+      layer: string;
+      channel: number;
+      grid: RgbaImage;
+      /** What the patches are ranked by (TopPatchResult.rankedBy): ReLU6 outputs tie at 6, so activation layers rank by the pre-activation. */
+      rankedBy: 'pre-activation' | 'activation';
+      patches: { name: string; x: number; y: number; width: number; height: number; activation: number; preActivation?: number }[];
+    }
   | { kind: 'gallery-add'; id: string; size: number }
   | { kind: 'class-visualisation'; image: RgbaImage; classIndex: number; label: string; probability: number; steps: number }
   | {

@@ -7,11 +7,11 @@ import { type CliCommand, numberOption, requireString, stringOption } from '../c
 import { GALLERY_OPTIONS, type SkippedJson, diskExtractor, galleryEntries, progress, skipReporter, skippedJson } from '../shared/gallery';
 import { layerOption } from '../shared/layers';
 
-/** One core Patch as JSON: its file and id, its region in the image (CropRect), its activation and unit. */
-export type PatchJson = { file: string; id: string } & CropRect & Pick<Patch, 'activation' | 'unit'>;
+/** One core Patch as JSON: its file and id, its region in the image (CropRect), its activation(s) and unit. */
+export type PatchJson = { file: string; id: string } & CropRect & Pick<Patch, 'activation' | 'preActivation' | 'unit'>;
 
 /** The core's TopPatchResult as JSON. */
-export interface TopPatchesResult extends Pick<TopPatchResult, 'layer' | 'channel'> {
+export interface TopPatchesResult extends Pick<TopPatchResult, 'layer' | 'channel' | 'rankedBy' | 'preActivationLayer'> {
   receptiveField: Pick<ReceptiveField, 'size' | 'stride'>;
   patches: PatchJson[];
   skipped: SkippedJson[];
@@ -50,14 +50,20 @@ export const topPatches: CliCommand<TopPatchesResult> = {
     return {
       layer,
       channel,
+      rankedBy: result.rankedBy,
+      ...(result.preActivationLayer ? { preActivationLayer: result.preActivationLayer } : {}),
       receptiveField: { size: result.field.size, stride: result.field.stride },
-      patches: result.patches.map((p) => ({ file: p.entry.name, id: p.entry.id, ...p.region, activation: p.activation, unit: p.unit })),
+      patches: result.patches.map((p) => ({ file: p.entry.name, id: p.entry.id, ...p.region, activation: p.activation, ...(p.preActivation === undefined ? {} : { preActivation: p.preActivation }), unit: p.unit })),
       skipped: skippedJson(skipped),
       ...(out ? { out } : {}),
     };
   },
   text(r) {
-    const lines = r.patches.map((p) => `${p.activation.toFixed(3).padStart(8)}  ${p.file} [${p.x}, ${p.y}, ${p.width}×${p.height}]`);
-    return [`${r.layer} channel ${r.channel} (receptive field ${r.receptiveField.size.join('×')}, stride ${r.receptiveField.stride[0]}):`, ...lines, ...(r.out ? [`grid → ${r.out}`] : [])].join('\n');
+    const lines = r.patches.map((p) => {
+      const pre = p.preActivation === undefined ? '' : `  (pre-activation ${p.preActivation.toFixed(3)})`;
+      return `${p.activation.toFixed(3).padStart(8)}${pre}  ${p.file} [${p.x}, ${p.y}, ${p.width}×${p.height}]`;
+    });
+    const ranked = r.rankedBy === 'pre-activation' ? `, ranked by the pre-activation ${r.preActivationLayer} (ReLU6 clips at 6)` : '';
+    return [`${r.layer} channel ${r.channel} (receptive field ${r.receptiveField.size.join('×')}, stride ${r.receptiveField.stride[0]}${ranked}):`, ...lines, ...(r.out ? [`grid → ${r.out}`] : [])].join('\n');
   },
 };

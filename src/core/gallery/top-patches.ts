@@ -4,6 +4,7 @@ import { blankImage, tileGrid } from '../render/image';
 import { drawText, formatNumber, paste, resampleImage, textWidth } from './draw';
 import type { ExtractRunOptions, FeatureExtractor } from './features';
 import type { GalleryEntry, SkippedImage } from './gallery';
+import type { ConvNet } from '../network';
 import { checkTarget } from '../target';
 import { type ReceptiveField, receptiveField, unitField, unitRegion } from './receptive-field';
 
@@ -25,7 +26,13 @@ export interface Patch {
   entry: GalleryEntry;
   /** The unit in the layer's map. */
   unit: { y: number; x: number };
+  /** The unit's output at `layer` (after the activation function; ReLU6 clips it to 0..6). */
   activation: number;
+  /**
+   * The same unit before the activation function (the batch-normalised convolution output, unbounded), when the
+   * layer is an activation layer that follows one; the patches are then ranked by it (see TopPatchResult.rankedBy).
+   */
+  preActivation?: number;
   /** The unit's receptive field in network-input pixels (224×224), clipped to the input. */
   inputRegion: CropRect;
   /** The same region in the original image's pixels (the input is the whole image, stretched). */
@@ -41,6 +48,14 @@ export interface TopPatchResult {
   layer: string;
   channel: number;
   field: ReceptiveField;
+  /**
+   * What the patches are ranked by. MobileNet's ReLU6 saturates at 6, so many units tie at exactly 6.00 and a
+   * ranking by activation among them would be arbitrary: for an activation layer the ranking uses the layer
+   * before the clip ('pre-activation', named in `preActivationLayer`); otherwise the layer's own output.
+   */
+  rankedBy: 'pre-activation' | 'activation';
+  /** The layer whose output is the pre-activation (e.g. conv_pw_5_bn for conv_pw_5_relu), when rankedBy says so. */
+  preActivationLayer?: string;
   patches: Patch[];
   skipped: SkippedImage[];
   /** Images scanned (readable ones). */
@@ -61,17 +76,36 @@ interface Candidate {
   y: number;
   x: number;
   activation: number;
+  preActivation?: number;
+  /** What the ranking compares: the pre-activation when there is one, else the activation. */
+  score: number;
   inputRegion: CropRect;
 }
 
 /**
- * The best units of one image: positions sorted by activation, greedily kept unless they overlap a kept one too
- * much. The global top-k is then the best of these lists, since overlap is only judged within an image.
+ * The layer holding `layer`'s pre-activation: for an activation layer (Keras ReLU or Activation), the layer right
+ * before it in the chain (batch normalisation, or the convolution when there is none); undefined otherwise.
+ */
+export function preActivationLayerOf(net: Pick<ConvNet, 'layers'>, layer: string): string | undefined {
+  const layers = net.layers;
+  const index = layers.findIndex((l) => l.name === layer);
+  const info = layers[index];
+  const before = layers[index - 1];
+  if (!info || !before || !['ReLU', 'Activation'].includes(info.className)) return undefined;
+  if (!['BatchNormalization', 'Conv2D', 'DepthwiseConv2D'].includes(before.className)) return undefined;
+  return before.outputShape.join() === info.outputShape.join() ? before.name : undefined;
+}
+
+/**
+ * The best units of one image: positions sorted by score (the pre-activation when given, else the activation),
+ * greedily kept unless they overlap a kept one too much. The global top-k is then the best of these lists, since
+ * overlap is only judged within an image.
  */
 function imageCandidates(
   order: number,
   entry: GalleryEntry,
   data: Float32Array,
+  pre: Float32Array | undefined,
   shape: readonly number[],
   channel: number,
   field: ReceptiveField,
@@ -80,12 +114,13 @@ function imageCandidates(
 ): Candidate[] {
   const [h, w, c] = shape as [number, number, number];
   const positions = Array.from({ length: h * w }, (_, p) => p);
-  // ReLU6 saturates, so ties are common: prefer the unit whose field lies most inside the image, then the first.
+  const score = pre ?? data;
+  // Remaining ties (equal scores): prefer the unit whose field lies most inside the image, then the first.
   const inside = Float64Array.from(positions, (p) => {
     const r = unitRegion(field, Math.floor(p / w), p % w);
     return r.width * r.height;
   });
-  positions.sort((a, b) => data[b * c + channel]! - data[a * c + channel]! || inside[b]! - inside[a]! || a - b);
+  positions.sort((a, b) => score[b * c + channel]! - score[a * c + channel]! || inside[b]! - inside[a]! || a - b);
   const kept: Candidate[] = [];
   for (const p of positions) {
     if (kept.length >= k) break;
@@ -93,7 +128,8 @@ function imageCandidates(
     const x = p % w;
     const inputRegion = unitRegion(field, y, x);
     if (kept.some((q) => iou(q.inputRegion, inputRegion) > maxOverlap)) continue;
-    kept.push({ order, entry, y, x, activation: data[p * c + channel]!, inputRegion });
+    const i = p * c + channel;
+    kept.push({ order, entry, y, x, activation: data[i]!, ...(pre ? { preActivation: pre[i]! } : {}), score: score[i]!, inputRegion });
   }
   return kept;
 }
@@ -110,9 +146,12 @@ export function inputToImageRect(rect: CropRect, inputSize: readonly [number, nu
 }
 
 /**
- * Maximally activating patches: scans the gallery for the k units of `layer`, channel `channel`, that respond
- * most, and crops each unit's receptive field from its original image. Activations come through the extractor's
- * cache, so exploring other channels of the same layer runs no network.
+ * Maximally activating patches (Girshick et al. 2014; Zeiler & Fergus 2014): scans the gallery for the k units of
+ * `layer`, channel `channel`, that respond most, and crops each unit's receptive field from its original image.
+ * For an activation layer (ReLU6) the units are ranked by their pre-activation, since the clipped outputs tie at
+ * 6 (`rankedBy`). Activations come through the extractor's cache, so exploring other channels of the same layer
+ * runs no network. Throws InvalidInputError for a layer without positions, a channel out of range, k < 1 or
+ * maxOverlap outside 0..1.
  */
 export async function topPatches(extractor: FeatureExtractor, entries: readonly GalleryEntry[], options: TopPatchOptions): Promise<TopPatchResult> {
   const { layer, channel, k = 9, maxOverlap = 0.5, tileSize = 96, ...run } = options;
@@ -125,6 +164,7 @@ export async function topPatches(extractor: FeatureExtractor, entries: readonly 
   if (!Number.isInteger(k) || k < 1) throw new InvalidInputError(`k must be a positive integer, got ${k}`);
   if (!(maxOverlap >= 0 && maxOverlap <= 1)) throw new InvalidInputError(`maxOverlap must be in 0..1, got ${maxOverlap}`);
   const field = receptiveField(net, layer);
+  const preLayer = preActivationLayerOf(net, layer);
   const skipped: SkippedImage[] = [];
   const onSkip = (s: SkippedImage): void => {
     skipped.push(s);
@@ -132,11 +172,12 @@ export async function topPatches(extractor: FeatureExtractor, entries: readonly 
   };
   let best: Candidate[] = [];
   let scanned = 0;
-  for await (const item of extractor.activations(entries, [layer], { ...run, onSkip })) {
+  for await (const item of extractor.activations(entries, preLayer ? [layer, preLayer] : [layer], { ...run, onSkip })) {
     const act = item.values[layer]!;
-    best.push(...imageCandidates(scanned++, item.entry, act.data, act.shape, channel, field, k, maxOverlap));
+    const pre = preLayer ? item.values[preLayer]!.data : undefined;
+    best.push(...imageCandidates(scanned++, item.entry, act.data, pre, act.shape, channel, field, k, maxOverlap));
     // Keep only the running top k: memory stays bounded however large the gallery.
-    best.sort((a, b) => b.activation - a.activation || a.order - b.order);
+    best.sort((a, b) => b.score - a.score || a.order - b.order);
     best = best.slice(0, k);
   }
   const patches: Patch[] = [];
@@ -149,10 +190,11 @@ export async function topPatches(extractor: FeatureExtractor, entries: readonly 
     }
     const region = inputToImageRect(cand.inputRegion, field.inputSize, image.width, image.height);
     const patch: Patch = { entry: cand.entry, unit: { y: cand.y, x: cand.x }, activation: cand.activation, inputRegion: cand.inputRegion, region };
+    if (cand.preActivation !== undefined) patch.preActivation = cand.preActivation;
     if (tileSize > 0) patch.tile = fieldTile(image, field, cand, tileSize);
     patches.push(patch);
   }
-  return { layer, channel, field, patches, skipped, scanned };
+  return { layer, channel, field, rankedBy: preLayer ? 'pre-activation' : 'activation', ...(preLayer ? { preActivationLayer: preLayer } : {}), patches, skipped, scanned };
 }
 
 /** Model input value 0 (pixel 127.5): what the zero padding beyond the border looks like to the network. */
@@ -180,7 +222,10 @@ function fieldTile(image: RgbaImage, field: ReceptiveField, cand: Candidate, til
   return tile;
 }
 
-/** The patches' tiles in a grid, best first, row by row, each with its activation printed below. */
+/**
+ * The patches' tiles in a grid, best first, row by row, each with the value it was ranked by printed below (the
+ * pre-activation where there is one, else the activation).
+ */
 export function patchGrid(patches: readonly Patch[], columns?: number): RgbaImage {
   const tiles = patches
     .filter((p): p is Patch & { tile: RgbaImage } => p.tile !== undefined)
@@ -188,7 +233,7 @@ export function patchGrid(patches: readonly Patch[], columns?: number): RgbaImag
       const label = 16;
       const cell = blankImage(p.tile.width, p.tile.height + label, [32, 32, 32, 255]);
       paste(cell, p.tile, 0, 0);
-      const text = formatNumber(p.activation);
+      const text = formatNumber(p.preActivation ?? p.activation);
       drawText(cell, text, (cell.width - textWidth(text)) / 2, p.tile.height + 3, [230, 230, 230, 255]);
       return cell;
     });

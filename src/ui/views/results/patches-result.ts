@@ -10,7 +10,10 @@ export class PatchesResult extends ResultView<'top-patches'> {
     const r = this.result;
     if (!r) return nothing;
     return html`<canvas class="main" role="img" aria-label="Gallery patches that excite channel ${r.channel} of ${r.layer} most"></canvas>
-      <p>Each tile is the part of a gallery picture that channel ${r.channel} of ${r.layer} sees (its receptive field), strongest first.</p>`;
+      <p>Each tile is the part of a gallery picture that channel ${r.channel} of ${r.layer} sees (its receptive field), strongest first.</p>
+      ${r.rankedBy === 'pre-activation'
+        ? html`<p data-testid="patch-ranking">Ranked by the value before the ReLU6 clip (printed under each tile): the clipped outputs of the strongest units all read 6.00.</p>`
+        : nothing}`;
   }
 
   override updated(): void {
