@@ -7,8 +7,14 @@ import type { GalleryEntry, SkippedImage } from './gallery';
 import { checkTarget } from '../target';
 import { type ReceptiveField, receptiveField, unitField, unitRegion } from './receptive-field';
 
+/**
+ * Options of topPatches: the unit searched for (layer, channel), how many patches and how they are cut; plus the
+ * run's callbacks and signal (ExtractRunOptions).
+ */
 export interface TopPatchOptions extends ExtractRunOptions {
+  /** A layer with a spatial map ([h, w, c] output), e.g. conv_pw_5_relu; otherwise InvalidInputError. */
   layer: string;
+  /** Channel of that layer, 0..c − 1 (checked by checkTarget). */
   channel: number;
   /** Patches to return (default 9). */
   k?: number;
@@ -21,10 +27,13 @@ export interface TopPatchOptions extends ExtractRunOptions {
   tileSize?: number;
 }
 
+/** One maximally activating unit found by topPatches: where it is, how strongly it fired, and its receptive field. */
 export interface Patch {
+  /** The gallery image it was found in. */
   entry: GalleryEntry;
   /** The unit in the layer's map. */
   unit: { y: number; x: number };
+  /** The unit's activation (layer units; 0–6 after a ReLU6). */
   activation: number;
   /** The unit's receptive field in network-input pixels (224×224), clipped to the input. */
   inputRegion: CropRect;
@@ -37,11 +46,18 @@ export interface Patch {
   tile?: RgbaImage;
 }
 
+/**
+ * What topPatches returns: the searched unit, its receptive field geometry, the k patches (strongest first) and the
+ * images that could not be read.
+ */
 export interface TopPatchResult {
   layer: string;
   channel: number;
+  /** Receptive field of a unit of `layer` (size, stride, offset in input pixels), from receptiveField(net, layer). */
   field: ReceptiveField;
+  /** At most k patches, strongest activation first. */
   patches: Patch[];
+  /** Images left out because they could not be read, each with a reason. */
   skipped: SkippedImage[];
   /** Images scanned (readable ones). */
   scanned: number;
