@@ -123,6 +123,12 @@ export interface StoredGallery {
   addSnapshot(name: string, image: RgbaImage): Promise<string>;
 }
 
+/**
+ * A StoredGallery over a GalleryStore: entries() lists the stored pictures (none when the store is unavailable, so
+ * the bundled gallery still works) decoding each lazily with `codec`; addSnapshot() encodes the image as PNG and
+ * stores it with origin 'snapshot', resolving to its content id (also for a duplicate) and rejecting with the store's
+ * one-line message otherwise.
+ */
 export function storedGalleryOf(store: GalleryStore, codec: ImageCodec): StoredGallery {
   return {
     async entries() {

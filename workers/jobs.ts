@@ -28,6 +28,11 @@ export interface JobContext {
   toRgba(image: FrameImage): RgbaImage;
 }
 
+/**
+ * What the worker hands a running job: its cancel signal (aborted by a 'cancel' request), a progress callback (work
+ * done, total and an optional preview picture, posted as 'progress') and where a computed universal perturbation is
+ * kept for the live view.
+ */
 export interface JobControl {
   signal: AbortSignal;
   onProgress: (done: number, total: number, preview?: RgbaImage) => void;

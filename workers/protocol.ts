@@ -11,7 +11,12 @@ import type { LiveFrame, LiveSettings } from '../src/core/live/settings';
 import type { ModelId } from '../src/core/models';
 import type { RgbaImage } from '../src/core/preprocess';
 
+/**
+ * The TensorFlow.js backends the worker can run on, in the order it tries them when none is forced (?backend= in the
+ * page URL forces one).
+ */
 export const BACKENDS = ['webgpu', 'webgl', 'cpu'] as const;
+/** One of BACKENDS. */
 export type BackendName = (typeof BACKENDS)[number];
 
 /** A camera frame or picture: an ImageBitmap in the browser; plain RGBA pixels also work (tests, Node). */
@@ -54,6 +59,11 @@ export type JobSpec =
   /** The gallery UAP job (UAP_GALLERY_JOB unless given). */
   | { kind: 'uap'; eps?: number; maxPasses?: number };
 
+/**
+ * What a finished job returns (in a 'done' response), one shape per JobSpec kind: explain maps, neighbour views, 2-D
+ * gallery maps, top patches, the id of an added snapshot, class visualisations, fooling images (pixel-level L∞) and
+ * the gallery UAP with its fooling rate.
+ */
 export type JobResult =
   | ExplainResult
   | { kind: 'neighbours'; views: { space: string; metric: string; neighbours: { id: string; name: string; distance: number }[] }[] }
@@ -91,6 +101,12 @@ export type JobResult =
     }
   | { kind: 'uap'; foolingRate: number; passes: number; images: number; picture: RgbaImage };
 
+/**
+ * A message from the page to the inference worker; every one carries an `id` that its reply names. 'init' loads a
+ * model on a backend, 'frame' runs the live pipeline on one camera frame (latest wins: a waiting frame is answered
+ * 'dropped'), 'filters' draws a layer's kernels, 'job' starts an on-demand job, 'cancel' stops job `job`, 'bench'
+ * times the pipeline, 'memory' and 'simulate' are for health checks and tests.
+ */
 export type WorkerRequest =
   | { type: 'init'; id: number; model: ModelId; backend?: BackendName; modelsUrl: string; galleryUrl?: string }
   | { type: 'frame'; id: number; image: FrameImage; settings: LiveSettings }
@@ -105,6 +121,7 @@ export type WorkerRequest =
 
 /** What `simulate` can break on purpose, to exercise the recovery paths (tests, kiosk operators). */
 export const SIMULATIONS = ['device-loss', 'crash'] as const;
+/** One of SIMULATIONS. */
 export type Simulation = (typeof SIMULATIONS)[number];
 
 /** TensorFlow.js memory in the worker (numBytesInGPU only on GPU backends). */
@@ -129,6 +146,12 @@ export interface WorkerStatus {
   ms?: number;
 }
 
+/**
+ * A message from the inference worker to the page, naming the request id it answers ('status' uses id 0): 'ready'
+ * after init (backend, model, load and warm-up ms, spatial layers), 'frame' a processed live frame, 'dropped' a frame
+ * replaced by a newer one, 'image' a filters picture, 'progress' / 'done' / 'cancelled' for jobs, 'bench' figures,
+ * 'memory', 'ok' (cancel, simulate), WorkerStatus, and 'error' with a one-line message.
+ */
 export type WorkerResponse =
   | { type: 'ready'; id: number; backend: BackendName; model: ModelId; loadMs: number; warmupMs: number; layers: LayerInfo[] }
   | { type: 'frame'; id: number; frame: LiveFrame; ms: number; memory: WorkerMemory }

@@ -5,8 +5,14 @@ import { colorize, tileGrid, upscale } from './render/image';
 
 /** Activation maps as plain arrays: statistics and pictures, free of TensorFlow.js so the page can use them. */
 
+/**
+ * Summary of one channel of one image's activations at a layer, over all h × w positions (computed by channelStats;
+ * LiveFrame.activations carries them to the page).
+ */
 export interface ChannelStats {
+  /** Mean activation over the h × w positions, in the layer's own units (after ReLU6: 0–6). */
   mean: number;
+  /** Largest activation over the positions (−Infinity when h × w = 0); channelMap scales by it. */
   max: number;
   /** Share of positions where the channel is active (> 0), a quick "dead or alive" reading. */
   active: number;
@@ -14,12 +20,21 @@ export interface ChannelStats {
 
 /** One image's activations at one layer, HWC order, copied off the backend. */
 export interface ActivationMaps {
+  /** Name of the layer (as in ConvNet.layers, e.g. conv_pw_13_relu). */
   layer: string;
+  /** [h, w, c]: the layer's spatial size and channel count for one image (batch dimension dropped). */
   shape: [number, number, number];
+  /** h × w × c activations, HWC (channel fastest): value of channel k at (y, x) is data[(y·w + x)·c + k]. */
   data: Float32Array;
+  /** channelStats(data, shape): one entry per channel, c in all. */
   channels: ChannelStats[];
 }
 
+/**
+ * Per-channel mean, maximum and active share (v > 0) of HWC activations `data` of shape [h, w, c] (length h·w·c),
+ * summed in double precision; returns c entries. Plain arrays, no tensors; it does not check that data.length =
+ * h·w·c.
+ */
 export function channelStats(data: Float32Array, [h, w, c]: readonly [number, number, number]): ChannelStats[] {
   const sum = new Float64Array(c);
   const max = new Float64Array(c).fill(-Infinity);
@@ -48,10 +63,13 @@ export function channelMap(maps: ActivationMaps, channel: number, scaleBy: 'chan
   return out;
 }
 
+/** Options of activationGrid: scaling, colours and layout of the grid of channel heatmaps. */
 export interface ActivationGridOptions {
   /** 'channel' scales each map by its own maximum (shows every channel's pattern); 'layer' by the layer's. */
   scaleBy?: 'channel' | 'layer';
+  /** Colour map of each tile (default 'gray'; see COLORMAPS). */
   colormap?: ColormapName;
+  /** Tiles per row (default ⌈√(channels shown)⌉, a near-square grid). */
   columns?: number;
   /** Nearest-neighbour magnification of each tile (small late-layer maps are 7×7). */
   tileScale?: number;

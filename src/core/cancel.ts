@@ -6,6 +6,10 @@ export class AbortError extends Error {
   }
 }
 
+/**
+ * Throws AbortError (message 'cancelled') when `signal` is aborted; nothing when it is not or is undefined. Long runs
+ * call it between batches so a cancel is seen within one batch.
+ */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortError();
 }

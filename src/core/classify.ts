@@ -2,9 +2,13 @@ import type * as tf from '@tensorflow/tfjs';
 import { classLabel } from './labels';
 import type { ConvNet } from './network';
 
+/** One class of a top-k list (topK, classify): the ImageNet class, its name and its softmax probability. */
 export interface Prediction {
+  /** ImageNet class index, 0–999 (the model's output order). */
   index: number;
+  /** Human-readable class name (classLabel(index)). */
   label: string;
+  /** Softmax probability of the class, 0–1. */
   probability: number;
 }
 

@@ -9,6 +9,10 @@ export class ConvLensError extends Error {
   }
 }
 
+/**
+ * Thrown by ConvNet for a layer name the model does not have; the message suggests up to five known names that
+ * contain it (or that it contains) and points to the `layers` command.
+ */
 export class UnknownLayerError extends ConvLensError {
   constructor(name: string, known: readonly string[]) {
     const near = known.filter((k) => k.includes(name) || name.includes(k)).slice(0, 5);
@@ -16,6 +20,15 @@ export class UnknownLayerError extends ConvLensError {
   }
 }
 
+/**
+ * Bad input from the user or caller (out-of-range option, unreadable image, wrong shape): the message is one line,
+ * ready to show as it is.
+ */
 export class InvalidInputError extends ConvLensError {}
 
+/**
+ * The model could not be loaded: model.json or a weight file missing, corrupt or of the wrong size
+ * (src/node/model-files.ts), a model TensorFlow.js cannot load or one without a softmax head and global pooling
+ * (ConvNet.load); ModelFileError for a file that fails verified loading. The message names the file or URL.
+ */
 export class ModelLoadError extends ConvLensError {}

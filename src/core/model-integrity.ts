@@ -11,10 +11,16 @@ import { htmlFallbackDetail, isHtmlAnswer } from './fetched-asset';
 /** Why one model file could not be used. */
 export type ModelFileProblem = 'missing' | 'network' | 'damaged' | 'unpinned';
 
+/**
+ * One model file that cannot be used: missing (HTTP 404 or 410), not downloadable (network error, other HTTP status,
+ * interrupted), damaged (SHA-256 differs from the pinned sum) or unpinned (no sum for it). The message names the file
+ * and the problem in one line; `file` and `problem` let the app offer the right remedy.
+ */
 export class ModelFileError extends ModelLoadError {
   constructor(
     /** Path below the models root, e.g. 'mobilenet_v1_0.25_224/group3-shard1of1'. */
     readonly file: string,
+    /** What is wrong with the file (see ModelFileProblem). */
     readonly problem: ModelFileProblem,
     detail: string,
   ) {
@@ -88,6 +94,10 @@ export function sha256Fallback(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
+/**
+ * The subset of fetch() that verified loading needs (url, init → Response): the worker passes the global fetch; tests
+ * can pass a fake that serves or breaks files.
+ */
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 
 /** Fetches one model file and checks it against its pinned sum; throws ModelFileError naming the file. */

@@ -49,6 +49,11 @@ export type ReluMode = 'plain' | 'guided';
 /** Observes the gradient leaving each ReLU6 unit during backprop (diagnostics and tests). */
 export type ReluGradientHook = (layer: string, inputGradient: tf.Tensor) => void;
 
+/**
+ * Options of ConvNet.gradient: the ReLU6 backward rule ('plain' true gradient by default, or 'guided'), `from` a
+ * layer to differentiate from instead of the image, a hook on each ReLU's gradient, and `probes` (block outputs whose
+ * gradients come back in probeGradients; any other layer throws InvalidInputError).
+ */
 export interface GradientOptions {
   relu?: ReluMode;
   /** Differentiate with respect to this layer's output instead of the image; `input` is then that activation. */
@@ -61,6 +66,11 @@ export interface GradientOptions {
   probes?: readonly string[];
 }
 
+/**
+ * What ConvNet.gradient returns, from one forward and one backward pass: the objective's value, its gradient with
+ * respect to the input (or to `from`'s output), the taps asked for and the probed layers' gradients. The caller owns
+ * every tensor (dispose them, and disposeTaps the taps).
+ */
 export interface GradientResult {
   /** Objective value (a scalar tensor). */
   value: tf.Scalar;
@@ -148,6 +158,14 @@ function relu6Masked(x: tf.Tensor, mode: ReluMode, layer: string, hook: ReluGrad
   return op(x);
 }
 
+/**
+ * MobileNet v1 (or any plain chain of conv / depthwise / batch-norm / ReLU6 / pooling layers) compiled for ConvLens:
+ * load() a tfjs layers model, then run() for inference taps, gradient() for a differentiable pass with taps,
+ * runFrom() to start at a layer, plus layer metadata (layers, layer(), spatialLayers(), blockOutput()) and trained
+ * kernels (kernel()). Inputs are [N, 224, 224, 3] in model space [−1, 1] (preprocess.ts); outputs are tensors the
+ * caller owns. Throws UnknownLayerError for unknown layer names, InvalidInputError for a wrongly shaped input,
+ * ModelLoadError when loading fails. Call dispose() when done.
+ */
 export class ConvNet {
   readonly layers: readonly LayerInfo[];
   readonly inputSize = MODEL_INPUT_SIZE;

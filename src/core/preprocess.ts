@@ -25,6 +25,7 @@ export interface CropRect {
  */
 export type FitMode = 'stretch' | 'center-crop';
 
+/** Side of the square model input in pixels: MobileNet v1 takes [N, 224, 224, 3]. */
 export const MODEL_INPUT_SIZE = 224;
 
 /** A model input batch of one, values in [-1, 1], with the crop (in source pixels) it was made from. */
@@ -33,6 +34,11 @@ export interface ModelInput {
   crop: CropRect;
 }
 
+/**
+ * The rectangle of a width × height source image (source pixels) that becomes the model input under `fit`: the whole
+ * image for 'stretch' (default), the largest centred square for 'center-crop' (offsets floored). No checks: the
+ * caller passes positive sizes.
+ */
 export function cropFor(width: number, height: number, fit: FitMode = 'stretch'): CropRect {
   if (fit === 'stretch') return { x: 0, y: 0, width, height };
   const side = Math.min(width, height);

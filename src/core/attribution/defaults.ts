@@ -12,6 +12,7 @@ import type { AttributionOptions, DisplaySpec } from './types';
 
 /** The attribution methods by CLI / job name. */
 export const ATTRIBUTION_METHOD_NAMES = ['saliency', 'guided', 'smoothgrad', 'smoothgrad-guided', 'integrated-gradients', 'gradcam', 'occlusion', 'shapley'] as const;
+/** One of ATTRIBUTION_METHOD_NAMES: the key of ATTRIBUTION_METHODS, METHOD_INFO and MethodSettings. */
 export type AttributionMethodName = (typeof ATTRIBUTION_METHOD_NAMES)[number];
 
 /** Gradient maps are spiky: the display saturates the top 1 % (99th percentile → 1). */
@@ -134,6 +135,10 @@ export interface MethodInfo<N extends AttributionMethodName = AttributionMethodN
   display: DisplaySpec;
 }
 
+/**
+ * Label, paper, defaults and display rule of every attribution method, by name, declared once: the label and source
+ * are what people are shown, and the display rule is what finished maps are normalised by (attribution/index.ts).
+ */
 export const METHOD_INFO: { readonly [N in AttributionMethodName]: MethodInfo<N> } = {
   saliency: { label: 'Gradient saliency', source: 'Simonyan et al. 2014', defaults: {}, display: GRADIENT_DISPLAY },
   guided: { label: 'Guided backprop', source: 'Springenberg et al. 2015', defaults: {}, display: GRADIENT_DISPLAY },

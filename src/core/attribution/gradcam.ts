@@ -6,6 +6,7 @@ import type { AttributionMethod, AttributionOptions } from './types';
 
 export { GRADCAM_DISPLAY } from './defaults';
 
+/** Options of gradCam: the common attribution options plus the layer whose feature maps are weighted. */
 export interface GradCamOptions extends AttributionOptions {
   /** Layer whose feature maps are weighted (default: the last spatial layer, conv_pw_13_relu in MobileNet v1). */
   layer?: string;
@@ -27,8 +28,14 @@ export function camLayer(net: ConvNet, requested: string | undefined): string {
   return net.blockOutput(requested);
 }
 
+/** Options of gradCamPass, the tensor-level Grad-CAM the live view and gradCam share. */
 export interface GradCamPassOptions {
+  /**
+   * What to explain: a class, channel or neuron target, or 'top' (the input's top class, resolved from the same
+   * forward pass). A channel or neuron target must lie after `layer`.
+   */
   target: TargetChoice;
+  /** Layer whose feature maps are weighted (resolved by camLayer; default the last spatial layer). */
   layer?: string | undefined;
   /** Taps of the input wanted from the same forward pass (the live view's top-5, activations, features). */
   taps?: TapRequest;
@@ -44,6 +51,7 @@ export interface GradCamPass {
   taps: Taps;
   /** The target explained ('top' resolved). */
   target: Target;
+  /** The layer actually read (camLayer's answer: a conv or batch norm resolved to its block output). */
   layer: string;
 }
 

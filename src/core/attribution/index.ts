@@ -33,6 +33,10 @@ export const ATTRIBUTION_METHODS = {
   shapley,
 } satisfies Record<AttributionMethodName, AttributionMethod<never>>;
 
+/**
+ * Whether `name` is one of the attribution methods (a key of ATTRIBUTION_METHODS); a type guard for CLI and job
+ * input.
+ */
 export function isAttributionMethod(name: string): name is AttributionMethodName {
   return Object.hasOwn(ATTRIBUTION_METHODS, name);
 }

@@ -7,6 +7,7 @@ import type { AttributionMethod, AttributionOptions } from './types';
 
 export { INTEGRATED_GRADIENTS_DEFAULTS, INTEGRATED_GRADIENTS_DISPLAY } from './defaults';
 
+/** Options of integratedGradients (Sundararajan et al. 2017); any left out take INTEGRATED_GRADIENTS_DEFAULTS. */
 export interface IntegratedGradientsOptions extends AttributionOptions {
   /**
    * Riemann steps along the path (midpoint rule). Given: exactly this many, and the completeness gap is reported

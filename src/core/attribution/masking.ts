@@ -15,6 +15,11 @@ export type Fill = 'gray' | 'black' | 'mean' | number;
 /** How a class is scored: its softmax probability (as Zeiler & Fergus plot it) or its logit (additive). */
 export type ScoreKind = 'probability' | 'logit';
 
+/**
+ * The value hidden pixels take, in model space [−1, 1]: a scalar (gray → 0, black → −1, a 0–255 grey level g → g /
+ * 127.5 − 1) or, for 'mean', the [1, 1, 1, 3] mean colour of `input` ([N, H, W, 3]). The caller owns and disposes the
+ * tensor.
+ */
 export function fillTensor(input: tf.Tensor4D, fill: Fill): tf.Tensor {
   if (fill === 'mean') return tf.mean(input, [0, 1, 2], true);
   const level = fill === 'gray' ? 0 : fill === 'black' ? -1 : fill / 127.5 - 1;
@@ -24,10 +29,15 @@ export function fillTensor(input: tf.Tensor4D, fill: Fill): tf.Tensor {
 /** A mask: width × height values, 1 = keep the pixel, 0 = fill. Built lazily, one batch at a time. */
 export type MaskSource = () => Float32Array;
 
+/**
+ * Evaluates the target score on masked copies of one image (made by maskedEvaluator); holds tensors until dispose().
+ */
 export interface MaskedEvaluator {
+  /** Masked images per forward pass; every pass has exactly this many (the last is padded). */
   readonly batchSize: number;
   /** Target scores for each mask, evaluated batch by batch (cancellable between batches). */
   evaluate(masks: readonly MaskSource[], progress?: { signal?: AbortSignal; onBatch?: (done: number) => void }): Promise<Float32Array>;
+  /** Frees the input copy and the fill tensor; the evaluator must not be used afterwards. */
   dispose(): void;
 }
 
@@ -40,6 +50,13 @@ export function balancedBatchSize(total: number, max: number): number {
   return Math.max(1, Math.ceil(total / batches));
 }
 
+/**
+ * A MaskedEvaluator of the first image of `input` ([N, H, W, 3], model space): each mask (H × W, 1 = keep, 0 = fill;
+ * values in between blend) gives input·mask + fill·(1 − mask), scored in fixed batches of `batchSize`: the softmax
+ * probability for a class target with score 'probability', else targetScores (a class's logit, a channel's mean or a
+ * neuron's activation). Used by occlusion (Zeiler & Fergus 2014) and Shapley sampling. Cancellation rejects
+ * evaluate() with AbortError.
+ */
 export function maskedEvaluator(
   net: ConvNet,
   input: tf.Tensor4D,

@@ -10,14 +10,17 @@ import type { AttributionMap, AttributionMethod, AttributionOptions } from './ty
 
 export { FINE_OCCLUSION, OCCLUSION_DEFAULTS, OCCLUSION_DISPLAY } from './defaults';
 
+/** Options of occlusion and OcclusionSweep; any left out (or undefined) take OCCLUSION_DEFAULTS. */
 export interface OcclusionOptions extends AttributionOptions {
   /** Side of the square occluder, in model-input pixels (of 224). */
   patch?: number;
   /** Step between occluder positions, in model-input pixels. */
   stride?: number;
+  /** What the occluder shows (default 'gray', model-space 0). */
   fill?: Fill;
   /** Occluded images per forward pass. */
   batchSize?: number;
+  /** Score whose drop is mapped: 'probability' (default, as Zeiler & Fergus plot it) or 'logit'. */
   score?: ScoreKind;
 }
 
@@ -148,12 +151,18 @@ export class OcclusionSweep {
   }
 }
 
-/** Occlusion under the common attribution signature ('top' resolved with one forward pass first). */
 /** The options that are set (an explicit `undefined` must not override a default). */
 function definedOf<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/**
+ * Occlusion sensitivity (Zeiler & Fergus 2014) under the common attribution signature ('top' resolved with one
+ * forward pass first): runs an OcclusionSweep to the end. Map [224, 224]: each pixel the mean drop of the target
+ * score (probability by default, else logit) over the patches covering it; `data` keeps the positive part (drops),
+ * `signed` the raw means (negative where hiding a patch raised the score). Throws InvalidInputError for a patch or
+ * stride that is not a whole number ≥ 1 or a stride larger than the patch; rejects with AbortError when cancelled.
+ */
 export const occlusion: AttributionMethod<OcclusionOptions> = async (net, input, options) => {
   const target = await resolveTarget(net, input.tensor, options.target);
   const sweep = new OcclusionSweep(net, input, { ...options, target });

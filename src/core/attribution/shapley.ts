@@ -7,6 +7,10 @@ import type { AttributionMethod, AttributionOptions } from './types';
 
 export { FINE_SHAPLEY, SHAPLEY_DEFAULTS, SHAPLEY_DISPLAY } from './defaults';
 
+/**
+ * Options of shapley (permutation-sampled Shapley values of grid cells); any left out take SHAPLEY_DEFAULTS. Throws
+ * RangeError for a grid outside 1..32 or fewer than one permutation.
+ */
 export interface ShapleyOptions extends AttributionOptions {
   /** The image is cut into grid × grid cells; each cell is one player. */
   grid?: number;
@@ -14,7 +18,9 @@ export interface ShapleyOptions extends AttributionOptions {
   permutations?: number;
   /** What an absent cell shows. */
   fill?: Fill;
+  /** Coalition images per forward pass (default 16). */
   batchSize?: number;
+  /** Seed of the permutation sampler (seededRandom); the same seed gives the same values. */
   seed?: number;
   /** Logits by default: Shapley values share out an additive score. */
   score?: ScoreKind;

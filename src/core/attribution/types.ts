@@ -10,6 +10,7 @@ export type { Target, TargetChoice } from '../target';
  */
 export type AttributionTarget = Target;
 
+/** Options every attribution method takes; each method extends them with its own settings (MethodSettings). */
 export interface AttributionOptions {
   /** What to explain; 'top' = the input's top class, resolved by the method (reported in the map's `target`). */
   target: TargetChoice;
@@ -21,8 +22,11 @@ export interface AttributionOptions {
 
 /** A non-negative importance map at model-input resolution, and where it sits in the original image. */
 export interface AttributionMap {
+  /** The method that made the map (its AttributionMethodName, e.g. 'gradcam'). */
   method: string;
+  /** Map width in model-input pixels (224 for MobileNet v1). */
   width: number;
+  /** Map height in model-input pixels (224 for MobileNet v1). */
   height: number;
   /** Importance ≥ 0, row-major, width × height. */
   data: Float32Array;
@@ -48,5 +52,6 @@ export type AttributionMethod<O extends AttributionOptions = AttributionOptions>
  * percentile of the map map to 1, the rest scale linearly from 0. Gradient maps are spiky and use 99.
  */
 export interface DisplaySpec {
+  /** Percentile in (0, 100] of the map's values shown as full intensity (99 for gradient maps, 100 = the maximum). */
   percentile: number;
 }

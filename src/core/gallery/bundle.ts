@@ -15,26 +15,39 @@ import { type AcceptedImageType, type ImageCheckOptions, checkImageBytes } from 
  */
 
 export const BUNDLE_FORMAT = 'convlens-gallery';
+/**
+ * Version written into every exported bundle; import refuses a file whose version is higher (BundleError: made by a
+ * newer ConvLens).
+ */
 export const BUNDLE_VERSION = 1;
 /** The suggested file name ending. */
 export const BUNDLE_EXTENSION = '.convlens-gallery.json';
 
+/**
+ * Where a gallery picture came from: 'import' (a file picked or imported) or 'snapshot' (a visitor's frozen camera
+ * frame, which the kiosk can forget in one go). A bundle entry with anything else imports as 'import'.
+ */
 export type GalleryOrigin = 'import' | 'snapshot';
 
 /** One picture as the bundle carries it (and as the store keeps it, less the id). */
 export interface BundleImage {
+  /** File name shown in the gallery (from the picked file or the bundle entry). */
   name: string;
+  /** MIME type sniffed from the bytes (never taken from the bundle's word for it). */
   type: AcceptedImageType;
   origin: GalleryOrigin;
   /** When it entered the gallery, ms since the epoch. */
   added: number;
+  /** The picture file's bytes, as picked (JPEG, PNG, WebP or GIF), unchanged. */
   bytes: Uint8Array;
 }
 
 /** A gallery file that cannot be read at all (not JSON, another format, a newer version). */
 export class BundleError extends InvalidInputError {}
 
+/** What decoding a bundle yields: the entries that passed the checks, and those refused with why. */
 export interface DecodedBundle {
+  /** Entries whose bytes passed checkImageBytes, in file order. */
   images: BundleImage[];
   /** Entries refused one by one, each with a one-line reason. */
   rejected: SkippedImage[];
@@ -45,6 +58,10 @@ const B64_CODES = Uint8Array.from(B64, (c) => c.charCodeAt(0));
 const B64_VALUES = new Int16Array(128).fill(-1);
 for (let i = 0; i < B64.length; i++) B64_VALUES[B64.charCodeAt(i)] = i;
 
+/**
+ * Standard base64 (RFC 4648 §4, alphabet A–Z a–z 0–9 + /, '=' padding) of `bytes`, as a bundle's `data` field; the
+ * inverse of fromBase64. Linear time, no size limit of its own.
+ */
 export function toBase64(bytes: Uint8Array): string {
   const out = new Uint8Array(Math.ceil(bytes.length / 3) * 4);
   let o = 0;

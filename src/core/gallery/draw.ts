@@ -1,6 +1,10 @@
 import type { CropRect, RgbaImage } from '../preprocess';
 import { blankImage } from '../render/image';
 
+/**
+ * A colour as [red, green, blue, alpha], each 0–255 (alpha 255 = opaque), as fillRect, strokeRect, drawText and the
+ * gallery PALETTE take it.
+ */
 export type Rgba = readonly [number, number, number, number];
 
 interface Taps {

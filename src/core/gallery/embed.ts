@@ -2,9 +2,15 @@ import { InvalidInputError } from '../errors';
 import { pca, pcaProject } from './pca';
 import { tsne, umap } from './tsne';
 
+/**
+ * The 2-D embeddings embed() offers, by CLI / job name: PCA (linear, deterministic), t-SNE (van der Maaten & Hinton
+ * 2008), UMAP (McInnes et al. 2018).
+ */
 export const EMBED_METHODS = ['pca', 'tsne', 'umap'] as const;
+/** One of EMBED_METHODS. */
 export type EmbedMethod = (typeof EMBED_METHODS)[number];
 
+/** Options of embed(); each applies only to the method named in its comment, the rest are ignored. */
 export interface EmbedOptions {
   /** Seed of t-SNE's and UMAP's random initialisation (PCA is deterministic). */
   seed?: number;
@@ -16,7 +22,9 @@ export interface EmbedOptions {
   neighbours?: number;
 }
 
+/** The 2-D map embed() returns: one point per feature vector, in the coordinates of the method (arbitrary units). */
 export interface Embedding {
+  /** The method that produced the points. */
   method: EmbedMethod;
   /** One 2-D point per input vector, in input order. */
   points: [number, number][];

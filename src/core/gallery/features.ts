@@ -43,19 +43,25 @@ export interface ExtractStats {
   cached: number;
   /** Images that went through the network. */
   computed: number;
+  /** Images that could not be read (not decodable, too large …) and were left out. */
   skipped: number;
   /** Batched forward passes run. */
   forwardPasses: number;
 }
 
+/** Per-run options of a FeatureExtractor run: callbacks and cancellation. */
 export interface ExtractRunOptions {
+  /** Called once per image that cannot be read; the run goes on without it. */
   onSkip?: SkipHandler;
   /** Called after each batch with the number of entries handled so far. */
   onProgress?: (done: number, total: number) => void;
+  /** Stops the run between batches (the signal's own reason is thrown, via AbortSignal.throwIfAborted). */
   signal?: AbortSignal;
 }
 
+/** Options of a FeatureExtractor: its cache and batch size. */
 export interface ExtractorOptions {
+  /** Where activations are looked up first and stored after computing (default: none, everything is computed). */
   cache?: FeatureCache;
   /** Images per forward pass (default 8): fewer, larger kernels are faster than one pass per image. */
   batchSize?: number;

@@ -48,6 +48,7 @@ export type SkipHandler = (skipped: SkippedImage) => void;
 /** Hex digits kept from the SHA-256: 80 bits, far beyond any gallery's birthday bound, and short in file names. */
 const ID_HEX_LENGTH = 20;
 
+/** Lower-case hexadecimal of `bytes`, two digits per byte (image content ids, model fingerprints). */
 export function toHex(bytes: Uint8Array): string {
   let hex = '';
   for (const b of bytes) hex += b.toString(16).padStart(2, '0');

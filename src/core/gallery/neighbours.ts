@@ -4,11 +4,17 @@ import { resampleImage } from './draw';
 import type { FeatureExtractor } from './features';
 import { type GalleryEntry, type SkipHandler, type SkippedImage, skipReason } from './gallery';
 
+/**
+ * The distances nearest() and findNeighbours() can use: 'l2' (Euclidean) and 'cosine' (1 − cos θ, in [0, 2]); see
+ * distance().
+ */
 export const METRICS = ['l2', 'cosine'] as const;
+/** One of METRICS. */
 export type Metric = (typeof METRICS)[number];
 
 /** 'feature': the pooled CNN features; 'pixel': downsampled pixels (what "looks alike" means without a network). */
 export const SPACES = ['feature', 'pixel'] as const;
+/** One of SPACES: where image vectors for neighbour search come from. */
 export type Space = (typeof SPACES)[number];
 
 /** Side of the square the pixel space downsamples to: 32×32×3 = 3,072 values, like CIFAR's tiny images. */
@@ -36,9 +42,11 @@ export function distance(a: ArrayLike<number>, b: ArrayLike<number>, metric: Met
   return 1 - dot / Math.sqrt(na * nb);
 }
 
+/** One result of nearest(): which point and how far it is from the query. */
 export interface Neighbour {
   /** Index into the searched points. */
   index: number;
+  /** Distance to the query in the metric used (≥ 0; cosine at most 2). */
   distance: number;
 }
 
@@ -107,22 +115,35 @@ export async function spaceVectors(
   return { entries: set.entries, vectors: set.vectors, skipped: set.skipped };
 }
 
+/** One gallery image found near the query, with its distance. */
 export interface NeighbourMatch {
   entry: GalleryEntry;
+  /** Distance to the query (see Neighbour.distance). */
   distance: number;
 }
 
+/**
+ * What findNeighbours returns: the space and metric searched and the k nearest images, nearest first (ties by gallery
+ * order).
+ */
 export interface NeighbourResult {
   space: Space;
   metric: Metric;
+  /** At most k matches, nearest first; the query itself (same content id) is never among them. */
   neighbours: NeighbourMatch[];
 }
 
+/** Options of findNeighbours; all optional. */
 export interface NeighbourOptions {
+  /** Neighbours to return, a positive integer (default 5; InvalidInputError otherwise). */
   k?: number;
+  /** 'feature' (pooled CNN features, default) or 'pixel' (32 × 32 RGB in [0, 1]). */
   space?: Space;
+  /** 'l2' (default) or 'cosine'. */
   metric?: Metric;
+  /** Called once per gallery image that cannot be read; the search goes on without it. */
   onSkip?: SkipHandler;
+  /** Stops feature extraction between batches. */
   signal?: AbortSignal;
 }
 

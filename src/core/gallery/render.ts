@@ -16,11 +16,13 @@ export const PALETTE: readonly Rgba[] = [
   [186, 176, 172, 255],
 ];
 
+/** Options of scatterPlot: canvas size, thumbnail size and background. */
 export interface ScatterOptions {
   /** Side of the square plot in pixels (default 1024). */
   size?: number;
   /** Largest side of a thumbnail (default: from 128 px for a few images down to 40 px for a thousand). */
   thumb?: number;
+  /** Canvas colour (default [250, 250, 250, 255], near-white). */
   background?: Rgba;
 }
 
@@ -61,9 +63,11 @@ export function scatterPlot(points: readonly (readonly [number, number])[], imag
   return out;
 }
 
+/** One row of neighbourPanel: a view's label colour and its neighbours, nearest first. */
 export interface PanelRow {
   /** Frame colour of the row's label strip (one per view: feature L2, feature cosine, pixel L2, …). */
   color: Rgba;
+  /** The neighbour pictures with the distance printed under each (formatNumber). */
   neighbours: { image: RgbaImage; distance: number }[];
 }
 

@@ -17,15 +17,24 @@ export interface StoredImage extends BundleImage {
 
 /** Where the records live. Writes reject on failure (e.g. a DOMException named QuotaExceededError). */
 export interface ImageRecords {
+  /** The record with content id `id`, or undefined. */
   get(id: string): Promise<StoredImage | undefined>;
+  /** Writes (or replaces) one record; rejects when storage fails (e.g. QuotaExceededError). */
   put(record: StoredImage): Promise<void>;
+  /** Removes the records with these ids (unknown ids are ignored). */
   delete(ids: readonly string[]): Promise<void>;
+  /** Every record, in no particular order. */
   all(): Promise<StoredImage[]>;
 }
 
 /** What became of one file (or one picture inside a gallery file). */
 export interface ImportOutcome {
+  /** The file name (for a picture inside a gallery file, its name there). */
   name: string;
+  /**
+   * 'stored' written; 'duplicate' already stored or bundled (same content id), skipped; 'rejected' refused by a check
+   * (type, size, damage, not decodable); 'failed' the write itself failed (e.g. storage full).
+   */
   status: 'stored' | 'duplicate' | 'rejected' | 'failed';
   /** One line naming the file, ready to show. */
   message: string;
@@ -36,6 +45,10 @@ export interface ImportOutcome {
 /** Largest gallery file accepted for import. */
 export const DEFAULT_MAX_BUNDLE_BYTES = 256 * 1024 * 1024;
 
+/**
+ * Options of a GalleryStore: limits (maxBytes per picture, from ImageCheckOptions, and maxBundleBytes per gallery
+ * file) and hooks into the platform.
+ */
 export interface GalleryStoreOptions extends ImageCheckOptions {
   /** Largest gallery file (default DEFAULT_MAX_BUNDLE_BYTES). */
   maxBundleBytes?: number;
@@ -45,6 +58,7 @@ export interface GalleryStoreOptions extends ImageCheckOptions {
   decodes?: (bytes: Uint8Array, type: AcceptedImageType) => Promise<string | undefined>;
   /** Called after every change (write or removal). */
   onChange?: () => void;
+  /** Clock for `added` times, ms since the epoch (default Date.now; tests pass a counter). */
   now?: () => number;
 }
 
@@ -58,6 +72,12 @@ export function storageFailure(name: string, err: unknown): string {
   return `${name}: could not be stored (${errName ? `${errName}: ` : ''}${message.split('\n')[0]})`;
 }
 
+/**
+ * The browser gallery's stored pictures over an ImageRecords backend: add, import a picked file or gallery file,
+ * remove, forget snapshots, export. Every picture is checked (checkImageBytes, then `decodes`) before it is written;
+ * each outcome is reported per file (ImportOutcome) and a failure never undoes earlier writes. Methods do not throw
+ * for bad files; they report them.
+ */
 export class GalleryStore {
   constructor(
     private readonly records: ImageRecords,
@@ -133,6 +153,7 @@ export class GalleryStore {
     return outcomes;
   }
 
+  /** Removes the pictures with these content ids, then calls onChange; rejects if the backend's delete does. */
   async remove(ids: readonly string[]): Promise<void> {
     await this.records.delete(ids);
     this.options.onChange?.();

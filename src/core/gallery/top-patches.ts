@@ -8,8 +8,14 @@ import type { ConvNet } from '../network';
 import { checkTarget } from '../target';
 import { type ReceptiveField, receptiveField, unitField, unitRegion } from './receptive-field';
 
+/**
+ * Options of topPatches: the unit searched for (layer, channel), how many patches and how they are cut; plus the
+ * run's callbacks and signal (ExtractRunOptions).
+ */
 export interface TopPatchOptions extends ExtractRunOptions {
+  /** A layer with a spatial map ([h, w, c] output), e.g. conv_pw_5_relu; otherwise InvalidInputError. */
   layer: string;
+  /** Channel of that layer, 0..c − 1 (checked by checkTarget). */
   channel: number;
   /** Patches to return (default 9). */
   k?: number;
@@ -22,11 +28,13 @@ export interface TopPatchOptions extends ExtractRunOptions {
   tileSize?: number;
 }
 
+/** One maximally activating unit found by topPatches: where it is, how strongly it fired, and its receptive field. */
 export interface Patch {
+  /** The gallery image it was found in. */
   entry: GalleryEntry;
   /** The unit in the layer's map. */
   unit: { y: number; x: number };
-  /** The unit's output at `layer` (after the activation function; ReLU6 clips it to 0..6). */
+  /** The unit's output at `layer` (layer units, after the activation function: ReLU6 clips it to 0..6). */
   activation: number;
   /**
    * The same unit before the activation function (the batch-normalised convolution output, unbounded), when the
@@ -44,9 +52,14 @@ export interface Patch {
   tile?: RgbaImage;
 }
 
+/**
+ * What topPatches returns: the searched unit, its receptive field geometry, the k patches (strongest first) and the
+ * images that could not be read.
+ */
 export interface TopPatchResult {
   layer: string;
   channel: number;
+  /** Receptive field of a unit of `layer` (size, stride, offset in input pixels), from receptiveField(net, layer). */
   field: ReceptiveField;
   /**
    * What the patches are ranked by. MobileNet's ReLU6 saturates at 6, so many units tie at exactly 6.00 and a
@@ -56,7 +69,9 @@ export interface TopPatchResult {
   rankedBy: 'pre-activation' | 'activation';
   /** The layer whose output is the pre-activation (e.g. conv_pw_5_bn for conv_pw_5_relu), when rankedBy says so. */
   preActivationLayer?: string;
+  /** At most k patches, strongest first (by `rankedBy`). */
   patches: Patch[];
+  /** Images left out because they could not be read, each with a reason. */
   skipped: SkippedImage[];
   /** Images scanned (readable ones). */
   scanned: number;

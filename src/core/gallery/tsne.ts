@@ -38,7 +38,12 @@ class SeededTSNE extends TSNE {
   }
 }
 
+/**
+ * Options of tsne() (van der Maaten & Hinton 2008, via tsnejs); InvalidInputError for perplexity ≤ 0, a non-integer
+ * or negative iteration count, or a learning rate ≤ 0.
+ */
 export interface TsneOptions {
+  /** Seed of the random initial layout (default 1): the same seed gives the same map. */
   seed?: number;
   /** Effective number of neighbours (default 30, lowered for small sets: it must stay below the point count). */
   perplexity?: number;
@@ -74,11 +79,15 @@ export function tsne(rows: readonly ArrayLike<number>[], { seed = 1, perplexity 
   return (model.getSolution() as number[][]).map((p) => [p[0]!, p[1]!]);
 }
 
+/** Options of umap() (McInnes et al. 2018, via umap-js). */
 export interface UmapOptions {
+  /** Seed of umap-js' random() hook (default 1): the same seed gives the same map. */
   seed?: number;
   /** Neighbourhood size (default 15, lowered to n − 1 for small sets). */
   neighbours?: number;
+  /** UMAP min_dist: how tightly points may pack in the map (default 0.1; 0 = clumps, towards 1 = spread). */
   minDist?: number;
+  /** Optimisation epochs (default: umap-js' own choice from the set size). */
   epochs?: number;
 }
 

@@ -8,11 +8,13 @@ import { pictureSizeProblem } from '../picture';
  */
 
 export const ACCEPTED_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] as const;
+/** One of ACCEPTED_TYPES, the MIME types the gallery keeps (PNG, JPEG, WebP, GIF). */
 export type AcceptedImageType = (typeof ACCEPTED_TYPES)[number];
 
 /** Default size limit for one picture: 8 MiB, far above a photo a visitor would pick, well under a kiosk's quota. */
 export const DEFAULT_MAX_IMAGE_BYTES = 8 * 1024 * 1024;
 
+/** Options of checkImageBytes (and of the bundle decoder and GalleryStore that pass them on). */
 export interface ImageCheckOptions {
   /** Largest accepted file in bytes (default DEFAULT_MAX_IMAGE_BYTES). */
   maxBytes?: number;
@@ -223,10 +225,14 @@ export function rejectionMessage(name: string, reason: string): string {
   return `${name}: ${reason}`;
 }
 
+/** The short name people are shown for a type: PNG, JPEG, WebP or GIF. */
 export function typeName(type: AcceptedImageType): string {
   return TYPE_NAMES[type];
 }
 
+/**
+ * Whether a MIME type string is one the gallery accepts (exact match, lower case as in ACCEPTED_TYPES); a type guard.
+ */
 export function isAcceptedType(type: string): type is AcceptedImageType {
   return (ACCEPTED_TYPES as readonly string[]).includes(type);
 }

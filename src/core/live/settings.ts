@@ -6,8 +6,17 @@ import type { CropRect, FitMode } from '../preprocess';
 /** Settings and results of the live pipeline, free of TensorFlow.js so the page can import them. */
 
 export const LIVE_VIEWS = ['activations', 'saliency', 'gradcam', 'occlusion', 'filters'] as const;
+/**
+ * One of LIVE_VIEWS, the live pipeline's views: the activation grid of a layer, a saliency map, Grad-CAM, occlusion
+ * spread over frames, or a layer's learned filters.
+ */
 export type LiveView = (typeof LIVE_VIEWS)[number];
+/**
+ * The live saliency maps: vanilla gradient (Simonyan et al. 2014), guided backprop (Springenberg et al. 2015),
+ * SmoothGrad (Smilkov et al. 2017); SALIENCY_METHOD maps each to its core method.
+ */
 export const SALIENCY_KINDS = ['vanilla', 'guided', 'smoothgrad'] as const;
+/** One of SALIENCY_KINDS. */
 export type SaliencyKind = (typeof SALIENCY_KINDS)[number];
 
 /** The core attribution method behind each live saliency kind (its label, defaults and display rule). */
@@ -20,6 +29,12 @@ export function liveMethod(settings: Pick<LiveSettings, 'view' | 'saliency'>): A
   return undefined;
 }
 
+/**
+ * What the live pipeline computes for each webcam frame, set from the page and sent to the worker: the view, its
+ * layer / saliency kind / target, how the frame is fitted to 224 × 224, occlusion's sweep (patch and stride in
+ * model-input pixels, occluded copies per pass, batches per frame), when the occlusion map restarts, SmoothGrad's
+ * copies per frame, and the extras (features, UAP).
+ */
 export interface LiveSettings {
   view: LiveView;
   /** Layer shown by the activation grid (and tapped in every pass). */
@@ -42,6 +57,11 @@ export interface LiveSettings {
   perturb: boolean;
 }
 
+/**
+ * The settings a kiosk starts with: the activation grid of conv_pw_3_relu, top class, centre crop; occlusion with its
+ * declared patch 56 and stride 28 at 8 copies per pass, one batch per frame; scene change 0.12; 4 SmoothGrad copies
+ * per frame; no features, no perturbation.
+ */
 export const DEFAULT_LIVE_SETTINGS: LiveSettings = {
   view: 'activations',
   layer: 'conv_pw_3_relu',
@@ -56,6 +76,10 @@ export const DEFAULT_LIVE_SETTINGS: LiveSettings = {
   perturb: false,
 };
 
+/**
+ * A live attribution map (saliency, Grad-CAM, occlusion) for the page to colour: width × height values, row-major, at
+ * model-input resolution (224 × 224).
+ */
 export interface LiveHeatmap {
   width: number;
   height: number;
@@ -63,6 +87,12 @@ export interface LiveHeatmap {
   data: Float32Array;
 }
 
+/**
+ * One processed webcam frame, as the worker sends it to the page: the top-5 classes, the crop of the camera image the
+ * model saw, the class explained, the tapped layer's activations (activation view), the map (map views), occlusion
+ * progress, the pooled features when asked, and per-stage timings in ms. Fields that the current view does not
+ * produce are undefined.
+ */
 export interface LiveFrame {
   top5: Prediction[];
   crop: CropRect;

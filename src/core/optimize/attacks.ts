@@ -18,15 +18,25 @@ export interface AttackResult {
   perturbation: tf.Tensor4D;
   /** The class changed within the budget. */
   converged: boolean;
+  /** Optimisation steps taken (≤ the attack's iteration cap). */
   iterations: number;
 }
 
+/**
+ * A per-image attack as universalPerturbation plugs it in (like ART's `attacker` of UniversalPerturbation):
+ * deepFoolAttack or gradientAttack.
+ */
 export interface InnerAttack {
+  /** Its name in results and logs: 'deepfool' or 'gradient'. */
   readonly name: string;
   /** Perturbation that moves `x` ([1, 224, 224, 3]) out of class `label`. */
   run(net: ConvNet, x: tf.Tensor4D, label: number, options?: { signal?: AbortSignal }): Promise<AttackResult>;
 }
 
+/**
+ * Options of deepFoolAttack (Moosavi-Dezfooli et al. 2016); any left out take DEEPFOOL_DEFAULTS (10 candidates,
+ * overshoot 0.02, 10 iterations). InvalidInputError for fewer than 2 candidates or fewer than 1 iteration.
+ */
 export interface DeepFoolOptions {
   /** Classes considered: the top `candidates` of x, its own included (the paper uses 10). */
   candidates?: number;
@@ -70,9 +80,14 @@ export function deepFoolAttack(options: DeepFoolOptions = {}): InnerAttack {
   };
 }
 
+/**
+ * Options of gradientAttack (the basic iterative method, Kurakin et al. 2017). InvalidInputError for a step that is
+ * not a finite positive number or fewer than 1 step.
+ */
 export interface GradientAttackOptions {
   /** Signed-gradient step in pixel levels (default 1). */
   stepSize?: number;
+  /** Step cap (default 10); the attack stops earlier once the class has changed. */
   maxSteps?: number;
 }
 

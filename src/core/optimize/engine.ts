@@ -22,9 +22,11 @@ import type { StepRule } from './steps';
 
 export type InitSpec = { kind: 'zeros' } | { kind: 'noise'; std: number };
 
+/** What optimize() reports to onProgress after every step. */
 export interface Progress {
   /** Steps done so far (1 after the first). */
   step: number;
+  /** The run's step budget (OptimizeSpec.steps). */
   steps: number;
   /** Objective value at the start of the step just taken. */
   objective: number;
@@ -32,27 +34,50 @@ export interface Progress {
   image: tf.Tensor4D;
 }
 
+/**
+ * Called after each step of optimize() with its Progress; the image in it is borrowed (valid during the call only).
+ */
 export type ProgressCallback = (progress: Progress) => void;
 
 /** State handed to `stopWhen` before a step is applied. */
 export interface StepState {
   /** Steps taken so far. */
   step: number;
+  /** The optimised variable before this step's update (borrowed), [1 or N, 224, 224, 3] in model space. */
   x: tf.Tensor4D;
   /** The network input of this pass (after transforms, base and copies). */
   input: tf.Tensor4D;
+  /** Objective value of this pass. */
   objective: number;
   /** Taps of this pass (borrowed). */
   taps: Taps;
 }
 
+/**
+ * What optimize() runs: the objective to ascend, the variable's start, the step budget and rule, regularisers
+ * (penalties, transforms, operators) and projections (e.g. the ε-ball and [−1, 1] box), optionally a fixed base image
+ * to perturb; plus seed, ReLU rule, cancellation, progress and an early stop.
+ */
 export interface OptimizeSpec {
+  /**
+   * What is maximised (objectives.ts): a class logit, a channel's mean, a feature distance …, with the taps it needs
+   * and its input copies.
+   */
   objective: Objective;
   /** Start image (copied, not consumed) or how to make one; its shape is x's shape. Default zeros. */
   init?: tf.Tensor4D | InitSpec;
+  /** Updates to apply, an integer ≥ 0 (InvalidInputError otherwise); 0 returns the projected start. */
   steps: number;
+  /** How the gradient becomes an update (steps.ts): normalised ascent, signed steps, Adam or DeepFool's step. */
   stepRule: StepRule;
+  /**
+   * Penalties subtracted from the gradient (L2, total variation), transforms applied before each pass (jitter) and
+   * operators applied after each update (decay, blur, small-pixel clipping); in order.
+   */
   regularisers?: readonly Regulariser[];
+  /**
+   * Applied in order to the start and after every update, e.g. the L∞ or L2 ε-ball and the valid-pixel range [−1, 1].
+   */
   projections?: readonly Projection[];
   /** Optimise a perturbation added to these images ([N, 224, 224, 3]); x is then [1, 224, 224, 3]. */
   base?: tf.Tensor4D;
@@ -62,14 +87,25 @@ export interface OptimizeSpec {
    * objective (the visualisation presets use it).
    */
   normalizeGradient?: boolean;
+  /**
+   * Seed of every random choice of the run (noise start, jitter offsets): the same seed gives the same result
+   * (default 0).
+   */
   seed?: number;
+  /** ReLU6 backward rule of the gradient pass (default 'plain'). */
   relu?: ReluMode;
+  /** Checked before the run and between steps; an abort rejects with AbortError and frees the run's tensors. */
   signal?: AbortSignal;
+  /** Called after every step. */
   onProgress?: ProgressCallback;
   /** Checked before each update with that pass's taps; true ends the run with x as it is (e.g. "fooled"). */
   stopWhen?: (state: StepState) => boolean | Promise<boolean>;
 }
 
+/**
+ * What optimize() returns: the final variable (owned by the caller), the steps applied, the objective history and
+ * whether stopWhen ended the run.
+ */
 export interface OptimizeResult {
   /** Final x (the caller disposes it). */
   image: tf.Tensor4D;
@@ -134,6 +170,14 @@ function runPass(net: ConvNet, spec: OptimizeSpec, x: tf.Tensor4D, step: number,
   return { value, input, inputGradient: inputGradient as tf.Tensor4D, gradient: g, taps };
 }
 
+/**
+ * Runs the input-optimisation loop described above for `spec.steps` updates (or until `stopWhen`): x starts from
+ * `init` (projected), each step takes one net.gradient pass of the objective on clip(base + T(x)) ([N, 224, 224, 3],
+ * model space [−1, 1]) and applies x ← P(R(x + Δ(g))). Follows Simonyan et al. 2014 / Yosinski et al. 2015
+ * (regularised ascent), Madry et al. 2018 (projected steps) and Lucid's objective × transform design. Throws
+ * InvalidInputError for a negative or fractional step count or a wrongly shaped start image; rejects with AbortError
+ * on cancel. Every intermediate tensor is disposed; the result's image is the caller's.
+ */
 export async function optimize(net: ConvNet, spec: OptimizeSpec): Promise<OptimizeResult> {
   const { steps, signal } = spec;
   if (!Number.isInteger(steps) || steps < 0) throw new InvalidInputError(`steps must be a non-negative integer, got ${steps}`);

@@ -10,6 +10,11 @@ import { signAscent } from './steps';
 import { pixelsToModel } from './units';
 import type { RunOptions } from './visualize';
 
+/**
+ * Options of fool(): the L∞ budget and PGD step (pixel levels, 0–255 units), plus step budget (default
+ * FOOL_DEFAULTS.steps = 40), seed, signal and progress. InvalidInputError for eps < 1 or a step that is not a
+ * positive number.
+ */
 export interface FoolOptions extends RunOptions {
   /** L∞ budget in pixel levels (0–255 units); default 8. At least 1: the result is saved with 8-bit pixels. */
   eps?: number;
@@ -17,19 +22,30 @@ export interface FoolOptions extends RunOptions {
   stepSize?: number;
 }
 
+/**
+ * What fool() returns: the 8-bit adversarial image, whether it is classified as the target, the perturbation's size
+ * and the three predictions that tell the story (original, adversarial, target).
+ */
 export interface FoolResult {
   /** The adversarial image on the 8-bit grid, model space [1, 224, 224, 3] (the caller disposes it). */
   image: tf.Tensor4D;
   /** The 8-bit image is classified as the target. */
   success: boolean;
+  /** PGD steps taken (fewer than the budget when the image fooled the network early). */
   steps: number;
+  /** The L∞ budget used, in pixel levels. */
   eps: number;
   /** ‖adversarial − original‖∞ and ‖·‖₂ in pixel levels. */
   linf: number;
+  /** ‖adversarial − original‖₂ over all pixels and channels, in pixel levels. */
   l2: number;
+  /** Top class of the original image and its probability. */
   original: Prediction;
+  /** Top class of the 8-bit adversarial image and its probability. */
   adversarial: Prediction;
+  /** The target class and its probability on the adversarial image. */
   target: Prediction;
+  /** Objective (log p(target)) at the start of each step, from OptimizeResult.values. */
   values: number[];
 }
 

@@ -4,7 +4,12 @@ import type { ConvNet } from '../network';
 import { featureDistance } from './objectives';
 import { evaluate, runPreset, type VisualizationRun, type VisualizeOptions } from './visualize';
 
+/**
+ * Result of invertFeatures: the visualisation run (8-bit image, steps, values) plus the inverted layer and how close
+ * the result's features came.
+ */
 export interface Inversion extends VisualizationRun {
+  /** The layer whose features were matched. */
   layer: string;
   /** Relative squared feature distance ‖φ(x) − φ₀‖² / ‖φ₀‖² of the 8-bit result (0 = identical features). */
   distance: number;

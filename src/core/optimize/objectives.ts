@@ -43,6 +43,9 @@ export function preActivationOf(net: ConvNet, layer: string): string | undefined
   return net.hasLayer(before.name) ? before.name : undefined;
 }
 
+/**
+ * Options of the unit objectives (channelMean, neuron, …): whether to drive the ReLU's input rather than its output.
+ */
 export interface FeatureObjectiveOptions {
   /** Drive the unit's input to its ReLU instead of its output (default true; see preActivationOf). */
   preActivation?: boolean;

@@ -55,12 +55,17 @@ export async function probabilities(net: ConvNet, x: tf.Tensor4D): Promise<Float
   return Array.from({ length: x.shape[0] }, (_, i) => data.subarray(i * net.numClasses, (i + 1) * net.numClasses));
 }
 
+/** Index of the largest value (the first one on ties; 0 for an empty array). Plain arrays only, no tensors. */
 export function argMax(values: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
   return best;
 }
 
+/**
+ * The Prediction of class `index` (default the most probable) from a probability vector of numClasses entries (0–1):
+ * index, label and probability.
+ */
 export function prediction(probs: ArrayLike<number>, index = argMax(probs)): Prediction {
   return { index, label: classLabel(index), probability: probs[index]! };
 }

@@ -3,7 +3,12 @@ import type { InitSpec } from './engine';
 import { clipSmallContribution, clipSmallNorm, gaussianBlur, jitter, l2Decay, l2Penalty, type Regulariser, totalVariation } from './regularisers';
 import { adam, normalizedAscent, type StepRule } from './steps';
 
+/**
+ * The visualisation presets by CLI / job name: 'l2' (Simonyan et al. 2014), 'yosinski' (Yosinski et al. 2015),
+ * 'lucid-lite' (Lucid-style transforms, Olah et al. 2017). See PRESETS.
+ */
 export const PRESET_NAMES = ['l2', 'yosinski', 'lucid-lite'] as const;
+/** One of PRESET_NAMES. */
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /** A visualisation recipe: everything but the objective. Model units: pixels / 127.5 − 1 (0 is mid-grey). */
@@ -34,11 +39,17 @@ export const YOSINSKI_TABLE_1 = [
  */
 export const YOSINSKI_DEFAULT_ROW = 3;
 
+/** One row of Yosinski et al. 2015, Table 1 (as in YOSINSKI_TABLE_1); a zero switches that regulariser off. */
 export interface YosinskiSettings {
+  /** θ_decay of the L2 decay x ← (1 − θ)·x after each step, in [0, 1). */
   decay: number;
+  /** σ of the Gaussian blur, in pixels (model-input grid). */
   blurSigma: number;
+  /** Blur every this many steps (0 = never). */
   blurEvery: number;
+  /** Pixels whose RGB norm is below this percentile, in [0, 100), are set to 0 after each step. */
   normPercentile: number;
+  /** Pixels whose contribution |Σ over RGB of x · gradient| is below this percentile, in [0, 100), are set to 0. */
   contributionPercentile: number;
 }
 
@@ -52,10 +63,6 @@ export function yosinskiRegularisers(s: YosinskiSettings): Regulariser[] {
   return regs;
 }
 
-/**
- * The presets. All run normalised ascent on a normalised objective gradient (see OptimizeSpec.normalizeGradient),
- * so their weights do not depend on the objective; rates are in model units per step (0.05 ≈ 6 pixel levels).
- */
 /** The yosinski preset with any row (1–4) of Table 1. */
 export function yosinskiPreset(row: number): Preset {
   const settings = YOSINSKI_TABLE_1[row - 1];
@@ -76,6 +83,13 @@ export function yosinskiPreset(row: number): Preset {
   };
 }
 
+/**
+ * The presets by name (PRESET_NAMES): 'l2' (Simonyan et al. 2014), 'yosinski' (Yosinski et al. 2015, Table 1 row
+ * YOSINSKI_DEFAULT_ROW) and 'lucid-lite' (Olah et al. 2017's Lucid transforms, cut down). All run on a normalised
+ * objective gradient (runPreset sets OptimizeSpec.normalizeGradient), so their weights do not depend on the
+ * objective; 'l2' and 'yosinski' take normalised ascent, 'lucid-lite' Adam; rates are in model units per step
+ * (0.05 ≈ 6 pixel levels). 40 steps each by default.
+ */
 export const PRESETS: Record<PresetName, Preset> = {
   l2: {
     name: 'l2',
@@ -96,6 +110,10 @@ export const PRESETS: Record<PresetName, Preset> = {
   },
 };
 
+/**
+ * The preset named `name` (one of PRESET_NAMES); throws InvalidInputError naming the choices otherwise. The returned
+ * object is shared: do not alter it.
+ */
 export function preset(name: string): Preset {
   const p = (PRESETS as Record<string, Preset>)[name];
   if (!p) throw new InvalidInputError(`unknown preset '${name}': choose one of ${PRESET_NAMES.join(', ')}`);

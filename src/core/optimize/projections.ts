@@ -17,6 +17,10 @@ const LINF_SLACK = 2 ** -21;
 /** The L2 norm is a float32 sum of 150k squares; a relative slack of 1e-4 covers its rounding. */
 const L2_RELATIVE_SLACK = 1e-4;
 
+/**
+ * Throws InvalidInputError unless `eps` is a finite number > 0 (pixel levels, 0–255 units); `what` names it in the
+ * message (e.g. 'step size').
+ */
 export function checkEpsilon(eps: number, what = 'eps'): void {
   if (!Number.isFinite(eps) || eps <= 0) throw new InvalidInputError(`${what} must be a positive number (0–255 pixel units), got ${eps}`);
 }

@@ -16,6 +16,11 @@ export interface Rng {
   permutation(n: number): number[];
 }
 
+/**
+ * An Rng over the mulberry32 stream of `seed` (core/random seededRandom): next() uniform in [0, 1), int(lo, hi)
+ * inclusive, normal() by Box–Muller (one draw of two uniforms per value), permutation(n) by Fisher–Yates. Same seed,
+ * same sequence, on any backend.
+ */
 export function createRng(seed: number): Rng {
   const next = seededRandom(seed);
   return {

@@ -16,17 +16,27 @@ export interface Regulariser {
   apply?(x: tf.Tensor4D, ctx: ApplyContext): tf.Tensor4D;
 }
 
+/**
+ * What a regulariser's transform gets each step: the step index (0-based) and the run's seeded random stream, so the
+ * seed fixes every random choice.
+ */
 export interface TransformContext {
   step: number;
   rng: Rng;
 }
 
+/** One step's transformed input (e.g. x rolled by a random jitter offset) and how to map its gradient back onto x. */
 export interface InputTransform {
+  /** The transformed image the network sees this step, shaped like x. */
   input: tf.Tensor4D;
   /** Maps ∂/∂input back to ∂/∂x. */
   undo(gradient: tf.Tensor4D): tf.Tensor4D;
 }
 
+/**
+ * What a regulariser's `apply` operator gets after each update: step index (0-based), step budget and the step's
+ * gradient.
+ */
 export interface ApplyContext {
   step: number;
   steps: number;
@@ -165,6 +175,11 @@ export function totalVariation(weight: number): Regulariser {
   };
 }
 
+/**
+ * Squared total variation of a batch [N, H, W, C]: Σ over channels and positions (y < H − 1, x < W − 1) of (x[y+1, x]
+ * − x[y, x])² + (x[y, x+1] − x[y, x])², divided by N (per image); a scalar in model units² (Mahendran & Vedaldi 2015,
+ * TV with β = 2). The caller disposes it; differentiable.
+ */
 export function totalVariationOf(x: tf.Tensor4D): tf.Scalar {
   return tf.tidy(() => {
     // Both neighbour differences as one depthwise convolution (channel multiplier 2): slicing along the width

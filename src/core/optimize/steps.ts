@@ -22,7 +22,12 @@ export interface StepRuleState {
   dispose(): void;
 }
 
+/**
+ * How the engine turns a gradient into an update (normalizedAscent, signAscent, adam, deepFoolStep): a name for logs
+ * and start(), which makes fresh per-run state (Adam's moments) for one optimize() run.
+ */
 export interface StepRule {
+  /** Shown in logs and results, e.g. 'normalised ascent lr=0.05'. */
   readonly name: string;
   start(): StepRuleState;
 }

@@ -9,6 +9,11 @@ import { checkEpsilon, linfBall } from './projections';
 import { createRng } from './random';
 import { PIXEL_SCALE } from './units';
 
+/**
+ * Options of universalPerturbation (Moosavi-Dezfooli et al. 2017); eps, maxPasses and targetRate left out take
+ * UAP_DEFAULTS (10 pixel levels, 5 passes, 0.8). InvalidInputError for eps ≤ 0, maxPasses not a positive integer,
+ * targetRate outside (0, 1].
+ */
 export interface UapOptions {
   /** L∞ budget ξ in pixel levels (paper: 10). */
   eps?: number;
@@ -18,7 +23,9 @@ export interface UapOptions {
   targetRate?: number;
   /** Inner step; default DeepFool as in the paper. */
   attack?: InnerAttack;
+  /** Seed of the order in which images are visited each pass (default 0). */
   seed?: number;
+  /** Checked before every image; an abort rejects with AbortError and frees v. */
   signal?: AbortSignal;
   /** Called after each image: step = images visited, steps = maxPasses × images, objective = last pass's fooling rate. */
   onProgress?: ProgressCallback;
@@ -28,14 +35,21 @@ import { UAP_DEFAULTS } from './defaults';
 
 export { UAP_DEFAULTS } from './defaults';
 
+/**
+ * What universalPerturbation returns: the perturbation v, how often it fools the training images and how it was made.
+ */
 export interface UapResult {
   /** v in model space, [1, 224, 224, 3] (the caller disposes it). */
   perturbation: tf.Tensor4D;
   /** Share of training images whose top-1 class changes when v is added. */
   foolingRate: number;
+  /** Passes over the training images done (≤ maxPasses). */
   passes: number;
+  /** Training images used. */
   images: number;
+  /** The L∞ budget ξ, in pixel levels. */
   eps: number;
+  /** Inner attack's name ('deepfool' or 'gradient'). */
   attack: string;
 }
 
@@ -44,8 +58,14 @@ export function applyPerturbation(x: tf.Tensor4D, v: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => tf.clipByValue(tf.add(x, v), -1, 1) as tf.Tensor4D);
 }
 
+/**
+ * What foolingRate() returns: the share of images whose top-1 class changes when v is added, their count and which
+ * ones.
+ */
 export interface FoolingRate {
+  /** Changed images / n, in [0, 1]. */
   foolingRate: number;
+  /** Images evaluated. */
   n: number;
   /** Per image: its top-1 class changed. */
   changed: boolean[];

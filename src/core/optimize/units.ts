@@ -5,5 +5,7 @@
  */
 export const PIXEL_SCALE = 127.5;
 
+/** A length (ε, step, norm) of `d` pixel levels (0–255 units) in model units: d / 127.5. */
 export const pixelsToModel = (d: number): number => d / PIXEL_SCALE;
+/** A length of `d` model units in pixel levels: d × 127.5 (the inverse of pixelsToModel). */
 export const modelToPixels = (d: number): number => d * PIXEL_SCALE;

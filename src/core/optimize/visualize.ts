@@ -19,6 +19,10 @@ export interface RunOptions {
   onProgress?: ProgressCallback;
 }
 
+/**
+ * Options of visualizeClass, visualizeFeature and invertFeatures: the preset (regularisers, step rule, start, budget)
+ * and the start image, plus RunOptions. An unknown preset name throws InvalidInputError.
+ */
 export interface VisualizeOptions extends RunOptions {
   /** A preset name or a preset object (e.g. yosinskiPreset(1)); default 'l2'. */
   preset?: PresetName | Preset;
@@ -26,10 +30,16 @@ export interface VisualizeOptions extends RunOptions {
   init?: 'zeros' | 'noise';
 }
 
+/**
+ * What every visualisation mode returns: the 8-bit result image (owned by the caller), the preset used, steps taken
+ * and the objective history.
+ */
 export interface VisualizationRun {
   /** The result rounded to 8-bit pixels, model space [1, 224, 224, 3] (the caller disposes it). */
   image: tf.Tensor4D;
+  /** Name of the preset that ran. */
   preset: PresetName;
+  /** Steps taken. */
   steps: number;
   /** Objective value at the start of each step. */
   values: number[];
@@ -66,7 +76,12 @@ export async function runPreset(net: ConvNet, objective: Objective, options: Vis
   return { image, preset: p.name, steps: result.steps, values: result.values };
 }
 
+/**
+ * Result of visualizeClass (Simonyan et al. 2014): the run plus the class and how the network now classifies the
+ * result.
+ */
 export interface ClassVisualization extends VisualizationRun {
+  /** The class visualised: ImageNet index 0–999 and its name. */
   class: { index: number; label: string };
   /** Probability of the class for the 8-bit result. */
   probability: number;
@@ -84,12 +99,18 @@ export async function visualizeClass(net: ConvNet, classIndex: number, options: 
 /** What feature visualisation drives: a channel's mean or one neuron (the core's one Target type). */
 export type FeatureTarget = Extract<Target, { kind: 'channel' | 'neuron' }>;
 
+/**
+ * Result of visualizeFeature: the run, the unit driven, the layer the objective read, and the unit's activation on
+ * the result compared with on a grey image.
+ */
 export interface FeatureVisualization extends VisualizationRun {
+  /** The channel or neuron driven (layer, channel and, for a neuron, its y, x). */
   target: FeatureTarget;
   /** The layer the objective read: the pre-activation of a ReLU layer (see preActivationOf), else the layer. */
   objectiveLayer: string;
   /** Channel mean or unit value at the requested layer itself, on the 8-bit result and on the grey image. */
   activation: number;
+  /** The same on the all-grey image (model-space zeros), for comparison. */
   startActivation: number;
 }
 

@@ -1,7 +1,12 @@
 import { rgb } from 'd3-color';
 import { interpolateInferno, interpolateMagma, interpolateTurbo, interpolateViridis } from 'd3-scale-chromatic';
 
+/**
+ * The palettes maps can be drawn in: the perceptual ones of d3-scale-chromatic (inferno, viridis, magma, turbo) and
+ * 'gray' (black to white); used by overlay, colorize and the CLI's --colormap.
+ */
 export const COLORMAPS = ['inferno', 'viridis', 'magma', 'turbo', 'gray'] as const;
+/** One of COLORMAPS. */
 export type ColormapName = (typeof COLORMAPS)[number];
 
 const interpolators: Record<Exclude<ColormapName, 'gray'>, (t: number) => string> = {

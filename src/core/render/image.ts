@@ -8,6 +8,9 @@ export interface ScalarMap {
   data: Float32Array;
 }
 
+/**
+ * A width × height RGBA image filled with `rgba` (each 0–255; default opaque black). No checks: pass whole sizes ≥ 0.
+ */
 export function blankImage(width: number, height: number, rgba: readonly [number, number, number, number] = [0, 0, 0, 255]): RgbaImage {
   const data = new Uint8ClampedArray(width * height * 4);
   for (let i = 0; i < data.length; i += 4) data.set(rgba, i);
@@ -84,9 +87,14 @@ export function resizeMap(map: ScalarMap, width: number, height: number): Scalar
   return { width, height, data };
 }
 
+/** Options of overlay: palette, opacity and where the map sits on the base image. */
 export interface OverlayOptions {
+  /** Palette of the heatmap (default 'inferno'). */
   colormap?: ColormapName;
-  /** Opacity of the heatmap where the map is 1; scaled by the map value so weak areas stay transparent. */
+  /**
+   * Opacity of the heatmap where the map is 1 (default 0.75, range 0–1); elsewhere alpha·√v, so weak areas stay
+   * nearly transparent.
+   */
   alpha?: number;
   /** Rectangle of `base` that the map covers (default: all of it). */
   rect?: { x: number; y: number; width: number; height: number };
@@ -129,9 +137,13 @@ export function upscale(image: RgbaImage, factor: number): RgbaImage {
   return { width, height, data };
 }
 
+/** Options of tileGrid: layout and background of the grid. */
 export interface GridOptions {
+  /** Tiles per row (default ⌈√tiles⌉; clamped to 1..tiles). */
   columns?: number;
+  /** Pixels of background around and between tiles (default 1). */
   gap?: number;
+  /** Colour of the gaps, RGBA 0–255 (default [32, 32, 32, 255], dark grey). */
   background?: readonly [number, number, number, number];
 }
 
