@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { painted, state } from './helpers';
 
-test('gallery modes: neighbours side by side, the map with a live dot, snapshots, top patches', async ({ page }) => {
+test('gallery modes: neighbours side by side, the map with a live dot, snapshots, top patches', async ({ page }, testInfo) => {
   await page.goto('/?model=lite&backend=webgl');
   await expect.poll(async () => (await state(page)).top5[0]?.label, { timeout: 90_000 }).toBe('espresso');
 
@@ -25,4 +25,7 @@ test('gallery modes: neighbours side by side, the map with a live dot, snapshots
   await page.getByRole('button', { name: /Gallery patches that excite channel 0/ }).click();
   await expect.poll(async () => (await state(page)).job?.state, { timeout: 90_000 }).toBe('done');
   await expect.poll(() => painted(page, 'mode-result canvas')).toBeGreaterThan(0.5);
+  // The live layer is a ReLU6 layer: the patches are ranked by the value before the clip, and the view says so.
+  await expect(page.getByTestId('patch-ranking')).toContainText('before the ReLU6 clip');
+  await page.screenshot({ path: testInfo.outputPath('top-patches.png') });
 });
