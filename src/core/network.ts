@@ -72,8 +72,11 @@ export interface GradientResult {
   probeGradients: Record<string, tf.Tensor>;
 }
 
-/** Objective on the tapped outputs, returning a scalar to differentiate. */
-export type Objective = (taps: Taps) => tf.Scalar;
+/**
+ * What `ConvNet.gradient` differentiates: a function of the tapped outputs returning a scalar. (Not to be confused
+ * with the optimisation engine's `Objective` in src/core/optimize, which builds one of these per step.)
+ */
+export type TapObjective = (taps: Taps) => tf.Scalar;
 
 type Activation = 'linear' | 'relu' | 'relu6';
 
@@ -230,7 +233,7 @@ export class ConvNet {
    * One differentiable pass: returns the requested taps, the objective's value and its gradient with respect to
    * the input (or to layer `options.from`'s output), all from the same forward pass.
    */
-  gradient(input: tf.Tensor4D, request: TapRequest, objective: Objective, options: GradientOptions = {}): GradientResult {
+  gradient(input: tf.Tensor4D, request: TapRequest, objective: TapObjective, options: GradientOptions = {}): GradientResult {
     this.checkInput(input, options.from);
     const probeNames = options.probes ?? [];
     for (const name of probeNames) {
@@ -422,10 +425,13 @@ function keepTaps(taps: Taps): Taps {
   return kept;
 }
 
+function tapTensors(taps: Taps): tf.Tensor[] {
+  return [...Object.values(taps.activations), taps.logits, taps.probabilities, taps.features].filter((t): t is tf.Tensor => t !== undefined);
+}
+
 /** Disposes every tensor of a Taps object (the same tensor may appear twice; dispose is idempotent). */
 export function disposeTaps(taps: Taps): void {
-  tf.dispose(Object.values(taps.activations));
-  tf.dispose([taps.logits, taps.probabilities, taps.features].filter((t): t is tf.Tensor2D => t !== undefined));
+  tf.dispose(tapTensors(taps));
 }
 
 /** Turns the LayersModel into stages, folding each BatchNormalization into the convolution before it. */
