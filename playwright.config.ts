@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { BASE_FLAGS as base, CAMERA_FLAGS as camera, CHROMIUM as executablePath, WEBGPU_FLAGS as webgpu } from './e2e/chromium';
 
@@ -6,9 +7,21 @@ import { BASE_FLAGS as base, CAMERA_FLAGS as camera, CHROMIUM as executablePath,
  * End-to-end tests in Debian's Chromium (executable and flags in e2e/chromium.ts). The fake camera plays a
  * .y4m made from a shared photo by e2e/global-setup.ts.
  */
-const PORT = Number(process.env['E2E_PORT'] ?? 4174);
-/** The built app the tests serve (several runs side by side can use different folders and ports). */
-export const DIST = resolve(process.env['E2E_DIST'] ?? 'dist');
+/**
+ * The port the tests serve the app on: E2E_PORT when set, else a free one picked once here. The choice is put in
+ * the environment so that Playwright's workers, which load this file again, see the same port.
+ */
+function freePort(): number {
+  const script = "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})";
+  return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+}
+process.env['E2E_PORT'] ??= String(freePort());
+const PORT = Number(process.env['E2E_PORT']);
+/**
+ * The app the tests build and serve: its own folder (dist-e2e), never `dist/`, so a running `npm start` is left
+ * alone. E2E_DIST overrides it (several runs side by side use different folders and ports).
+ */
+export const DIST = resolve(process.env['E2E_DIST'] ?? 'dist-e2e');
 
 export default defineConfig({
   testDir: 'e2e',

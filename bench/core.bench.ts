@@ -12,7 +12,7 @@ import { loadModel } from '../src/node/model-files';
 import { medianMs, modelsFromArgs, setupBackend, table } from './harness';
 
 await setupBackend();
-const input = imageToModelInput(readImage(new URL('../public/gallery/coffee.png', import.meta.url).pathname));
+const input = imageToModelInput(await readImage(new URL('../public/gallery/coffee.png', import.meta.url).pathname));
 const target = { kind: 'class', index: 967 } as const;
 const objective = (t: { logits?: tf.Tensor2D }): tf.Scalar => tf.sum(tf.slice(t.logits!, [0, 967], [1, 1]));
 

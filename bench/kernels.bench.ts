@@ -39,7 +39,7 @@ if (!Number.isInteger(frames) || frames < 1) {
 }
 
 await setupBackend();
-const pixels = imageToTensor(readImage(new URL('../public/gallery/coffee.png', import.meta.url).pathname));
+const pixels = imageToTensor(await readImage(new URL('../public/gallery/coffee.png', import.meta.url).pathname));
 const rows: Row[] = [];
 for (const model of modelsFromArgs()) {
   const net = await loadModel(model);

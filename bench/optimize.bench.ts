@@ -23,7 +23,7 @@ import { loadModel } from '../src/node/model-files';
 import { modelsFromArgs, setupBackend, table } from './harness';
 
 await setupBackend();
-const photo = imageToModelInput(readImage(new URL('../public/gallery/coffee.png', import.meta.url).pathname)).tensor;
+const photo = imageToModelInput(await readImage(new URL('../public/gallery/coffee.png', import.meta.url).pathname)).tensor;
 
 interface Mode {
   name: string;

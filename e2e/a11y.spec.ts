@@ -2,6 +2,15 @@ import AxeBuilder from '@axe-core/playwright';
 import { type Page, expect, test } from '@playwright/test';
 import { moreFrames, state } from './helpers';
 
+/** The focused element, found through the shadow roots of the app's views: its role and text. */
+function focused(page: Page): Promise<{ role: string | null; text: string | null } | undefined> {
+  return page.evaluate(() => {
+    let el = document.activeElement;
+    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+    return el ? { role: el.getAttribute('role'), text: el.textContent } : undefined;
+  });
+}
+
 /** Serious and critical axe findings (WCAG 2.x A/AA rules), as "rule: target" lines so a failure says where. */
 async function seriousViolations(page: Page): Promise<string[]> {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
@@ -38,11 +47,11 @@ test('keyboard only: reach the views, switch them with the arrow keys, pick a ch
   // Tab until the selected view tab has the focus (roving tabindex: one stop for the whole strip).
   for (let i = 0; i < 10; i++) {
     await page.keyboard.press('Tab');
-    if (await page.evaluate(() => document.querySelector('convlens-app')!.shadowRoot!.activeElement?.getAttribute('role') === 'tab')) break;
+    if ((await focused(page))?.role === 'tab') break;
   }
   await page.keyboard.press('ArrowRight');
   expect((await state(page)).mode).toBe('saliency');
-  expect(await page.evaluate(() => document.querySelector('convlens-app')!.shadowRoot!.activeElement?.textContent)).toBe('Saliency');
+  expect((await focused(page))?.text).toBe('Saliency');
   await page.keyboard.press('ArrowLeft');
   expect((await state(page)).mode).toBe('activations');
 

@@ -16,7 +16,7 @@ async function unplug(page: Page): Promise<void> {
       w.attempts++;
       return Promise.reject(new DOMException('Requested device not found', 'NotFoundError'));
     };
-    const video = document.querySelector('convlens-app')!.shadowRoot!.querySelector('video')!;
+    const video = document.querySelector('convlens-app')!.shadowRoot!.querySelector('stage-view')!.shadowRoot!.querySelector('video')!;
     const track = (video.srcObject as MediaStream).getVideoTracks()[0]!;
     track.stop();
     track.dispatchEvent(new Event('ended'));

@@ -117,6 +117,34 @@ describe('guided backprop', () => {
     input.tensor.dispose();
   });
 
+  it('pins the ReLU6 rule: a saturated unit (input ≥ 6) passes no gradient, guided or not; a linear-range one does', async () => {
+    // A rule that masks with x > 0 alone (as a popular peer library does) would pass gradient through the saturated
+    // unit. Both units are taken from conv1, where the gradient reaches the pixels through no other rectifier.
+    const model = await net('lite');
+    const input = modelInput('coffee.png');
+    const taps = model.run(input.tensor, { layers: ['conv1_bn'] });
+    const pre = taps.activations['conv1_bn']!;
+    const [, h, w, c] = pre.shape as [number, number, number, number];
+    const values = pre.dataSync();
+    disposeTaps(taps);
+    const find = (ok: (v: number) => boolean): { x: number; y: number; channel: number } => {
+      for (let i = 0; i < values.length; i++) {
+        const [y, x] = [Math.floor(i / (w * c)), Math.floor(i / c) % w];
+        if (ok(values[i]!) && x > 2 && y > 2 && x < w - 3 && y < h - 3) return { x, y, channel: i % c };
+      }
+      throw new Error('no such unit');
+    };
+    const saturated = find((v) => v > 6.5);
+    const linear = find((v) => v > 0.5 && v < 5.5);
+    for (const method of [saliency, guidedBackprop]) {
+      const off = await method(model, input, { target: { kind: 'neuron', layer: 'conv1_relu', ...saturated } });
+      expect(Math.max(...off.data)).toBe(0);
+      const on = await method(model, input, { target: { kind: 'neuron', layer: 'conv1_relu', ...linear } });
+      expect(Math.max(...on.data)).toBeGreaterThan(0);
+    }
+    input.tensor.dispose();
+  });
+
   it('explains an intermediate neuron: only pixels inside its receptive field get gradient', async () => {
     const model = await net('lite');
     const input = modelInput('coffee.png');

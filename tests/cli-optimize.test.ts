@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { topClasses } from '../src/core/optimize/pixels';
 import { imageToModelInput } from '../src/core/preprocess';
-import { readImage } from '../src/node/image-io';
-import { type CliRun, imagePath, net, runCli, expectOneLineFailures } from './helpers';
+import { type CliRun, imagePath, net, runCli, expectOneLineFailures, readPixelsSync } from './helpers';
 
 /** visualize / invert / fool / uap / uap-eval as a user runs them (lite model). */
 
@@ -21,7 +20,7 @@ function json(run: Run, stderr = ''): Record<string, unknown> {
 
 /** Top-1 class of a saved PNG, prepared as any photo would be. */
 async function classOfPng(path: string): Promise<number> {
-  const { tensor } = imageToModelInput(readImage(path));
+  const { tensor } = imageToModelInput(readPixelsSync(path));
   const [top] = await topClasses(await net('lite'), tensor);
   tensor.dispose();
   return top!;
@@ -37,7 +36,7 @@ describe('optimisation commands end to end (lite model)', () => {
     expect(out).toMatchObject({ class: { index: 130, label: 'flamingo' }, steps: 30, preset: 'yosinski', out: png });
     expect(out['probability']).toBeGreaterThan(0.5);
     expect(typeof out['ms']).toBe('number');
-    const picture = readImage(png);
+    const picture = readPixelsSync(png);
     expect([picture.width, picture.height]).toEqual([224, 224]);
     expect(await classOfPng(png)).toBe(130);
   });
@@ -50,7 +49,7 @@ describe('optimisation commands end to end (lite model)', () => {
     const inv = json(await cli('invert', imagePath('chelsea.png'), '--layer', 'conv_pw_3_relu', '--steps', '8', '--out', png, '--json'));
     expect(inv).toMatchObject({ layer: 'conv_pw_3_relu', steps: 8, preset: 'yosinski' });
     expect(inv['distance']).toBeLessThan(inv['startDistance'] as number);
-    expect(readImage(png).width).toBe(224);
+    expect(readPixelsSync(png).width).toBe(224);
   });
 
   it('fool --json: JSON as documented; the 8-bit PNG fools; the ×10 difference stays within ±10ε of grey', async () => {
@@ -68,7 +67,7 @@ describe('optimisation commands end to end (lite model)', () => {
     expect(out['l2']).toBeGreaterThan(0);
     expect(out['steps']).toBeGreaterThan(0);
     expect(await classOfPng(adv)).toBe(9);
-    const d = readImage(diff);
+    const d = readPixelsSync(diff);
     expect([d.width, d.height]).toEqual([224, 224]);
     let off = 0;
     for (let i = 0; i < d.data.length; i += 4) {
@@ -96,7 +95,7 @@ describe('optimisation commands end to end (lite model)', () => {
     expect(typeof out['ms']).toBe('number');
     const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     expect(saved).toMatchObject({ format: 'convlens-uap', eps: 10, shape: [224, 224, 3], model: 'lite', foolingRate: out['foolingRate'] });
-    expect(readImage(png).width).toBe(224);
+    expect(readPixelsSync(png).width).toBe(224);
     const evaluated = json(await cli('uap-eval', '--perturbation', file, '--images', train, '--json'), skip.replace('uap:', 'uap-eval:'));
     expect(evaluated).toMatchObject({ foolingRate: out['foolingRate'], n: 3 });
   });
@@ -108,7 +107,9 @@ describe('optimisation commands end to end (lite model)', () => {
     writeFileSync(notUap, '{"hello": 1}');
     const cases: [string[], RegExp][] = [
       [['visualize', '--class', '1000'], /class index 1000 is out of range 0..999/],
-      [['visualize', '--class', 'seven'], /--class must be an integer/],
+      // Every bad class index gets the same range line (issue 14, item 7): not a number, negative, too large.
+      [['visualize', '--class', 'seven'], /class index seven is out of range 0..999/],
+      [['visualize', '--class', '-3'], /class index -3 is out of range 0..999/],
       [['visualize', '--layer', 'conv_pw_99_relu', '--channel', '0'], /unknown layer 'conv_pw_99_relu'/],
       [['visualize', '--layer', 'conv_pw_5_relu', '--channel', '64'], /channel 64 is out of range 0..63/],
       [['visualize', '--layer', 'conv_pw_5_relu', '--channel', '1', '--neuron', '40,1'], /outside the 28×28 map/],
@@ -116,7 +117,9 @@ describe('optimisation commands end to end (lite model)', () => {
       [['visualize'], /give either --class INDEX or --layer NAME/],
       [['invert', coffee, '--layer', 'nope'], /unknown layer 'nope'/],
       [['fool', coffee, '--target', '9', '--eps', '0'], /eps must be a positive number/],
-      [['fool', coffee, '--target', '1000'], /target class 1000 is out of range/],
+      [['fool', coffee, '--target', '1000'], /class index 1000 is out of range 0..999/],
+      [['fool', coffee, '--target', '-5'], /class index -5 is out of range 0..999/],
+      [['fool', coffee, '--target', 'x'], /class index x is out of range 0..999/],
       [['fool', join(tmp, 'missing.png'), '--target', '9'], /no such file/],
       [['uap', '--train', empty, '--out', join(tmp, 'x.json')], /no readable PNG or JPEG images/],
       [['uap', '--train', join(tmp, 'nowhere'), '--out', join(tmp, 'x.json')], /no such directory/],

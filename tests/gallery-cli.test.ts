@@ -3,8 +3,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readImage, writePng } from '../src/node/image-io';
-import { ROOT, imagePath, sharedImage } from './helpers';
+import { writePng } from '../src/node/image-io';
+import { ROOT, imagePath, sharedImage, readPixelsSync } from './helpers';
 
 interface Run {
   status: number | null;
@@ -70,13 +70,13 @@ describe('gallery CLI end to end (lite model)', () => {
     expect(out).toMatchObject({ layer: 'conv_pw_5_relu', channel: 3 });
     expect(out.patches).toHaveLength(4);
     for (const p of out.patches) {
-      const image = readImage(p.file);
+      const image = readPixelsSync(p.file);
       expect(p.x + p.width).toBeLessThanOrEqual(image.width);
       expect(p.y + p.height).toBeLessThanOrEqual(image.height);
       expect(p.width).toBeGreaterThan(0);
     }
     expect(out.patches.map((p) => p.activation)).toEqual(out.patches.map((p) => p.activation).sort((a, b) => b - a));
-    expect(readImage(grid).width).toBeGreaterThan(96 * 2);
+    expect(readPixelsSync(grid).width).toBeGreaterThan(96 * 2);
     expect(skipLines(run.stderr)).toHaveLength(2);
   });
 
@@ -88,7 +88,7 @@ describe('gallery CLI end to end (lite model)', () => {
     expect(out.method).toBe('tsne');
     expect(out.points.map((p) => p.file)).toEqual(['chelsea.png', 'coffee.png', 'rocket.jpg'].map((n) => join(gallery, n)));
     expect(out.points.every((p) => Number.isFinite(p.x) && Number.isFinite(p.y))).toBe(true);
-    expect(readImage(map).width).toBe(1024);
+    expect(readPixelsSync(map).width).toBe(1024);
 
     const added = json<{ added: { name: string }[]; present: { name: string }[]; features: { computed: number; cached: number } }>(
       cli('gallery', 'add', mirrored, gallery, '--model', 'lite', '--cache', cache, '--json'),

@@ -55,7 +55,7 @@ describe('worker gallery = bundled + stored pictures', () => {
     const snapshot = (await store.list()).find((r) => r.origin === 'snapshot')!;
     expect(snapshot).toMatchObject({ id: added.id, name: 'snapshot 1', type: 'image/png' });
     expect(snapshot.id).toBe(await contentId(snapshot.bytes));
-    expect(decodeImage(snapshot.bytes)).toEqual(sharedImage('chelsea.png'));
+    expect(await decodeImage(snapshot.bytes)).toEqual(sharedImage('chelsea.png'));
     // The same frame again is the same picture: no second copy.
     const again = await h.run({ kind: 'gallery-add', image: sharedImage('chelsea.png'), name: 'snapshot 2' });
     expect(again).toMatchObject({ id: added.id, size: 9 });

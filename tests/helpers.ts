@@ -5,7 +5,9 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ModelId } from '../src/core/models';
 import type { ConvNet } from '../src/core/network';
 import { imageToModelInput, type ModelInput, type RgbaImage } from '../src/core/preprocess';
-import { readImage } from '../src/node/image-io';
+import { readFileSync } from 'node:fs';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
 import { loadModel } from '../src/node/model-files';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -24,8 +26,24 @@ export function net(id: ModelId = 'lite'): Promise<ConvNet> {
   return p;
 }
 
+/**
+ * Pixels of a PNG or JPEG file, decoded synchronously (pngjs / jpeg-js), for fixtures and for the pictures tests
+ * wrote. The product decodes with sharp (src/node/image-io.ts, async); tests/real-pictures.test.ts checks that both
+ * give the same pixels for every shared image (PNG exactly, the JPEG within decoder rounding). Alpha is kept.
+ */
+export function readPixelsSync(path: string): RgbaImage {
+  const bytes = readFileSync(path);
+  if (bytes[0] === 0x89) {
+    const png = PNG.sync.read(bytes);
+    return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+  }
+  const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+  return { width: img.width, height: img.height, data: img.data };
+}
+
+/** A shared CC0 photo (opaque, upright, small) as RGBA pixels. */
 export function sharedImage(name: string): RgbaImage {
-  return readImage(imagePath(name));
+  return readPixelsSync(imagePath(name));
 }
 
 export function modelInput(name: string): ModelInput {
@@ -40,8 +58,13 @@ export interface CliRun {
 
 /** Runs the CLI exactly as `npm run -s cli -- …` does (node --import tsx src/cli/main.ts). */
 export function runCli(...args: string[]): Promise<CliRun> {
+  return runCliWithNode([], ...args);
+}
+
+/** runCli with extra Node options before the script (e.g. an --import that reports the peak memory). */
+export function runCliWithNode(nodeOptions: readonly string[], ...args: string[]): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT });
+    const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -19,7 +19,7 @@ const OSTRICH = 9;
 
 /** What a user gets back from a saved result: PNG bytes decoded and prepared again. */
 async function throughPng(x: tf.Tensor4D): Promise<tf.Tensor4D> {
-  return imageToModelInput(decodeImage(encodePng(await modelInputToImage(x)))).tensor;
+  return imageToModelInput(await decodeImage(encodePng(await modelInputToImage(x)))).tensor;
 }
 
 describe('visualisation and inversion (lite)', () => {
@@ -49,10 +49,10 @@ describe('visualisation and inversion (lite)', () => {
 
   it('visualize --layer: the channel and the single unit rise well above their grey-image value', async () => {
     const model = await net('lite');
-    const channel = await visualizeFeature(model, { layer: 'conv_pw_5_relu', channel: 10 }, { preset: 'yosinski', steps: 8 });
+    const channel = await visualizeFeature(model, { kind: 'channel', layer: 'conv_pw_5_relu', channel: 10 }, { preset: 'yosinski', steps: 8 });
     expect(channel.objectiveLayer).toBe('conv_pw_5_bn');
     expect(channel.activation).toBeGreaterThan(channel.startActivation + 0.5);
-    const unit = await visualizeFeature(model, { layer: 'conv_pw_5_relu', channel: 10, neuron: { x: 14, y: 14 } }, { steps: 8, init: 'noise' });
+    const unit = await visualizeFeature(model, { kind: 'neuron', layer: 'conv_pw_5_relu', channel: 10, x: 14, y: 14 }, { steps: 8, init: 'noise' });
     expect(unit.activation).toBeGreaterThan(unit.startActivation + 2);
     tf.dispose([channel.image, unit.image]);
   });

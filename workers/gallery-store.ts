@@ -3,6 +3,7 @@ import type { GalleryEntry } from '../src/core/gallery/gallery';
 import { GalleryStore, type GalleryStoreOptions, type ImageRecords, type StoredImage } from '../src/core/gallery/store';
 import { isAcceptedType } from '../src/core/gallery/validate';
 import type { RgbaImage } from '../src/core/preprocess';
+import { decodePictureBytes } from './picture-decode';
 
 /**
  * The browser's gallery store: the pictures operators and lecturers import and the snapshots visitors save, in
@@ -137,17 +138,11 @@ export function storedGalleryOf(store: GalleryStore, codec: ImageCodec): StoredG
   };
 }
 
-/** The worker's stored gallery: IndexedDB, decoded through createImageBitmap, snapshots encoded by OffscreenCanvas. */
-export function workerStoredGallery(toRgba: (bitmap: ImageBitmap) => RgbaImage): StoredGallery {
-  return storedGalleryOf(idbGalleryStore(), {
-    encodePng,
-    decode: async (bytes, type) => {
-      const bitmap = await createImageBitmap(blobOf(bytes, type));
-      try {
-        return toRgba(bitmap);
-      } finally {
-        bitmap.close();
-      }
-    },
-  });
+/**
+ * The worker's stored gallery: IndexedDB, decoded through createImageBitmap with the picture rules (orientation
+ * from the file, alpha composited over the picture background, reduced: workers/picture-decode.ts), snapshots
+ * encoded by OffscreenCanvas.
+ */
+export function workerStoredGallery(): StoredGallery {
+  return storedGalleryOf(idbGalleryStore(), { encodePng, decode: (bytes, type) => decodePictureBytes(bytes, type) });
 }

@@ -229,6 +229,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
           break;
         case 'cancel':
           jobs.get(request.job)?.abort();
+          post({ type: 'ok', id: request.id }); // every request gets its reply (ReplyMap), so no waiter is left behind
           break;
         case 'bench':
           if (!net) throw new Error('the model is not loaded yet');

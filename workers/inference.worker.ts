@@ -5,7 +5,9 @@ import { loadVerifiedArtifacts } from '../src/core/model-integrity';
 import { MODELS, type ModelId } from '../src/core/models';
 import { ConvNet } from '../src/core/network';
 import { contentId, type GalleryEntry } from '../src/core/gallery/gallery';
-import { type RgbaImage, imageToTensor } from '../src/core/preprocess';
+import { imageToTensor } from '../src/core/preprocess';
+import { bitmapToRgba, compositeFrame, decodePictureBytes } from './picture-decode';
+import { assetProblem } from '../src/core/fetched-asset';
 import { IdbFeatureCache } from './idb-feature-cache';
 import { workerStoredGallery } from './gallery-store';
 import { createInferenceHandler } from './inference-handler';
@@ -34,25 +36,22 @@ async function chooseBackend(forced: BackendName | undefined): Promise<BackendNa
   throw new Error(`no usable TensorFlow.js backend (tried ${order.join(', ')})`);
 }
 
-function bitmapToRgba(bitmap: ImageBitmap): RgbaImage {
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const ctx = canvas.getContext('2d')!;
-  ctx.drawImage(bitmap, 0, 0);
-  const { data, width, height } = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
-  return { data, width, height };
-}
-
 /** The bundled gallery listed in gallery.json; an image that cannot be fetched is left out. */
 async function loadGallery(galleryUrl: string | undefined): Promise<GalleryEntry[]> {
   if (!galleryUrl) return [];
-  const list = (await (await fetch(new URL('gallery.json', galleryUrl))).json()) as { images: string[] };
+  const listed = await fetch(new URL('gallery.json', galleryUrl));
+  const text = new Uint8Array(await listed.arrayBuffer());
+  const problem = assetProblem(listed, text);
+  if (problem) throw new Error(`gallery/gallery.json is ${problem.problem === 'missing' ? 'missing' : 'unavailable'} (${problem.detail})`);
+  const list = JSON.parse(new TextDecoder().decode(text)) as { images: string[] };
   const entries = await Promise.all(
     list.images.map(async (name): Promise<GalleryEntry | undefined> => {
       try {
         const response = await fetch(new URL(name, galleryUrl));
-        if (!response.ok) return undefined;
         const bytes = new Uint8Array(await response.arrayBuffer());
-        return { id: await contentId(bytes), name, decode: async () => bitmapToRgba(await createImageBitmap(new Blob([bytes]))) };
+        // A missing picture answered by an SPA fallback (index.html, status 200) is missing, not a picture.
+        if (assetProblem(response, bytes)) return undefined;
+        return { id: await contentId(bytes), name, decode: () => decodePictureBytes(bytes) };
       } catch {
         return undefined;
       }
@@ -81,11 +80,20 @@ function verifiedNet(model: ModelId, modelsUrl: string): Promise<ConvNet> {
 const handle = createInferenceHandler({
   chooseBackend,
   loadNet: verifiedNet,
-  toPixels: (image) => ('close' in image ? tf.browser.fromPixels(image) : imageToTensor(image)),
+  // Frames are composited over the picture background before the model sees them (see picture-decode.ts).
+  toPixels: (image) => {
+    if (!('close' in image)) return imageToTensor(image);
+    const opaque = compositeFrame(image);
+    try {
+      return tf.browser.fromPixels(opaque);
+    } finally {
+      opaque.close();
+    }
+  },
   toRgba: (image) => ('close' in image ? bitmapToRgba(image) : image),
   loadGallery,
   featureCache: new IdbFeatureCache(),
-  storedGallery: workerStoredGallery(bitmapToRgba),
+  storedGallery: workerStoredGallery(),
   closeImage: (image) => {
     if ('close' in image) image.close();
   },

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { ATTRIBUTION_METHODS } from '../src/core/attribution';
+import { displayMap, runAttribution } from '../src/core/attribution';
 import { fool } from '../src/core/optimize/fool';
 import { differenceImage, perturbationImage } from '../src/core/optimize/pixels';
 import { gradientAttack } from '../src/core/optimize/attacks';
 import { universalPerturbation } from '../src/core/optimize/uap';
+import { FOOL_DEFAULTS, UAP_GALLERY_JOB } from '../src/core/optimize/defaults';
 import { visualizeClass } from '../src/core/optimize/visualize';
 import { type GalleryEntry, entryFromImage } from '../src/core/gallery/gallery';
 import { embed, type EmbedMethod } from '../src/core/gallery/embed';
@@ -13,7 +14,8 @@ import { pca } from '../src/core/gallery/pca';
 import { patchGrid, topPatches } from '../src/core/gallery/top-patches';
 import type { ConvNet } from '../src/core/network';
 import { type RgbaImage, imageToModelInput, modelInputToImage } from '../src/core/preprocess';
-import { normaliseMap } from '../src/core/render/image';
+import { classLabel } from '../src/core/labels';
+import { classTarget } from '../src/core/target';
 import type { FrameImage, JobResult, JobSpec } from './protocol';
 
 /** What a job may use: the model, the gallery (bundled + visitor snapshots) and its cached feature extractor. */
@@ -43,13 +45,22 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
     case 'explain': {
       const input = imageToModelInput(ctx.toRgba(job.image));
       try {
-        const map = await ATTRIBUTION_METHODS[job.method](ctx.net, input, {
-          target: { kind: 'class', index: job.classIndex },
+        const map = await runAttribution(job.method, ctx.net, input, {
           ...job.options,
+          target: job.classIndex === 'top' ? 'top' : classTarget(job.classIndex),
           signal: control.signal,
           onProgress: (done, total) => control.onProgress(done, total),
         });
-        return { kind: 'explain', heatmap: { width: map.width, height: map.height, data: normaliseMap(map.data, { percentile: 99 }) }, ms: performance.now() - t0 };
+        const index = map.target.kind === 'class' ? map.target.index : -1;
+        return {
+          kind: 'explain',
+          method: job.method,
+          target: { index, label: index >= 0 ? classLabel(index) : '' },
+          heatmap: { width: map.width, height: map.height, data: displayMap(job.method, map.data) },
+          ...(map.signed ? { signed: map.signed } : {}),
+          ...(map.extras ? { extras: map.extras } : {}),
+          ms: performance.now() - t0,
+        };
       } finally {
         input.tensor.dispose();
       }
@@ -93,12 +104,12 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
     }
     case 'class-visualisation': {
       // Watch the image emerge: a preview every few steps (copied, since the engine's image is borrowed).
-      const every = Math.max(1, Math.round(job.steps / 20));
       const result = await visualizeClass(ctx.net, job.classIndex, {
         preset: job.preset,
-        steps: job.steps,
+        ...(job.steps !== undefined ? { steps: job.steps } : {}),
         signal: control.signal,
         onProgress: (p) => {
+          const every = Math.max(1, Math.round(p.steps / 20));
           if (p.step % every !== 0 && p.step !== p.steps) return control.onProgress(p.step, p.steps);
           const copy = p.image.clone();
           void modelInputToImage(copy).then((preview) => control.onProgress(p.step, p.steps, preview)).finally(() => copy.dispose());
@@ -113,14 +124,14 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
     case 'fool': {
       const input = imageToModelInput(ctx.toRgba(job.image));
       try {
-        const result = await fool(ctx.net, input.tensor, job.target, { eps: job.eps, signal: control.signal, onProgress: (p) => control.onProgress(p.step, p.steps) });
+        const result = await fool(ctx.net, input.tensor, job.target, { eps: job.eps ?? FOOL_DEFAULTS.eps, signal: control.signal, onProgress: (p) => control.onProgress(p.step, p.steps) });
         try {
           return {
             kind: 'fool',
             success: result.success,
             original: await modelInputToImage(input.tensor),
             adversarial: await modelInputToImage(result.image),
-            difference: await differenceImage(result.image, input.tensor, 10),
+            difference: await differenceImage(result.image, input.tensor),
             before: result.original,
             after: result.adversarial,
             target: result.target,
@@ -141,9 +152,9 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
       const images = decoded.flatMap((img) => [imageToModelInput(img, 'stretch').tensor, imageToModelInput(img, 'center-crop').tensor]);
       try {
         const result = await universalPerturbation(ctx.net, images, {
-          eps: job.eps,
-          maxPasses: job.maxPasses,
-          attack: gradientAttack({ stepSize: 1, maxSteps: 10 }),
+          eps: job.eps ?? UAP_GALLERY_JOB.eps,
+          maxPasses: job.maxPasses ?? UAP_GALLERY_JOB.maxPasses,
+          attack: gradientAttack({ stepSize: UAP_GALLERY_JOB.stepSize, maxSteps: UAP_GALLERY_JOB.maxSteps }),
           signal: control.signal,
           onProgress: (p) => control.onProgress(p.step, p.steps),
         });

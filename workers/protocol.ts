@@ -2,7 +2,7 @@
  * The typed message protocol between the page and the inference worker (one module, imported by both sides).
  * Every request carries an id; every response names the id it answers. Large arrays travel as transferables.
  */
-import type { AttributionMethodName } from '../src/core/attribution';
+import type { AttributionMethodName, MethodSettings } from '../src/core/attribution/defaults';
 import type { Prediction } from '../src/core/classify';
 import type { EmbedMethod } from '../src/core/gallery/embed';
 import type { PresetName } from '../src/core/optimize/presets';
@@ -17,19 +17,45 @@ export type BackendName = (typeof BACKENDS)[number];
 /** A camera frame or picture: an ImageBitmap in the browser; plain RGBA pixels also work (tests, Node). */
 export type FrameImage = ImageBitmap | RgbaImage;
 
+/**
+ * Explain a frozen frame with one attribution method: the method's own settings, typed per method (any not given
+ * take the method's declared defaults, src/core/attribution/defaults.ts).
+ */
+export type ExplainJob = {
+  [M in AttributionMethodName]: { kind: 'explain'; method: M; classIndex: number | 'top'; image: FrameImage; options?: Partial<MethodSettings[M]> };
+}[AttributionMethodName];
+
+/** The map an explain job returns: the display map (0..1, the method's display rule) and the raw numbers. */
+export interface ExplainResult {
+  kind: 'explain';
+  method: AttributionMethodName;
+  /** The class explained ('top' resolved). */
+  target: { index: number; label: string };
+  /** Normalised for display by the method's declared rule, [0, 1], width × height row-major. */
+  heatmap: { width: number; height: number; data: Float32Array };
+  /** Signed per-pixel values (IG, occlusion, Shapley), in the method's units; absent for unsigned methods. */
+  signed?: Float32Array;
+  /** The method's extras (e.g. IG completeness, Shapley cell values). */
+  extras?: Record<string, number | number[]>;
+  ms: number;
+}
+
 /** On-demand modes: long, cancellable work in the worker (explain a frozen frame, gallery views). */
 export type JobSpec =
-  | { kind: 'explain'; method: AttributionMethodName; classIndex: number; image: FrameImage; options?: Record<string, number> }
+  | ExplainJob
   | { kind: 'neighbours'; image: FrameImage; k?: number }
   | { kind: 'embed'; method: EmbedMethod; seed?: number }
   | { kind: 'top-patches'; layer: string; channel: number; k?: number }
   | { kind: 'gallery-add'; image: FrameImage; name: string }
-  | { kind: 'class-visualisation'; classIndex: number; preset: PresetName; steps: number }
-  | { kind: 'fool'; image: FrameImage; target: number; eps: number }
-  | { kind: 'uap'; eps: number; maxPasses: number };
+  /** Steps: the preset's declared budget unless given. */
+  | { kind: 'class-visualisation'; classIndex: number; preset: PresetName; steps?: number }
+  /** ε in pixel levels: FOOL_DEFAULTS unless given. */
+  | { kind: 'fool'; image: FrameImage; target: number; eps?: number }
+  /** The gallery UAP job (UAP_GALLERY_JOB unless given). */
+  | { kind: 'uap'; eps?: number; maxPasses?: number };
 
 export type JobResult =
-  | { kind: 'explain'; heatmap: { width: number; height: number; data: Float32Array }; ms: number }
+  | ExplainResult
   | { kind: 'neighbours'; views: { space: string; metric: string; neighbours: { id: string; name: string; distance: number }[] }[] }
   | {
       kind: 'embed';
@@ -109,6 +135,31 @@ export type WorkerResponse =
   | WorkerStatus
   | { type: 'error'; id: number; message: string };
 
+type Reply<T extends WorkerResponse['type']> = Extract<WorkerResponse, { type: T }>;
+
+/**
+ * What the worker answers to each request type (its final reply; a job also sends 'progress' messages before
+ * it). Any request may be answered with 'error' (a failure in the worker, or the worker crashing).
+ */
+export interface ReplyMap {
+  init: Reply<'ready'> | Reply<'error'>;
+  /** 'dropped': a newer frame replaced this one while the worker was busy (latest wins). */
+  frame: Reply<'frame'> | Reply<'dropped'> | Reply<'error'>;
+  filters: Reply<'image'> | Reply<'error'>;
+  job: Reply<'done'> | Reply<'cancelled'> | Reply<'error'>;
+  /** The cancel request itself is answered 'ok' at once; the job it names then ends with 'cancelled'. */
+  cancel: Reply<'ok'> | Reply<'error'>;
+  bench: Reply<'bench'> | Reply<'error'>;
+  memory: Reply<'memory'> | Reply<'error'>;
+  simulate: Reply<'ok'> | Reply<'error'>;
+}
+
+/** The reply type of request type `T`. */
+export type ReplyTo<T extends WorkerRequest['type']> = ReplyMap[T];
+
+/** Compile-time check that every request type has its entry in ReplyMap (this line fails to compile otherwise). */
+export const REPLY_MAP_COMPLETE: [Exclude<WorkerRequest['type'], keyof ReplyMap>] extends [never] ? true : never = true;
+
 /** Buffers worth transferring instead of copying. */
 export function transferables(message: WorkerResponse): ArrayBuffer[] {
   const buffers: ArrayBufferLike[] = [];
@@ -118,7 +169,10 @@ export function transferables(message: WorkerResponse): ArrayBuffer[] {
   } else if (message.type === 'image') {
     buffers.push(message.image.data.buffer);
   } else if (message.type === 'done') {
-    if (message.result.kind === 'explain') buffers.push(message.result.heatmap.data.buffer);
+    if (message.result.kind === 'explain') {
+      buffers.push(message.result.heatmap.data.buffer);
+      if (message.result.signed) buffers.push(message.result.signed.buffer);
+    }
     if (message.result.kind === 'top-patches') buffers.push(message.result.grid.data.buffer);
   }
   return buffers.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);

@@ -5,8 +5,11 @@ import type { ConvNet } from '../core/network';
 
 export type OptionValues = Record<string, string | boolean | undefined>;
 
-/** A CLI command: its options, and a run that returns the JSON document printed under --json. */
-export interface CliCommand {
+/**
+ * A CLI command: its options, and a run that returns the JSON document printed under --json. `Result` is that
+ * document's type, so `text` (the human-readable rendering) receives it typed, without a cast.
+ */
+export interface CliCommand<Result extends object = object> {
   /** One line for the help listing. */
   summary: string;
   /** Argument synopsis, e.g. 'IMAGE [--top K]'. */
@@ -14,9 +17,9 @@ export interface CliCommand {
   options: NonNullable<ParseArgsConfig['options']>;
   /** How many positional arguments the command takes. */
   positionals: { min: number; max: number };
-  run(ctx: CliContext): Promise<object>;
-  /** Human-readable rendering of the result when --json is not given. */
-  text?(result: object): string;
+  run(ctx: CliContext): Promise<Result>;
+  /** Human-readable rendering of the result when --json is not given (method syntax: a registry of commands holds them as CliCommand). */
+  text?(result: Result): string;
 }
 
 export interface CliContext {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConvLensError } from '../core/errors';
 import { MODEL_IDS, type ModelId } from '../core/models';
 import type { ConvNet } from '../core/network';
@@ -25,6 +25,26 @@ function commandHelp(name: string, cmd: CliCommand): string {
   return `usage: npm run -s cli -- ${name} ${cmd.usage} [--model standard|lite] [--json]\n${cmd.summary}`;
 }
 
+/**
+ * `--target -1` as `--target=-1`: parseArgs reads a value that starts with a dash as another option ("argument is
+ * ambiguous"), so a negative number would never reach the option's own range check and its message.
+ */
+export function joinNegativeValues(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (name !== undefined && !name.includes('=') && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -43,7 +63,8 @@ export async function main(argv: string[]): Promise<number> {
     let values: OptionValues;
     let positionals: string[];
     try {
-      const parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+      const options = { ...GLOBAL_OPTIONS, ...command.options };
+      const parsed = parseArgs({ args: joinNegativeValues(rest, options), options, allowPositionals: true, strict: true });
       values = parsed.values as OptionValues;
       positionals = parsed.positionals;
     } catch (err) {

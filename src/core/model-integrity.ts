@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ModelLoadError } from './errors';
+import { htmlFallbackDetail, isHtmlAnswer } from './fetched-asset';
 
 /**
  * Verified model loading, DOM-free (browser worker and Node alike): fetch model.json and every weight shard,
@@ -112,8 +113,11 @@ export async function fetchVerified(file: string, modelsUrl: string, sums: Reado
     throw new ModelFileError(file, 'network', `download interrupted: ${err instanceof Error ? err.message : String(err)}`);
   }
   const got = await sha256Hex(bytes);
-  if (got !== want) throw new ModelFileError(file, 'damaged', `checksum mismatch: SHA-256 ${got.slice(0, 12)}…, expected ${want.slice(0, 12)}…`);
-  return bytes;
+  if (got === want) return bytes;
+  // An HTML page in place of the file is the host's answer for a file it does not have (an SPA fallback such as
+  // `vite preview` answers index.html with status 200): missing, not damaged.
+  if (isHtmlAnswer(response, bytes)) throw new ModelFileError(file, 'missing', htmlFallbackDetail(response.status));
+  throw new ModelFileError(file, 'damaged', `checksum mismatch: SHA-256 ${got.slice(0, 12)}…, expected ${want.slice(0, 12)}…`);
 }
 
 /**

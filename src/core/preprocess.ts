@@ -59,13 +59,22 @@ export function imageToTensor(image: RgbaImage): tf.Tensor3D {
  */
 export function toModelInput(pixels: tf.Tensor3D, fit: FitMode = 'stretch'): ModelInput {
   const [height, width] = pixels.shape;
-  const crop = cropFor(width, height, fit);
+  return cropToModelInput(pixels, cropFor(width, height, fit));
+}
+
+/**
+ * Pixels [H, W, 3] in 0..255 → model input of the rectangle `crop` (integer pixels inside the picture), as
+ * toModelInput does for the crop of a fit mode.
+ */
+export function cropToModelInput(pixels: tf.Tensor3D, crop: CropRect): ModelInput {
+  const [height, width] = pixels.shape;
+  const whole = crop.x === 0 && crop.y === 0 && crop.width === width && crop.height === height;
   const tensor = tf.tidy(() => {
-    const cropped = fit === 'stretch' ? pixels : tf.slice(pixels, [crop.y, crop.x, 0], [crop.height, crop.width, 3]);
+    const cropped = whole ? pixels : tf.slice(pixels, [crop.y, crop.x, 0], [crop.height, crop.width, 3]);
     const resized = tf.image.resizeBilinear(cropped.toFloat(), [MODEL_INPUT_SIZE, MODEL_INPUT_SIZE]);
     return tf.sub(tf.div(resized, 127.5), 1).expandDims(0) as tf.Tensor4D;
   });
-  return { tensor, crop };
+  return { tensor, crop: { ...crop } };
 }
 
 /** Convenience: decoded image → model input. */
@@ -73,6 +82,16 @@ export function imageToModelInput(image: RgbaImage, fit: FitMode = 'stretch'): M
   const pixels = imageToTensor(image);
   try {
     return toModelInput(pixels, fit);
+  } finally {
+    pixels.dispose();
+  }
+}
+
+/** Decoded image → model input of the rectangle `crop` of it (image pixels). */
+export function imageCropToModelInput(image: RgbaImage, crop: CropRect): ModelInput {
+  const pixels = imageToTensor(image);
+  try {
+    return cropToModelInput(pixels, crop);
   } finally {
     pixels.dispose();
   }

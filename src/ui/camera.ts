@@ -14,6 +14,8 @@ export class CameraReconnect {
   constructor(
     private readonly tryOpen: () => Promise<boolean>,
     private readonly delaysMs: readonly number[] = [2000, 3000, 5000],
+    /** Where 'devicechange' is announced (absent outside browsers). */
+    private readonly devices: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> | undefined = (globalThis as { navigator?: Navigator }).navigator?.mediaDevices,
   ) {}
 
   /** Looking for the camera now. */
@@ -25,7 +27,7 @@ export class CameraReconnect {
     if (this.active) return;
     this.active = true;
     this.attempts = 0;
-    navigator.mediaDevices?.addEventListener?.('devicechange', this.onDeviceChange);
+    this.devices?.addEventListener?.('devicechange', this.onDeviceChange);
     this.schedule();
   }
 
@@ -33,7 +35,7 @@ export class CameraReconnect {
     this.active = false;
     clearTimeout(this.timer);
     this.timer = undefined;
-    navigator.mediaDevices?.removeEventListener?.('devicechange', this.onDeviceChange);
+    this.devices?.removeEventListener?.('devicechange', this.onDeviceChange);
   }
 
   private schedule(): void {

@@ -1,6 +1,9 @@
 import type { Prediction } from '../core/classify';
 import { addPngText } from '../core/render/png-text';
+import type { AppState } from './app-state';
 import type { Crop } from './frame-source';
+import { PICTURE_BACKGROUND_CSS } from '../core/picture';
+import { captionText } from './live-status';
 
 /** What one exported figure shows: the picture with its overlay (or a panel such as the activation grid). */
 export interface FigureContent {
@@ -58,6 +61,9 @@ export function drawFigure(content: FigureContent): HTMLCanvasElement {
       ctx.translate(PAD * 2 + SIDE, 0);
       ctx.scale(-1, 1);
     }
+    // Transparent pictures are shown as the model saw them: over the picture background (src/core/picture.ts).
+    ctx.fillStyle = PICTURE_BACKGROUND_CSS;
+    ctx.fillRect(PAD, PAD, SIDE, SIDE);
     ctx.drawImage(source, crop.x, crop.y, crop.width, crop.height, PAD, PAD, SIDE, SIDE);
     if (content.overlay && content.overlay.width > 0) ctx.drawImage(content.overlay, PAD, PAD, SIDE, SIDE);
     ctx.restore();
@@ -110,4 +116,26 @@ export async function exportFigure(content: FigureContent, fileName: string): Pr
   link.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
   return file;
+}
+
+/** The figure of the view on screen: picture (frozen or live) with its overlay, or the grid/filters panel; title, top-5, caption, footer. */
+export async function exportViewFigure(
+  s: Readonly<AppState>,
+  picture: CanvasImageSource | undefined,
+  canvases: { overlay?: HTMLCanvasElement; panel?: HTMLCanvasElement },
+): Promise<Blob> {
+  const view = s.settings.view;
+  const layer = view === 'activations' ? `, layer ${s.settings.layer}${s.channel >= 0 ? ` channel ${s.channel}` : ''}` : '';
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  return exportFigure(
+    {
+      title: `${s.strings.title} — ${s.strings.viewNames[view]}`,
+      caption: captionText(s),
+      footer: `MobileNet v1 ${s.model} on ${s.backend ?? '?'}${layer} · ${new Date().toLocaleString()}`,
+      top5: s.frame?.top5 ?? [],
+      ...(picture && s.crop ? { picture: { source: picture, crop: s.crop, mirrored: s.mirrored } } : {}),
+      ...canvases,
+    },
+    `convlens-${view}-${stamp}.png`,
+  );
 }

@@ -5,12 +5,14 @@
  */
 export type IdleEvent = { type: 'attract-start' } | { type: 'attract-step' } | { type: 'attract-stop' } | { type: 'reset' };
 
+/** The kiosk's idle times, in ms. */
 export interface IdleTimes {
   attractAfterMs: number;
   attractStepMs: number;
   idleResetMs: number;
 }
 
+/** The idle clock: feed it touches and ticks, it answers with attract and reset events. */
 export class IdleSchedule {
   private lastTouch: number;
   private attracting = false;

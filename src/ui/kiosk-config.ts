@@ -7,7 +7,10 @@ import { type ModelId, isModelId } from '../core/models';
  * is reported in words and the default is used for that key, so a typo never leaves the kiosk dark.
  */
 
-/** Everything a visitor reads on the kiosk; captions may use {label} (the explained class) and {layer}. */
+/**
+ * Everything a visitor reads on the kiosk; captions may use {label} (the explained class), {layer} and {method}
+ * (the saliency method that computed the map on screen).
+ */
 export interface UiStrings {
   title: string;
   viewNames: Record<LiveView, string>;
@@ -20,12 +23,13 @@ export interface UiStrings {
   topClass: string;
 }
 
+/** The words on screen when no kiosk file changes them. */
 export const DEFAULT_STRINGS: UiStrings = {
   title: 'ConvLens',
   viewNames: { activations: 'Activations', saliency: 'Saliency', gradcam: 'Grad-CAM', occlusion: 'Occlusion', filters: 'Filters' },
   captions: {
     activations: 'Each tile is one channel of layer {layer}: bright where that feature detector fires on the picture. Click a tile to enlarge it.',
-    saliency: 'Bright pixels are those whose change would most change the score of “{label}” (gradient saliency).',
+    saliency: 'Bright pixels are those whose change would most change the score of “{label}” ({method}).',
     gradcam: 'Grad-CAM: the regions whose last-layer features raise the score of “{label}”.',
     occlusion: 'Occlusion: a grey patch slides over the picture; bright where covering it lowers the “{label}” score most.',
     filters: 'The first layer’s colour filters: the edge and colour detectors that everything else is built from.',
@@ -35,6 +39,7 @@ export const DEFAULT_STRINGS: UiStrings = {
   topClass: 'the top class',
 };
 
+/** A kiosk's settings, as read from its file (defaults filled in). */
 export interface KioskConfig {
   /** Live views offered, in this order; the first is where the kiosk starts and returns after idle. */
   views: LiveView[];
@@ -54,6 +59,7 @@ export interface KioskConfig {
   strings: UiStrings;
 }
 
+/** The settings used for every key the kiosk file leaves out or gets wrong. */
 export const DEFAULT_KIOSK_CONFIG: KioskConfig = {
   views: [...LIVE_VIEWS],
   layer: undefined,
@@ -66,6 +72,7 @@ export const DEFAULT_KIOSK_CONFIG: KioskConfig = {
   strings: DEFAULT_STRINGS,
 };
 
+/** A parsed kiosk file: the settings, and what was wrong in it. */
 export interface ParsedKioskConfig {
   config: KioskConfig;
   /** One sentence per problem found in the file (unknown key, wrong type, unknown view …). */
@@ -155,9 +162,12 @@ function parseStrings(value: unknown, problems: string[]): UiStrings {
   return strings;
 }
 
-/** Fills {label} and {layer} in a caption template. */
-export function caption(template: string, values: { label: string; layer: string }): string {
-  return template.replaceAll('{label}', values.label).replaceAll('{layer}', values.layer);
+/** How each saliency method is named in captions ({method}). */
+export const SALIENCY_METHOD_WORDS = { vanilla: 'gradient saliency', guided: 'guided backprop', smoothgrad: 'SmoothGrad: gradients averaged over noisy copies' } as const;
+
+/** Fills {label}, {layer} and {method} in a caption template. */
+export function caption(template: string, values: { label: string; layer: string; method?: string }): string {
+  return template.replaceAll('{label}', values.label).replaceAll('{layer}', values.layer).replaceAll('{method}', values.method ?? SALIENCY_METHOD_WORDS.vanilla);
 }
 
 /**
@@ -168,4 +178,20 @@ export function kioskConfigUrl(param: string, base: string): { url: string } | {
   const url = new URL(param || 'kiosk.json', base);
   if (url.origin !== new URL(base).origin) return { problem: `the kiosk file must be on this site, not ${url.origin}` };
   return { url: url.href };
+}
+
+/**
+ * Reads the operator's kiosk file named by the `?kiosk` parameter: the configuration, and one sentence per problem
+ * (the file unreadable, on another origin, or wrong in places), with the defaults used for what is wrong.
+ */
+export async function loadKioskConfig(param: string, pageUrl: string, fetchFile: typeof fetch = fetch): Promise<ParsedKioskConfig> {
+  const where = kioskConfigUrl(param, pageUrl);
+  if ('problem' in where) return { config: DEFAULT_KIOSK_CONFIG, problems: [where.problem] };
+  try {
+    const response = await fetchFile(where.url);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return parseKioskConfig(await response.json());
+  } catch (err) {
+    return { config: DEFAULT_KIOSK_CONFIG, problems: [`the kiosk file ${where.url} could not be read (${err instanceof Error ? err.message : String(err)}); using the defaults`] };
+  }
 }

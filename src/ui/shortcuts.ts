@@ -2,15 +2,29 @@
  * Keyboard shortcuts: one table that both the key handler and the `?` overlay read, so the overlay can never
  * list a key that does nothing. Presentation clickers send PageUp/PageDown, so those step through the views.
  */
-export const SHORTCUT_ACTIONS = [
+import { JOB_KINDS, JOB_KIND_IDS, type JobKindId } from './jobs/job-kinds';
+
+/** Actions of the app itself; each on-demand mode adds `job-<id>` from the job registry (src/ui/jobs/job-kinds.ts). */
+export const APP_ACTIONS = [
   'view-1', 'view-2', 'view-3', 'view-4', 'view-5', 'next-view', 'previous-view',
   'freeze', 'export', 'help', 'close', 'hud',
   'next-layer', 'previous-layer', 'next-channel', 'previous-channel', 'saliency-method', 'top-class',
-  'camera', 'next-picture',
-  'job-occlusion', 'job-shapley', 'job-ig', 'job-visualise', 'job-fool', 'job-uap', 'job-neighbours', 'job-tsne', 'job-pca', 'job-snapshot', 'job-patches', 'job-cancel',
+  'camera', 'next-picture', 'job-cancel',
 ] as const;
-export type ShortcutAction = (typeof SHORTCUT_ACTIONS)[number];
+/** The action that starts an on-demand mode. */
+export type JobAction = `job-${JobKindId}`;
+/** Everything a key can do. */
+export type ShortcutAction = (typeof APP_ACTIONS)[number] | JobAction;
+/** Every action, each bound to exactly one entry of SHORTCUTS (tests/kiosk-lecture.test.ts checks it). */
+export const SHORTCUT_ACTIONS: readonly ShortcutAction[] = [...APP_ACTIONS, ...JOB_KIND_IDS.map((id): JobAction => `job-${id}`)];
 
+/** The job a `job-…` action starts (undefined for other actions, and for job-cancel). */
+export function jobOfAction(action: ShortcutAction): JobKindId | undefined {
+  const id = action.startsWith('job-') ? action.slice(4) : '';
+  return (JOB_KIND_IDS as string[]).includes(id) ? (id as JobKindId) : undefined;
+}
+
+/** One line of the shortcut table. */
 export interface Shortcut {
   /** KeyboardEvent.key values (case-sensitive: 'L' is shift+l). */
   keys: string[];
@@ -19,6 +33,7 @@ export interface Shortcut {
   group: 'Views' | 'Frame' | 'Network' | 'Explain and make images' | 'Picture';
 }
 
+/** The shortcut table: the key handler and the `?` overlay both read it. */
 export const SHORTCUTS: Shortcut[] = [
   { keys: ['1'], action: 'view-1', description: 'First view', group: 'Views' },
   { keys: ['2'], action: 'view-2', description: 'Second view', group: 'Views' },
@@ -38,17 +53,7 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: ['['], action: 'previous-channel', description: 'Enlarge the previous channel', group: 'Network' },
   { keys: ['s'], action: 'saliency-method', description: 'Saliency method: gradient → guided → SmoothGrad', group: 'Network' },
   { keys: ['t'], action: 'top-class', description: 'Explain the top class again', group: 'Network' },
-  { keys: ['o'], action: 'job-occlusion', description: 'Fine occlusion of the frozen frame', group: 'Explain and make images' },
-  { keys: ['S'], action: 'job-shapley', description: 'Shapley values of the frozen frame', group: 'Explain and make images' },
-  { keys: ['i'], action: 'job-ig', description: 'Integrated gradients of the frozen frame', group: 'Explain and make images' },
-  { keys: ['v'], action: 'job-visualise', description: 'Visualise the chosen class', group: 'Explain and make images' },
-  { keys: ['a'], action: 'job-fool', description: 'Fool the network (adversarial example)', group: 'Explain and make images' },
-  { keys: ['u'], action: 'job-uap', description: 'Universal perturbation', group: 'Explain and make images' },
-  { keys: ['n'], action: 'job-neighbours', description: 'Nearest neighbours in the gallery', group: 'Explain and make images' },
-  { keys: ['m'], action: 'job-tsne', description: 't-SNE map of the gallery', group: 'Explain and make images' },
-  { keys: ['M'], action: 'job-pca', description: 'PCA map of the gallery', group: 'Explain and make images' },
-  { keys: ['g'], action: 'job-snapshot', description: 'Add this frame to the gallery', group: 'Explain and make images' },
-  { keys: ['x'], action: 'job-patches', description: 'Gallery patches that excite the enlarged channel', group: 'Explain and make images' },
+  ...JOB_KIND_IDS.map((id): Shortcut => ({ keys: [JOB_KINDS[id].shortcut.key], action: `job-${id}`, description: JOB_KINDS[id].shortcut.description, group: 'Explain and make images' })),
   { keys: ['Backspace'], action: 'job-cancel', description: 'Cancel the running job', group: 'Explain and make images' },
   { keys: ['c'], action: 'camera', description: 'Back to the camera', group: 'Picture' },
   { keys: ['p'], action: 'next-picture', description: 'Next sample picture', group: 'Picture' },

@@ -1,18 +1,38 @@
 import type { RgbaImage } from '../core/preprocess';
-import type { WorkerRequest, WorkerResponse, WorkerStatus } from '../../workers/protocol';
+import type { ReplyTo, WorkerRequest, WorkerResponse, WorkerStatus } from '../../workers/protocol';
 
 type Final = Exclude<WorkerResponse, { type: 'progress' }>;
-type Progress = (done: number, total: number, preview?: RgbaImage) => void;
-type Body<T extends WorkerRequest['type']> = Omit<Extract<WorkerRequest, { type: T }>, 'id' | 'type'>;
+/** Progress of a job: `done` of `total` steps, and the image so far for modes that generate one. */
+export type Progress = (done: number, total: number, preview?: RgbaImage) => void;
+/** A request of type `T` without the id and type the client fills in. */
+export type RequestBody<T extends WorkerRequest['type']> = Omit<Extract<WorkerRequest, { type: T }>, 'id' | 'type'>;
+/** Buffers to transfer with a request, and the progress callback of a job. */
+export interface SendOptions {
+  transfer?: Transferable[];
+  progress?: Progress;
+}
+
+/**
+ * What the app's controllers need from the inference worker: typed requests whose promise resolves to the reply
+ * type of the request sent (workers/protocol.ts, ReplyMap), a restart after a crash, and the worker's news.
+ * WorkerClient is the browser's; unit tests pass a fake.
+ */
+export interface InferenceClient {
+  send<T extends WorkerRequest['type']>(type: T, body: RequestBody<T>, options?: SendOptions): { id: number; reply: Promise<ReplyTo<T>> };
+  /** Replaces the worker with a fresh one (the caller sends 'init' again). */
+  restart(): void;
+  /** Called when the worker itself dies (script error, out of memory). */
+  onCrash: (message: string) => void;
+  /** Unsolicited news from the worker (a lost GPU device, its recovery). */
+  onStatus: (status: WorkerStatus) => void;
+}
 
 /** Promise-based client of the inference worker: one promise per request id; progress goes to a callback. */
-export class WorkerClient {
+export class WorkerClient implements InferenceClient {
   private worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: Final) => void; progress?: Progress }>();
-  /** Called when the worker itself dies (script error, out of memory). */
   onCrash: (message: string) => void = () => undefined;
-  /** Unsolicited news from the worker (a lost GPU device, its recovery). */
   onStatus: (status: WorkerStatus) => void = () => undefined;
 
   constructor() {
@@ -45,15 +65,18 @@ export class WorkerClient {
     return worker;
   }
 
-  /** Replaces a crashed worker with a fresh one (the caller sends 'init' again). */
   restart(): void {
     this.worker.terminate();
     this.worker = this.spawn();
   }
 
-  send<T extends WorkerRequest['type']>(type: T, body: Body<T>, options: { transfer?: Transferable[]; progress?: Progress } = {}): { id: number; reply: Promise<Final> } {
+  send<T extends WorkerRequest['type']>(type: T, body: RequestBody<T>, options: SendOptions = {}): { id: number; reply: Promise<ReplyTo<T>> } {
     const id = this.nextId++;
-    const reply = new Promise<Final>((resolve) => this.pending.set(id, { resolve, ...(options.progress ? { progress: options.progress } : {}) }));
+    // The worker answers request type T with ReplyTo<T> (protocol.ts, ReplyMap; checked on the worker side by
+    // tests/worker-protocol.test.ts): the one place where a reply is narrowed to its request.
+    const reply = new Promise<ReplyTo<T>>((resolve) =>
+      this.pending.set(id, { resolve: resolve as (r: Final) => void, ...(options.progress ? { progress: options.progress } : {}) }),
+    );
     this.worker.postMessage({ type, id, ...body } as unknown as WorkerRequest, options.transfer ?? []);
     return { id, reply };
   }

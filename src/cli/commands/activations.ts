@@ -1,26 +1,26 @@
-import { activationGrid, activationMaps, type ChannelStats } from '../../core/activations';
-import { type CliCommand, choiceOption, requireString, stringOption } from '../command';
+import { activationGrid, activationMaps, type ActivationMaps } from '../../core/activations';
+import type { ModelId } from '../../core/models';
 import { writePng } from '../../node/image-io';
-import { FIT_OPTION, loadImage } from '../inputs';
+import { type CliCommand, choiceOption, stringOption } from '../command';
+import { FIT_OPTION, loadImage } from '../shared/inputs';
+import { layerOption } from '../shared/layers';
 
-interface ActivationsResult {
-  model: string;
-  layer: string;
-  shape: [number, number, number];
-  channels: ChannelStats[];
+/** The core's ActivationMaps without the raw data: layer, shape and per-channel statistics. */
+export interface ActivationsResult extends Pick<ActivationMaps, 'layer' | 'shape' | 'channels'> {
+  model: ModelId;
 }
 
-export const activations: CliCommand = {
+export const activations: CliCommand<ActivationsResult> = {
   summary: "a layer's activation maps as a channel grid, with per-channel statistics",
   usage: 'IMAGE --layer NAME [--out grid.png] [--scale channel|layer]',
   options: { layer: { type: 'string' }, out: { type: 'string' }, scale: { type: 'string' }, ...FIT_OPTION },
   positionals: { min: 1, max: 1 },
-  async run(ctx): Promise<ActivationsResult> {
-    const layer = requireString(ctx.values, 'layer');
+  async run(ctx) {
     const scaleBy = choiceOption(ctx.values, 'scale', ['channel', 'layer'] as const, 'channel');
-    const img = loadImage(ctx, ctx.positionals[0]!);
+    const net = await ctx.net();
+    const layer = layerOption(net, ctx.values, 'layer', 'activations');
+    const img = await loadImage(ctx, ctx.positionals[0]!);
     try {
-      const net = await ctx.net();
       const maps = await activationMaps(net, img.input, layer);
       const out = stringOption(ctx.values, 'out');
       if (out) writePng(out, activationGrid(maps, { scaleBy }));
@@ -29,8 +29,7 @@ export const activations: CliCommand = {
       img.input.dispose();
     }
   },
-  text(result) {
-    const r = result as ActivationsResult;
+  text(r) {
     const dead = r.channels.filter((c) => c.max <= 0).length;
     return `${r.layer}: [${r.shape.join(', ')}], ${r.channels.length - dead} active channels, ${dead} silent`;
   },

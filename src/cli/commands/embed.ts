@@ -1,23 +1,21 @@
 import { InvalidInputError } from '../../core/errors';
 import { thumbnail } from '../../core/gallery/draw';
-import { EMBED_METHODS, type EmbedMethod, embed as embedVectors } from '../../core/gallery/embed';
+import { EMBED_METHODS, type Embedding, embed as embedVectors } from '../../core/gallery/embed';
 import { scatterPlot } from '../../core/gallery/render';
 import type { RgbaImage } from '../../core/preprocess';
 import { writePng } from '../../node/image-io';
 import { type CliCommand, choiceOption, numberOption, stringOption } from '../command';
-import { GALLERY_OPTIONS, diskExtractor, galleryEntries, progress, skipReporter, skippedJson } from '../gallery-inputs';
+import { GALLERY_OPTIONS, type SkippedJson, diskExtractor, galleryEntries, progress, skipReporter, skippedJson } from '../shared/gallery';
 
-interface EmbedResult {
-  method: EmbedMethod;
+/** The core's Embedding as JSON: each point with its file and id; the seed for the random methods. */
+export interface EmbedResult extends Pick<Embedding, 'method' | 'explained'> {
   seed?: number;
-  /** PCA: share of the variance along x and y. */
-  explained?: [number, number];
   points: { file: string; id: string; x: number; y: number }[];
-  skipped: { file: string; reason: string }[];
+  skipped: SkippedJson[];
   out?: string;
 }
 
-export const embed: CliCommand = {
+export const embed: CliCommand<EmbedResult> = {
   summary: "a 2-D map of the gallery's feature space (PCA, t-SNE or UMAP), optionally drawn with thumbnails",
   usage: '[--method pca|tsne|umap] [--gallery DIR] [--seed S] [--perplexity P] [--iterations N] [--out map.png] [--cache DIR] [--batch N]',
   options: {
@@ -29,7 +27,7 @@ export const embed: CliCommand = {
     out: { type: 'string' },
   },
   positionals: { min: 0, max: 0 },
-  async run(ctx): Promise<EmbedResult> {
+  async run(ctx) {
     const method = choiceOption(ctx.values, 'method', EMBED_METHODS, 'pca');
     const seed = numberOption(ctx.values, 'seed', 1, { min: 0, max: 2 ** 32 - 1, integer: true });
     const perplexity = numberOption(ctx.values, 'perplexity', 30, { min: 1, max: 1000 });
@@ -55,8 +53,7 @@ export const embed: CliCommand = {
       ...(out ? { out } : {}),
     };
   },
-  text(result) {
-    const r = result as EmbedResult;
+  text(r) {
     const head = r.explained ? `PCA: x explains ${(r.explained[0] * 100).toFixed(1)} %, y ${(r.explained[1] * 100).toFixed(1)} % of the variance` : `${r.method} (seed ${r.seed})`;
     return [head, ...r.points.map((p) => `${p.x.toFixed(3).padStart(10)} ${p.y.toFixed(3).padStart(10)}  ${p.file}`), ...(r.out ? [`map → ${r.out}`] : [])].join('\n');
   },

@@ -1,31 +1,48 @@
-import { ATTRIBUTION_METHODS, type AttributionMap, type AttributionTarget, type Fill, isAttributionMethod } from '../../core/attribution';
-import { classify } from '../../core/classify';
-import { InvalidInputError } from '../../core/errors';
-import { assertClassIndex, classLabel } from '../../core/labels';
-import type { CropRect } from '../../core/preprocess';
+import {
+  ATTRIBUTION_METHOD_NAMES,
+  type AttributionMap,
+  type AttributionTarget,
+  type Fill,
+  INTEGRATED_GRADIENTS_DEFAULTS as IG,
+  OCCLUSION_DEFAULTS as OCC,
+  SHAPLEY_DEFAULTS as SHAP,
+  SMOOTHGRAD_DEFAULTS as SG,
+  SMOOTHGRAD_FORMS,
+  displayMap,
+  isAttributionMethod,
+  runAttribution,
+} from '../../core/attribution';
+import { type Prediction, classify } from '../../core/classify';
+import { checkLayerFor } from '../../core/layer-uses';
+import type { ModelId } from '../../core/models';
 import { COLORMAPS } from '../../core/render/colormap';
-import { normaliseMap, overlay } from '../../core/render/image';
+import { overlay } from '../../core/render/image';
 import { writePng } from '../../node/image-io';
 import { type CliCommand, type OptionValues, UsageError, choiceOption, numberOption, stringOption } from '../command';
-import { FIT_OPTION, loadImage } from '../inputs';
+import { FIT_OPTION, loadImage } from '../shared/inputs';
+import { classIndexOption, parseNeuron } from '../shared/target';
 
-interface ExplainResult {
+/** A layer target as the JSON reports it: the core's channel or neuron target without its `kind`. */
+type LayerTarget = Omit<Extract<AttributionTarget, { kind: 'channel' }>, 'kind'> & Partial<Pick<Extract<AttributionTarget, { kind: 'neuron' }>, 'x' | 'y'>>;
+
+/**
+ * The core's AttributionMap as JSON: `data` as plain numbers (6 significant digits), the crop in the displayed
+ * picture's pixels, `extras` as the method reports them (e.g. Integrated Gradients' completeness gap).
+ */
+export interface ExplainResult extends Pick<AttributionMap, 'width' | 'height' | 'crop' | 'extras'> {
   method: string;
-  model: string;
-  target: { index: number; label: string; probability: number } | { layer: string; channel: number; x?: number; y?: number };
-  crop: CropRect;
-  width: number;
-  height: number;
+  model: ModelId;
+  /** A class target is reported with its label and probability (core Prediction). */
+  target: Prediction | LayerTarget;
   data: number[];
   ms: number;
-  extras?: AttributionMap['extras'];
 }
 
-const METHOD_NAMES = Object.keys(ATTRIBUTION_METHODS);
+const METHOD_NAMES: readonly string[] = ATTRIBUTION_METHOD_NAMES;
 
 function parseFill(values: OptionValues): Fill {
   const raw = stringOption(values, 'fill');
-  if (raw === undefined) return 'gray';
+  if (raw === undefined) return OCC.fill;
   if (raw === 'gray' || raw === 'black' || raw === 'mean') return raw;
   const level = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(level) || level < 0 || level > 255) {
@@ -34,17 +51,24 @@ function parseFill(values: OptionValues): Fill {
   return level;
 }
 
-function parseNeuron(raw: string): { x: number; y: number } {
-  const m = /^(\d+),(\d+)$/.exec(raw.trim());
-  if (!m) throw new UsageError(`--neuron must be X,Y (two integers), got '${raw}'`);
-  return { x: Number(m[1]), y: Number(m[2]) };
+/** One line on stderr when Integrated Gradients' completeness gap stays over its tolerance (JSON keeps stdout). */
+function completenessNote(map: AttributionMap, stepsGiven: boolean): string | undefined {
+  const gap = map.extras?.['relativeGap'];
+  const tolerance = map.extras?.['tolerance'];
+  const steps = map.extras?.['steps'];
+  if (typeof gap !== 'number' || typeof tolerance !== 'number' || gap <= tolerance) return undefined;
+  const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
+  const advice = stepsGiven ? 'more --steps (or no --steps: adaptive) close it' : 'the adaptive steps stopped at their cap';
+  return `note: the attributions miss completeness by ${pct(gap)} of F(x) − F(x′) at ${steps} steps (tolerance ${pct(tolerance)}); ${advice}`;
 }
 
-export const explain: CliCommand = {
+export const explain: CliCommand<ExplainResult> = {
   summary: `attribution map: which pixels matter (${METHOD_NAMES.join(', ')})`,
   usage:
     'IMAGE --method NAME [--target INDEX|top] [--target-layer NAME --channel C [--neuron X,Y]] [--out overlay.png] ' +
-    '[--layer NAME (gradcam)] [--samples N --noise S] [--steps N] [--patch P --stride S --fill F] [--grid G --permutations P] [--seed S]',
+    `[--layer NAME (gradcam)] [--samples N (${SG.samples}) --noise S (σ as a fraction of the image's value range, ${SG.noise}) ` +
+    `--form ${SMOOTHGRAD_FORMS.join('|')} (${SG.form})] [--steps N (adaptive: ${IG.startSteps}…${IG.maxSteps} until the completeness gap ≤ ${IG.tolerance * 100} %)] ` +
+    `[--patch P (${OCC.patch}) --stride S (${OCC.stride}) --fill F (${OCC.fill})] [--grid G (${SHAP.grid}) --permutations P (${SHAP.permutations})] [--seed S (0)]`,
   options: {
     method: { type: 'string' },
     target: { type: 'string' },
@@ -55,6 +79,7 @@ export const explain: CliCommand = {
     layer: { type: 'string' },
     samples: { type: 'string' },
     noise: { type: 'string' },
+    form: { type: 'string' },
     steps: { type: 'string' },
     patch: { type: 'string' },
     stride: { type: 'string' },
@@ -67,68 +92,74 @@ export const explain: CliCommand = {
     ...FIT_OPTION,
   },
   positionals: { min: 1, max: 1 },
-  async run(ctx): Promise<ExplainResult> {
+  async run(ctx) {
     const v = ctx.values;
     const methodName = stringOption(v, 'method');
     if (methodName === undefined) throw new UsageError(`--method is required: one of ${METHOD_NAMES.join(', ')}`);
     if (!isAttributionMethod(methodName)) throw new UsageError(`unknown method '${methodName}': choose one of ${METHOD_NAMES.join(', ')}`);
-    const rawTarget = stringOption(v, 'target') ?? 'top';
     const targetLayer = stringOption(v, 'target-layer');
-    let classIndex: number | undefined;
-    if (targetLayer === undefined && rawTarget !== 'top') {
-      if (!/^\d+$/.test(rawTarget)) throw new UsageError(`--target must be a class index 0..999 or 'top', got '${rawTarget}'`);
-      classIndex = Number(rawTarget);
-      try {
-        assertClassIndex(classIndex);
-      } catch (err) {
-        throw new InvalidInputError((err as Error).message);
-      }
-    }
+    const classTarget = targetLayer === undefined ? (classIndexOption(v, 'target', { allowTop: true }) ?? 'top') : 'top';
+    const layer = stringOption(v, 'layer');
+    if (layer !== undefined && methodName !== 'gradcam') throw new UsageError(`--layer is Grad-CAM's feature layer; for a channel or neuron target of '${methodName}' use --target-layer`);
+    const stepsGiven = stringOption(v, 'steps') !== undefined;
+    // Only the settings the user gave: every other one is the method's declared default (core attribution/defaults).
+    // Integrated Gradients: --steps fixes the steps; without it they adapt to the completeness tolerance.
+    const given = (name: string): boolean => stringOption(v, name) !== undefined;
     const options = {
-      samples: numberOption(v, 'samples', 16, { min: 1, max: 1000, integer: true }),
-      noise: numberOption(v, 'noise', 0.15, { min: 0, max: 1 }),
-      steps: numberOption(v, 'steps', 32, { min: 1, max: 1000, integer: true }),
-      patch: numberOption(v, 'patch', 56, { min: 1, max: 224, integer: true }),
-      stride: numberOption(v, 'stride', 28, { min: 1, max: 224, integer: true }),
-      fill: parseFill(v),
-      grid: numberOption(v, 'grid', 4, { min: 1, max: 16, integer: true }),
-      permutations: numberOption(v, 'permutations', 8, { min: 1, max: 1000, integer: true }),
-      seed: numberOption(v, 'seed', 0, { integer: true }),
-      layer: stringOption(v, 'layer'),
+      ...(given('samples') ? { samples: numberOption(v, 'samples', SG.samples, { min: 1, max: 1000, integer: true }) } : {}),
+      ...(given('noise') ? { noise: numberOption(v, 'noise', SG.noise, { min: 0, max: 1 }) } : {}),
+      ...(given('form') ? { form: choiceOption(v, 'form', SMOOTHGRAD_FORMS, SG.form) } : {}),
+      ...(stepsGiven ? { steps: numberOption(v, 'steps', IG.startSteps, { min: 1, max: 1000, integer: true }) } : {}),
+      ...(given('patch') ? { patch: numberOption(v, 'patch', OCC.patch, { min: 1, max: 224, integer: true }) } : {}),
+      ...(given('stride') ? { stride: numberOption(v, 'stride', OCC.stride, { min: 1, max: 224, integer: true }) } : {}),
+      ...(given('fill') ? { fill: parseFill(v) } : {}),
+      ...(given('grid') ? { grid: numberOption(v, 'grid', SHAP.grid, { min: 1, max: 16, integer: true }) } : {}),
+      ...(given('permutations') ? { permutations: numberOption(v, 'permutations', SHAP.permutations, { min: 1, max: 1000, integer: true }) } : {}),
+      ...(given('seed') ? { seed: numberOption(v, 'seed', 0, { min: 0, integer: true }) } : {}),
+      ...(layer !== undefined ? { layer } : {}),
       signal: ctx.signal,
       onProgress: (done: number, total: number) => ctx.progress(`${methodName}: ${Math.round((100 * done) / total)}%`),
     };
     const colormap = choiceOption(v, 'colormap', COLORMAPS, 'inferno');
     const alpha = numberOption(v, 'alpha', 0.75, { min: 0, max: 1 });
-    const img = loadImage(ctx, ctx.positionals[0]!);
+    const net = await ctx.net();
+    let target: AttributionTarget | undefined;
+    let targetInfo: LayerTarget | undefined;
+    if (targetLayer !== undefined) {
+      const channel = numberOption(v, 'channel', Number.NaN, { integer: true });
+      if (Number.isNaN(channel)) throw new UsageError('--target-layer needs --channel C');
+      const neuronRaw = stringOption(v, 'neuron');
+      const neuron = neuronRaw === undefined ? undefined : parseNeuron(neuronRaw);
+      checkLayerFor(net, targetLayer, neuron ? 'target-neuron' : 'target-channel');
+      target = neuron ? { kind: 'neuron', layer: targetLayer, channel, ...neuron } : { kind: 'channel', layer: targetLayer, channel };
+      targetInfo = { layer: targetLayer, channel, ...neuron };
+    }
+    if (methodName === 'gradcam' && layer !== undefined) checkLayerFor(net, layer, 'gradcam');
+    const img = await loadImage(ctx, ctx.positionals[0]!);
     try {
-      const net = await ctx.net();
-      let target: AttributionTarget;
-      let targetInfo: ExplainResult['target'];
-      if (targetLayer !== undefined) {
-        const channel = numberOption(v, 'channel', Number.NaN, { integer: true });
-        if (Number.isNaN(channel)) throw new UsageError('--target-layer needs --channel C');
-        const neuron = stringOption(v, 'neuron');
-        target = neuron === undefined ? { kind: 'channel', layer: targetLayer, channel } : { kind: 'neuron', layer: targetLayer, channel, ...parseNeuron(neuron) };
-        targetInfo = neuron === undefined ? { layer: targetLayer, channel } : { layer: targetLayer, channel, ...parseNeuron(neuron) };
-      } else {
+      let reported: Prediction | LayerTarget;
+      if (target === undefined || targetInfo === undefined) {
         const all = await classify(net, img.input, net.numClasses);
-        const chosen = classIndex === undefined ? all[0]! : all.find((p) => p.index === classIndex)!;
+        const chosen = classTarget === 'top' ? all[0]! : all.find((p) => p.index === classTarget)!;
         target = { kind: 'class', index: chosen.index };
-        targetInfo = { index: chosen.index, label: classLabel(chosen.index), probability: chosen.probability };
+        reported = chosen;
+      } else {
+        reported = targetInfo;
       }
       const started = performance.now();
-      const map = await ATTRIBUTION_METHODS[methodName](net, { tensor: img.input, crop: img.crop }, { target, ...options });
+      const map = await runAttribution(methodName, net, { tensor: img.input, crop: img.crop }, { ...options, target });
       const ms = performance.now() - started;
+      const note = completenessNote(map, stepsGiven);
+      if (note) console.error(`convlens explain: ${note}`);
       const out = stringOption(v, 'out');
       if (out) {
-        const norm = normaliseMap(map.data, { percentile: 99 });
-        writePng(out, overlay(img.image, { width: map.width, height: map.height, data: norm }, { rect: map.crop, colormap, alpha }));
+        const norm = displayMap(methodName, map.data);
+        writePng(out, overlay(img.image, { width: map.width, height: map.height, data: norm }, { rect: img.imageCrop, colormap, alpha }));
       }
       return {
         method: methodName,
         model: ctx.model,
-        target: targetInfo,
+        target: reported,
         crop: map.crop,
         width: map.width,
         height: map.height,
@@ -140,8 +171,7 @@ export const explain: CliCommand = {
       img.input.dispose();
     }
   },
-  text(result) {
-    const r = result as ExplainResult;
+  text(r) {
     const t = 'label' in r.target ? `${r.target.label} (${r.target.index}, p=${r.target.probability.toFixed(3)})` : JSON.stringify(r.target);
     return `${r.method} for ${t}: ${r.width}×${r.height} map over crop ${JSON.stringify(r.crop)} in ${r.ms} ms`;
   },

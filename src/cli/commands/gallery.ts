@@ -1,32 +1,31 @@
 import { basename, join } from 'node:path';
 import { InvalidInputError } from '../../core/errors';
-import { GalleryStore, bundledGalleryDir, collectEntries, readGalleryDir } from '../../node/gallery-files';
+import type { ExtractStats } from '../../core/gallery/features';
+import { GalleryStore, type StoredImage, bundledGalleryDir, collectEntries, readGalleryDir } from '../../node/gallery-files';
 import { type CliCommand, type CliContext, UsageError } from '../command';
-import { CACHE_OPTION, cacheDir, diskExtractor, progress, skipReporter, skippedJson } from '../gallery-inputs';
+import { CACHE_OPTION, type SkippedJson, cacheDir, diskExtractor, progress, skipReporter, skippedJson } from '../shared/gallery';
 
-interface GalleryImageJson {
-  id: string;
-  file: string;
-  name: string;
-  source: 'bundled' | 'added';
+type ImageRef = Pick<StoredImage, 'id' | 'name'>;
+
+/** `gallery list`: every image, bundled or added (the store's StoredImage id and name, and where its file is). */
+export interface ListResult {
+  cache: string;
+  images: (ImageRef & { file: string; source: 'bundled' | 'added' })[];
 }
 
-interface ListResult {
+/** `gallery add`: the store's new and already-present records, the skipped files and the feature cache's counts. */
+export interface AddResult {
   cache: string;
-  images: GalleryImageJson[];
+  added: (ImageRef & { file: StoredImage['source'] })[];
+  present: ImageRef[];
+  skipped: SkippedJson[];
+  features: Pick<ExtractStats, 'computed' | 'cached'>;
 }
 
-interface AddResult {
+/** `gallery remove`: the records removed. */
+export interface RemoveResult {
   cache: string;
-  added: { id: string; name: string; file: string }[];
-  present: { id: string; name: string }[];
-  skipped: { file: string; reason: string }[];
-  features: { computed: number; cached: number };
-}
-
-interface RemoveResult {
-  cache: string;
-  removed: { id: string; name: string }[];
+  removed: ImageRef[];
 }
 
 async function list(ctx: CliContext): Promise<ListResult> {
@@ -34,7 +33,7 @@ async function list(ctx: CliContext): Promise<ListResult> {
   const store = new GalleryStore(cache);
   const { onSkip } = skipReporter();
   const bundled = await readGalleryDir(bundledGalleryDir(), onSkip);
-  const images: GalleryImageJson[] = bundled.map((e) => ({ id: e.id, file: e.path, name: basename(e.path), source: 'bundled' }));
+  const images: ListResult['images'] = bundled.map((e) => ({ id: e.id, file: e.path, name: basename(e.path), source: 'bundled' }));
   for (const s of await store.list()) images.push({ id: s.id, file: join(store.dir, s.file), name: s.name, source: 'added' });
   return { cache, images };
 }
@@ -67,12 +66,12 @@ async function remove(ctx: CliContext, keys: string[]): Promise<RemoveResult> {
   return { cache, removed: removed.map((r) => ({ id: r.id, name: r.name })) };
 }
 
-export const gallery: CliCommand = {
+export const gallery: CliCommand<ListResult | AddResult | RemoveResult> = {
   summary: 'the image gallery: add images (features are computed and cached), list or remove them',
   usage: 'add DIR|IMAGE... | list | remove ID|NAME... [--cache DIR] [--batch N]',
   options: { ...CACHE_OPTION },
   positionals: { min: 1, max: Number.MAX_SAFE_INTEGER },
-  async run(ctx): Promise<object> {
+  async run(ctx) {
     const [sub, ...rest] = ctx.positionals;
     switch (sub) {
       case 'add':
@@ -86,16 +85,13 @@ export const gallery: CliCommand = {
         throw new UsageError(`unknown gallery action '${sub}': use add, list or remove`);
     }
   },
-  text(result) {
-    if ('images' in result) {
-      const r = result as ListResult;
+  text(r) {
+    if ('images' in r) {
       return [...r.images.map((i) => `${i.id.slice(0, 12)}  ${i.source.padEnd(7)}  ${i.file}`), `${r.images.length} images (cache: ${r.cache})`].join('\n');
     }
-    if ('added' in result) {
-      const r = result as AddResult;
+    if ('added' in r) {
       return `added ${r.added.length}, already in the gallery ${r.present.length}, skipped ${r.skipped.length}; features computed for ${r.features.computed}, cached for ${r.features.cached} (cache: ${r.cache})`;
     }
-    const r = result as RemoveResult;
     return `removed ${r.removed.map((x) => x.name).join(', ')}`;
   },
 };

@@ -1,28 +1,27 @@
 import { InvalidInputError } from '../../core/errors';
-import { METRICS, type Metric, type NeighbourResult, SPACES, STANDARD_VIEWS, type Space, compareNeighbours, findNeighbours } from '../../core/gallery/neighbours';
+import { METRICS, type NeighbourResult, SPACES, STANDARD_VIEWS, compareNeighbours, findNeighbours } from '../../core/gallery/neighbours';
 import { PALETTE, neighbourPanel } from '../../core/gallery/render';
 import { fileEntry } from '../../node/gallery-files';
 import { writePng } from '../../node/image-io';
 import { type CliCommand, choiceOption, numberOption, stringOption } from '../command';
-import { GALLERY_OPTIONS, diskExtractor, galleryEntries, skipReporter, skippedJson } from '../gallery-inputs';
+import { GALLERY_OPTIONS, type SkippedJson, diskExtractor, galleryEntries, skipReporter, skippedJson } from '../shared/gallery';
 
-interface NeighboursResult {
-  space: Space;
-  metric: Metric;
+/** The core's NeighbourResult as JSON: each match's file, id and distance. */
+export interface NeighboursResult extends Pick<NeighbourResult, 'space' | 'metric'> {
   query: string;
-  neighbours: { file: string; id: string; distance: number }[];
-  skipped: { file: string; reason: string }[];
+  neighbours: ({ file: string; id: string } & Pick<NeighbourResult['neighbours'][number], 'distance'>)[];
+  skipped: SkippedJson[];
   out?: string;
 }
 
 const VIEW_COLORS = [PALETTE[0]!, PALETTE[4]!, PALETTE[1]!];
 
-export const neighbours: CliCommand = {
+export const neighbours: CliCommand<NeighboursResult> = {
   summary: 'nearest gallery images to an image, in feature space (L2 or cosine) or pixel space',
   usage: 'IMAGE [--gallery DIR] [--k 5] [--space feature|pixel] [--metric l2|cosine] [--out panel.png] [--cache DIR] [--batch N]',
   options: { ...GALLERY_OPTIONS, k: { type: 'string' }, space: { type: 'string' }, metric: { type: 'string' }, out: { type: 'string' } },
   positionals: { min: 1, max: 1 },
-  async run(ctx): Promise<NeighboursResult> {
+  async run(ctx) {
     const k = numberOption(ctx.values, 'k', 5, { min: 1, max: 1000, integer: true });
     const space = choiceOption(ctx.values, 'space', SPACES, 'feature');
     const metric = choiceOption(ctx.values, 'metric', METRICS, 'l2');
@@ -58,8 +57,7 @@ export const neighbours: CliCommand = {
       ...(out ? { out } : {}),
     };
   },
-  text(result) {
-    const r = result as NeighboursResult;
+  text(r) {
     const lines = r.neighbours.map((n, i) => `${String(i + 1).padStart(2)}. ${n.distance.toFixed(4).padStart(10)}  ${n.file}`);
     return [`nearest to ${r.query} (${r.space} space, ${r.metric}):`, ...lines, ...(r.out ? [`panel (rows: feature L2, feature cosine, pixel L2) → ${r.out}`] : [])].join('\n');
   },

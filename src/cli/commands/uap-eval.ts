@@ -1,18 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { InvalidInputError } from '../../core/errors';
-import { foolingRate, uapFromFile } from '../../core/optimize/uap';
+import type { ModelId } from '../../core/models';
+import { type FoolingRate, type UapFile, foolingRate, uapFromFile } from '../../core/optimize/uap';
 import { type CliCommand, requireString } from '../command';
-import { FIT_OPTION } from '../inputs';
-import { loadImageDir } from './uap';
+import { FIT_OPTION, loadImageDir } from '../shared/inputs';
 
-interface UapEvalResult {
-  model: string;
-  /** Share of the images whose top-1 class changes when the perturbation is added. */
-  foolingRate: number;
-  n: number;
+/** The core's FoolingRate without the per-image flags, and the perturbation file's model and eps. */
+export interface UapEvalResult extends Omit<FoolingRate, 'changed'>, Pick<UapFile, 'eps'> {
+  model: ModelId;
   /** The model the perturbation was made on (it may be evaluated on another: transfer). */
-  trainedOn?: string;
-  eps: number;
+  trainedOn?: UapFile['model'];
 }
 
 function readJson(path: string): unknown {
@@ -30,18 +27,18 @@ function readJson(path: string): unknown {
   }
 }
 
-export const uapEval: CliCommand = {
+export const uapEval: CliCommand<UapEvalResult> = {
   summary: 'fooling rate of a universal perturbation (from uap) on a folder of images',
   usage: '--perturbation uap.json --images DIR [--fit stretch|center-crop]',
   options: { perturbation: { type: 'string' }, images: { type: 'string' }, ...FIT_OPTION },
   positionals: { min: 0, max: 0 },
-  async run(ctx): Promise<UapEvalResult> {
+  async run(ctx) {
     const path = requireString(ctx.values, 'perturbation');
     const dir = requireString(ctx.values, 'images');
     const net = await ctx.net();
     const { perturbation, file } = uapFromFile(readJson(path), net.inputSize);
     try {
-      const { inputs } = loadImageDir(ctx, 'uap-eval', dir);
+      const { inputs } = await loadImageDir(ctx, 'uap-eval', dir);
       try {
         const r = await foolingRate(net, inputs, perturbation);
         return { model: ctx.model, foolingRate: r.foolingRate, n: r.n, trainedOn: file.model, eps: file.eps };
@@ -52,8 +49,7 @@ export const uapEval: CliCommand = {
       perturbation.dispose();
     }
   },
-  text(result) {
-    const r = result as UapEvalResult;
+  text(r) {
     return `fooling rate ${(r.foolingRate * 100).toFixed(1)}% on ${r.n} images`;
   },
 };

@@ -1,65 +1,25 @@
-import type * as tf from '@tensorflow/tfjs';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { InvalidInputError } from '../../core/errors';
 import { DEEPFOOL_DEFAULTS, type InnerAttack, deepFoolAttack, gradientAttack } from '../../core/optimize/attacks';
 import { perturbationImage } from '../../core/optimize/pixels';
 import { checkEpsilon } from '../../core/optimize/projections';
-import { UAP_DEFAULTS, uapToFile, universalPerturbation } from '../../core/optimize/uap';
-import { type FitMode, imageToModelInput } from '../../core/preprocess';
-import { readImage, writePng } from '../../node/image-io';
-import { type CliCommand, type CliContext, choiceOption, numberOption, requireString, stringOption } from '../command';
-import { FIT_OPTION } from '../inputs';
-
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
-
-/**
- * Model inputs for every PNG/JPEG file directly in `dir` (sorted by name). Files that fail to decode are skipped
- * with a line on stderr; no readable image at all is an error. Other files (a README, a licence) are ignored.
- */
-export function loadImageDir(ctx: CliContext, command: string, dir: string): { inputs: tf.Tensor4D[]; files: string[] } {
-  let names: string[];
-  try {
-    if (!statSync(dir).isDirectory()) throw new InvalidInputError(`${dir} is not a directory`);
-    names = readdirSync(dir).sort();
-  } catch (err) {
-    if (err instanceof InvalidInputError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InvalidInputError(code === 'ENOENT' ? `no such directory: ${dir}` : `cannot read directory ${dir}: ${code ?? (err as Error).message}`);
-  }
-  const fit = choiceOption<FitMode>(ctx.values, 'fit', ['stretch', 'center-crop'], 'stretch');
-  const inputs: tf.Tensor4D[] = [];
-  const files: string[] = [];
-  for (const name of names) {
-    const path = join(dir, name);
-    if (!IMAGE_EXTENSIONS.has(extname(name).toLowerCase())) continue;
-    try {
-      if (!statSync(path).isFile()) continue;
-      inputs.push(imageToModelInput(readImage(path), fit).tensor);
-      files.push(path);
-    } catch (err) {
-      console.error(`convlens ${command}: skipping ${path}: ${(err as Error).message}`);
-    }
-  }
-  if (inputs.length === 0) throw new InvalidInputError(`no readable PNG or JPEG images in ${dir}`);
-  return { inputs, files };
-}
+import type { ModelId } from '../../core/models';
+import { UAP_DEFAULTS, type UapResult, uapToFile, universalPerturbation } from '../../core/optimize/uap';
+import { writePng } from '../../node/image-io';
+import { type CliCommand, choiceOption, numberOption, requireString, stringOption } from '../command';
+import { FIT_OPTION, loadImageDir } from '../shared/inputs';
 
 export const ATTACKS = ['deepfool', 'gradient'] as const;
 
-interface UapCliResult {
-  model: string;
-  foolingRate: number;
-  passes: number;
-  images: number;
-  eps: number;
-  attack: string;
+/** The core's UapResult without the perturbation tensor, plus where it was written. */
+export interface UapCliResult extends Omit<UapResult, 'perturbation'> {
+  model: ModelId;
   ms: number;
   out: string;
   outPng?: string;
 }
 
-export const uap: CliCommand = {
+export const uap: CliCommand<UapCliResult> = {
   summary: 'universal adversarial perturbation: one small pattern that changes the class of most training images',
   usage:
     '--train DIR --out uap.json [--eps E] [--max-passes P] [--target-rate R] [--attack deepfool|gradient] ' +
@@ -77,7 +37,7 @@ export const uap: CliCommand = {
     ...FIT_OPTION,
   },
   positionals: { min: 0, max: 0 },
-  async run(ctx): Promise<UapCliResult> {
+  async run(ctx) {
     const dir = requireString(ctx.values, 'train');
     const out = requireString(ctx.values, 'out');
     const outPng = stringOption(ctx.values, 'out-png');
@@ -89,7 +49,7 @@ export const uap: CliCommand = {
     const attackName = choiceOption(ctx.values, 'attack', ATTACKS, 'deepfool');
     const candidates = numberOption(ctx.values, 'candidates', DEEPFOOL_DEFAULTS.candidates, { min: 2, max: 1000, integer: true });
     const attack: InnerAttack = attackName === 'deepfool' ? deepFoolAttack({ candidates }) : gradientAttack();
-    const { inputs } = loadImageDir(ctx, 'uap', dir);
+    const { inputs } = await loadImageDir(ctx, 'uap', dir);
     try {
       const net = await ctx.net();
       const t0 = performance.now();
@@ -119,8 +79,7 @@ export const uap: CliCommand = {
       inputs.forEach((t) => t.dispose());
     }
   },
-  text(result) {
-    const r = result as UapCliResult;
+  text(r) {
     return `fooling rate ${(r.foolingRate * 100).toFixed(1)}% on ${r.images} images after ${r.passes} passes (${r.attack}, ε ${r.eps}, ${r.ms} ms) → ${r.out}`;
   },
 };

@@ -1,17 +1,9 @@
-import { gradientMap, inputGradient } from './gradient';
-import type { AttributionMethod } from './types';
+import { gradientSaliency } from './gradient';
 
 /**
- * Guided backpropagation (Springenberg et al. 2015): at every ReLU6 only positive gradients pass, and only where
- * the unit was active in the forward pass. Works for a class or for an intermediate channel / neuron.
- * Implemented as a custom gradient inside the model adapter's own forward pass, so no global gradient override
- * can leak into later vanilla saliency.
+ * Guided backpropagation (Springenberg et al. 2015, "Striving for simplicity"): the gradient saliency map with
+ * the guided rectifier rule — at every ReLU6 only positive gradients pass, and only where the unit was in its
+ * linear range (0 < x < 6) in the forward pass. Works for a class or an intermediate channel / neuron target.
+ * The rule lives in the model adapter's own ReLU6 op, so no global gradient override leaks into vanilla saliency.
  */
-export const guidedBackprop: AttributionMethod = async (net, input, { target }) => {
-  const gradient = inputGradient(net, input.tensor, target, 'guided');
-  try {
-    return await gradientMap('guided', input, gradient);
-  } finally {
-    gradient.dispose();
-  }
-};
+export const guidedBackprop = gradientSaliency('guided', 'guided');

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ConvNet } from '../network';
 import { throwIfAborted, yieldToEventLoop } from '../cancel';
-import { targetRequest, targetScores } from './target';
-import type { AttributionTarget } from './types';
+import { type Target, targetRequest, targetScores } from '../target';
 
 /**
  * Shared by the perturbation methods (occlusion, Shapley): evaluate the network on copies of the input where
@@ -44,7 +43,7 @@ export function balancedBatchSize(total: number, max: number): number {
 export function maskedEvaluator(
   net: ConvNet,
   input: tf.Tensor4D,
-  target: AttributionTarget,
+  target: Target,
   { fill, score, batchSize }: { fill: Fill; score: ScoreKind; batchSize: number },
 ): MaskedEvaluator {
   const first = input.shape[0] === 1 ? tf.clone(input) : tf.slice(input, [0, 0, 0, 0], [1, -1, -1, -1]);

@@ -3,8 +3,12 @@ import type { ConvNet } from '../network';
 import type { ModelInput } from '../preprocess';
 import { type Fill, type MaskedEvaluator, type ScoreKind, balancedBatchSize, maskedEvaluator } from './masking';
 import { throwIfAborted } from '../cancel';
-import { checkTarget } from './target';
+import { InvalidInputError } from '../errors';
+import { type Target, checkTarget, resolveTarget } from '../target';
+import { OCCLUSION_DEFAULTS } from './defaults';
 import type { AttributionMap, AttributionMethod, AttributionOptions } from './types';
+
+export { FINE_OCCLUSION, OCCLUSION_DEFAULTS, OCCLUSION_DISPLAY } from './defaults';
 
 export interface OcclusionOptions extends AttributionOptions {
   /** Side of the square occluder, in model-input pixels (of 224). */
@@ -43,13 +47,19 @@ export class OcclusionSweep {
   constructor(
     net: ConvNet,
     private readonly input: ModelInput,
-    private readonly options: OcclusionOptions,
+    private readonly options: OcclusionOptions & { target: Target },
   ) {
     checkTarget(net, options.target);
-    const { patch = 56, stride = 28, fill = 'gray', batchSize = 16, score = 'probability' } = options;
-    if (!(patch >= 1 && stride >= 1)) throw new RangeError('occlusion patch and stride must be at least 1 pixel');
+    const { patch, stride, fill, batchSize, score } = { ...OCCLUSION_DEFAULTS, ...definedOf(options) };
+    if (!(Number.isInteger(patch) && Number.isInteger(stride) && patch >= 1 && stride >= 1)) {
+      throw new InvalidInputError(`occlusion patch and stride must be whole pixels ≥ 1, got patch ${patch}, stride ${stride}`);
+    }
     this.size = net.inputSize;
     this.patch = Math.min(patch, this.size);
+    // A stride longer than the patch leaves stripes no patch ever covers; they would read as "unimportant".
+    if (stride > this.patch) {
+      throw new InvalidInputError(`occlusion stride ${stride} is larger than the patch ${this.patch}: pixels between patches would never be occluded (use a stride ≤ the patch)`);
+    }
     const axis = starts(this.size, this.patch, stride);
     this.positions = axis.flatMap((y) => axis.map((x) => ({ x, y })));
     // One batch size for the whole sweep (+1: the unoccluded baseline rides in the first batch).
@@ -94,7 +104,17 @@ export class OcclusionSweep {
     this.next += batch.length;
   }
 
-  /** The map so far (pixels not yet covered are 0). */
+  /**
+   * Share of the input's pixels that the positions evaluated so far have occluded at least once (1 when the sweep
+   * is done: the positions include the last row and column, and the stride never exceeds the patch).
+   */
+  coverage(): number {
+    let covered = 0;
+    for (const c of this.count) if (c > 0) covered++;
+    return covered / this.count.length;
+  }
+
+  /** The map so far (pixels not yet covered are 0); extras.coverage says how much is covered. */
   map(): AttributionMap {
     const signed = new Float32Array(this.sum.length);
     const data = new Float32Array(this.sum.length);
@@ -109,7 +129,8 @@ export class OcclusionSweep {
       data,
       signed,
       crop: this.input.crop,
-      extras: { baselineScore: this.baseline ?? Number.NaN, positions: this.positions.length, patch: this.patch },
+      target: this.options.target,
+      extras: { baselineScore: this.baseline ?? Number.NaN, positions: this.positions.length, patch: this.patch, coverage: this.coverage() },
     };
   }
 
@@ -127,8 +148,15 @@ export class OcclusionSweep {
   }
 }
 
+/** Occlusion under the common attribution signature ('top' resolved with one forward pass first). */
+/** The options that are set (an explicit `undefined` must not override a default). */
+function definedOf<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 export const occlusion: AttributionMethod<OcclusionOptions> = async (net, input, options) => {
-  const sweep = new OcclusionSweep(net, input, options);
+  const target = await resolveTarget(net, input.tensor, options.target);
+  const sweep = new OcclusionSweep(net, input, { ...options, target });
   try {
     return await sweep.run();
   } finally {

@@ -1,12 +1,7 @@
-import { gradientMap, inputGradient } from './gradient';
-import type { AttributionMethod } from './types';
+import { gradientSaliency } from './gradient';
 
-/** Vanilla gradient saliency (Simonyan et al. 2014): |∂score/∂pixel|, max over the colour channels. */
-export const saliency: AttributionMethod = async (net, input, { target }) => {
-  const gradient = inputGradient(net, input.tensor, target, 'plain');
-  try {
-    return await gradientMap('saliency', input, gradient);
-  } finally {
-    gradient.dispose();
-  }
-};
+/**
+ * Vanilla gradient saliency (Simonyan, Vedaldi & Zisserman 2014): the maximum over the colour channels of
+ * |∂score/∂pixel|, a [224, 224] map of values ≥ 0 (logit units per model-input unit).
+ */
+export const saliency = gradientSaliency('saliency', 'plain');

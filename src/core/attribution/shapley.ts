@@ -1,8 +1,11 @@
 import type * as tf from '@tensorflow/tfjs';
 import { permutation, seededRandom } from '../random';
 import { type Fill, type ScoreKind, balancedBatchSize, maskedEvaluator } from './masking';
-import { checkTarget } from './target';
+import { resolveTarget } from '../target';
+import { SHAPLEY_DEFAULTS } from './defaults';
 import type { AttributionMethod, AttributionOptions } from './types';
+
+export { FINE_SHAPLEY, SHAPLEY_DEFAULTS, SHAPLEY_DISPLAY } from './defaults';
 
 export interface ShapleyOptions extends AttributionOptions {
   /** The image is cut into grid × grid cells; each cell is one player. */
@@ -24,8 +27,9 @@ export interface ShapleyOptions extends AttributionOptions {
  * Coalitions from all permutations are evaluated together in fixed-size batches.
  */
 export const shapley: AttributionMethod<ShapleyOptions> = async (net, input, options) => {
-  const { target, grid = 4, permutations = 8, fill = 'gray', batchSize = 16, seed = 0, score = 'logit', signal, onProgress } = options;
-  checkTarget(net, target);
+  const { signal, onProgress } = options;
+  const { grid, permutations, fill, batchSize, seed, score } = { ...SHAPLEY_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+  const target = await resolveTarget(net, input.tensor, options.target);
   if (!(Number.isInteger(grid) && grid >= 1 && grid <= 32)) throw new RangeError(`Shapley grid must be an integer in 1..32, got ${grid}`);
   if (!(Number.isInteger(permutations) && permutations >= 1)) throw new RangeError('Shapley needs at least one permutation');
   const size = net.inputSize;
@@ -84,6 +88,7 @@ export const shapley: AttributionMethod<ShapleyOptions> = async (net, input, opt
       data,
       signed,
       crop: input.crop,
+      target,
       extras: { cells, grid, permutations, scoreAll: fAll, scoreNone: fNone },
     };
   } finally {

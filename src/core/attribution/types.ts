@@ -1,21 +1,22 @@
 import type { ConvNet } from '../network';
 import type { CropRect, ModelInput } from '../preprocess';
+import type { Target, TargetChoice } from '../target';
+
+export type { Target, TargetChoice } from '../target';
 
 /**
  * What an attribution explains: a class score (the logit, before softmax), the mean activation of one channel of
- * a layer, or one neuron (channel at a spatial position) of a layer.
+ * a layer, or one neuron (channel at a spatial position) of a layer. Kept as an alias of the core's one Target.
  */
-export type AttributionTarget =
-  | { kind: 'class'; index: number }
-  | { kind: 'channel'; layer: string; channel: number }
-  | { kind: 'neuron'; layer: string; channel: number; x: number; y: number };
+export type AttributionTarget = Target;
 
 export interface AttributionOptions {
-  target: AttributionTarget;
+  /** What to explain; 'top' = the input's top class, resolved by the method (reported in the map's `target`). */
+  target: TargetChoice;
   /** Cancels long methods between batches; they reject with an AbortError. */
-  signal?: AbortSignal;
-  /** Called after each batch of work with the share done so far. */
-  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal | undefined;
+  /** Called after each batch of work with the work done so far and the total (method-specific units). */
+  onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
 /** A non-negative importance map at model-input resolution, and where it sits in the original image. */
@@ -29,6 +30,8 @@ export interface AttributionMap {
   signed?: Float32Array;
   /** The crop rectangle of the original image that the model saw (the map covers exactly this). */
   crop: CropRect;
+  /** The target explained ('top' resolved to its class). */
+  target: Target;
   /** Method-specific numbers worth showing (e.g. IG completeness, Shapley cell values). */
   extras?: Record<string, number | number[]>;
 }
@@ -39,3 +42,11 @@ export type AttributionMethod<O extends AttributionOptions = AttributionOptions>
   input: ModelInput,
   options: O,
 ) => Promise<AttributionMap>;
+
+/**
+ * How a method's map is shown (CLI overlays, the app's jobs and live views alike): values at or above this
+ * percentile of the map map to 1, the rest scale linearly from 0. Gradient maps are spiky and use 99.
+ */
+export interface DisplaySpec {
+  percentile: number;
+}

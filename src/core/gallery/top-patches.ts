@@ -4,6 +4,7 @@ import { blankImage, tileGrid } from '../render/image';
 import { drawText, formatNumber, paste, resampleImage, textWidth } from './draw';
 import type { ExtractRunOptions, FeatureExtractor } from './features';
 import type { GalleryEntry, SkippedImage } from './gallery';
+import { checkTarget } from '../target';
 import { type ReceptiveField, receptiveField, unitField, unitRegion } from './receptive-field';
 
 export interface TopPatchOptions extends ExtractRunOptions {
@@ -120,10 +121,7 @@ export async function topPatches(extractor: FeatureExtractor, entries: readonly 
   if (info.outputShape.length !== 3) {
     throw new InvalidInputError(`layer '${layer}' has no spatial map (output shape [${info.outputShape.join(', ')}]); choose a convolution layer`);
   }
-  const channels = info.outputShape[2]!;
-  if (!Number.isInteger(channel) || channel < 0 || channel >= channels) {
-    throw new InvalidInputError(`channel ${channel} is out of range 0..${channels - 1} for layer '${layer}'`);
-  }
+  checkTarget(net, { kind: 'channel', layer, channel });
   if (!Number.isInteger(k) || k < 1) throw new InvalidInputError(`k must be a positive integer, got ${k}`);
   if (!(maxOverlap >= 0 && maxOverlap <= 1)) throw new InvalidInputError(`maxOverlap must be in 0..1, got ${maxOverlap}`);
   const field = receptiveField(net, layer);

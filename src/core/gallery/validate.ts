@@ -1,3 +1,5 @@
+import { pictureSizeProblem } from '../picture';
+
 /**
  * Checks, from the bytes alone, that a file is a picture the gallery can keep: its type is sniffed from the magic
  * bytes (never from the name or the MIME type a browser guesses from it), its size is under a limit, and its
@@ -201,14 +203,19 @@ export function sizeProblem(size: number, options: ImageCheckOptions = {}): stri
   return undefined;
 }
 
-/** Size, type and completeness of one file's bytes. */
+/**
+ * Size, type, completeness and pixel count of one file's bytes. The pixel count is read from the header (the one
+ * rule of src/core/picture.ts, MAX_PICTURE_PIXELS): a picture too large to decode is refused before it is stored.
+ */
 export function checkImageBytes(bytes: Uint8Array, options: ImageCheckOptions = {}): ImageCheck {
   const size = sizeProblem(bytes.length, options);
   if (size) return { ok: false, reason: size };
   const type = sniffImageType(bytes);
   if (!type) return { ok: false, reason: unacceptedReason(bytes) };
   const damage = STRUCTURE[type](bytes);
-  return damage ? { ok: false, reason: damage } : { ok: true, type };
+  if (damage) return { ok: false, reason: damage };
+  const pixels = pictureSizeProblem(bytes);
+  return pixels ? { ok: false, reason: pixels } : { ok: true, type };
 }
 
 /** "NAME: REASON", the one line shown for a refused file. */

@@ -1,29 +1,34 @@
 import * as tf from '@tensorflow/tfjs';
 import { channelStats } from '../activation-maps';
+import { displayMap } from '../attribution';
+import { SMOOTHGRAD_DEFAULTS } from '../attribution/defaults';
+import { gradCamPass } from '../attribution/gradcam';
+import { saliencyPass } from '../attribution/gradient';
 import { OcclusionSweep } from '../attribution/occlusion';
 import { topK } from '../classify';
 import { classLabel } from '../labels';
-import { type ConvNet, type Taps, disposeTaps } from '../network';
+import { type ConvNet, type TapRequest, type Taps, disposeTaps } from '../network';
 import { toModelInput } from '../preprocess';
-import { normaliseMap } from '../render/image';
-import type { LiveFrame, LiveHeatmap, LiveSettings } from './settings';
+import { type TargetChoice, classTarget } from '../target';
+import { type LiveFrame, type LiveHeatmap, type LiveSettings, liveMethod } from './settings';
 
 export * from './settings';
 
 /**
  * The per-frame work of the live kiosk, DOM-free so it runs in the inference worker and in Node tests alike.
- * Each frame makes ONE pass with taps: top-5, the selected layer's activations and, for the gradient views, the
- * saliency gradient (and Grad-CAM's layer gradient through a probe) all come from it. Occlusion is amortised: a
- * few batches of patches per frame, refining one map until the scene changes a lot, then starting over.
+ * Each frame makes ONE pass with taps, and the maps come from the core's attribution methods themselves — the
+ * same functions, options and display rule as the CLI and the jobs:
+ * - activations / filters / occlusion: one fused forward pass for the top-5 and the selected layer;
+ * - saliency (gradient, guided, SmoothGrad): `saliencyPass` — one differentiable pass that also yields the
+ *   top-5 and the layer (SmoothGrad's noisy copies ride in the same batch as the clean frame);
+ * - Grad-CAM: `gradCamPass` — its fused forward pass yields the taps, then a partial backward pass.
+ * Occlusion is amortised: a few batches of patches per frame refine one `OcclusionSweep` until the scene changes
+ * a lot, then it starts over.
  */
-
 export class LivePipeline {
   private sweep: { run: OcclusionSweep; input: tf.Tensor4D; target: number } | undefined;
-  private readonly camLayer: string;
 
-  constructor(private readonly net: ConvNet) {
-    this.camLayer = net.spatialLayers().at(-1)!.name; // conv_pw_13_relu: Grad-CAM's usual layer
-  }
+  constructor(private readonly net: ConvNet) {}
 
   /** One frame; `perturbation` (model space, [1, 224, 224, 3]) is added to the input when given (UAP on camera). */
   async process(pixels: tf.Tensor3D, settings: LiveSettings, perturbation?: tf.Tensor4D): Promise<LiveFrame> {
@@ -42,33 +47,49 @@ export class LivePipeline {
       return { tensor: perturbed, crop: prepared.crop };
     });
     try {
-      const gradientView = settings.view === 'saliency' || settings.view === 'gradcam';
-      const pass = await time(gradientView ? 'forward+gradient' : 'forward', () =>
-        gradientView
-          ? this.gradientPass(input, settings)
-          : { taps: this.net.run(input, { layers: [settings.layer], probabilities: true, features: settings.features }), maps: [] },
-      );
-      const probs = await time('readback', () => pass.taps.probabilities!.data());
+      const request: TapRequest = { layers: [settings.layer], probabilities: true, features: settings.features };
+      const target: TargetChoice = settings.target === 'top' ? 'top' : classTarget(settings.target);
+      const method = liveMethod(settings);
+      let taps: Taps;
+      let map: tf.Tensor2D | undefined;
+      if (settings.view === 'saliency') {
+        const smooth = settings.saliency === 'smoothgrad';
+        const pass = await time('forward+gradient', () =>
+          saliencyPass(this.net, input, {
+            target,
+            rule: settings.saliency === 'guided' ? 'guided' : 'plain',
+            taps: request,
+            ...(smooth ? { smoothing: { ...SMOOTHGRAD_DEFAULTS, samples: settings.smoothSamples }, batchSize: settings.smoothSamples } : {}),
+          }),
+        );
+        ({ taps, map } = pass);
+      } else if (settings.view === 'gradcam') {
+        const pass = await time('forward+gradient', () => gradCamPass(this.net, input, { target, taps: request }));
+        pass.cam.dispose();
+        ({ taps, map } = pass);
+      } else {
+        taps = await time('forward', () => this.net.run(input, request));
+      }
+      const probs = await time('readback', () => taps.probabilities!.data());
       const top5 = topK(probs.subarray(0, this.net.numClasses), 5);
       const targetIndex = settings.target === 'top' ? top5[0]!.index : settings.target;
-      const activation = pass.taps.activations[settings.layer]!;
+      const activation = taps.activations[settings.layer]!;
       const [, h, w, c] = activation.shape as [number, number, number, number];
       const actData = (await time('readback', () => activation.data())) as Float32Array;
       let heatmap: LiveHeatmap | undefined;
-      if (pass.maps.length > 0) {
-        const values = (await time('readback', () => pass.maps[0]!.data())) as Float32Array;
-        const size = pass.maps[0]!.shape[1]!;
-        heatmap = { width: size, height: size, data: normaliseMap(values, { percentile: settings.view === 'saliency' ? 99 : 100 }) };
+      if (map && method) {
+        const values = (await time('readback', () => map.data())) as Float32Array;
+        heatmap = { width: map.shape[1], height: map.shape[0], data: displayMap(method, values) };
+        map.dispose();
       }
-      const features = pass.taps.features ? ((await time('readback', () => pass.taps.features!.data())) as Float32Array) : undefined;
-      disposeTaps(pass.taps);
-      tf.dispose(pass.maps);
+      const features = taps.features ? ((await time('readback', () => taps.features!.data())) as Float32Array) : undefined;
+      disposeTaps(taps);
       let occlusionProgress: number | undefined;
       if (settings.view === 'occlusion') {
         const sweep = await time('occlusion', () => this.stepOcclusion(input, targetIndex, settings));
         occlusionProgress = sweep.run.progress;
-        const map = sweep.run.map();
-        heatmap = { width: map.width, height: map.height, data: normaliseMap(map.data) };
+        const occ = sweep.run.map();
+        heatmap = { width: occ.width, height: occ.height, data: displayMap('occlusion', occ.data) };
       }
       const shape: [number, number, number] = [h, w, c];
       return {
@@ -86,51 +107,6 @@ export class LivePipeline {
     }
   }
 
-  /**
-   * Saliency or Grad-CAM in one differentiable pass. The objective is the target logit — for 'top', each
-   * image's largest logit, so no separate forward pass is needed to find the class first. Live SmoothGrad puts
-   * the noisy copies into the same batch (image 0 is the clean frame, which gives the top-5).
-   */
-  private gradientPass(input: tf.Tensor4D, settings: LiveSettings): { taps: Taps; maps: tf.Tensor[] } {
-    const gradcam = settings.view === 'gradcam';
-    const smooth = !gradcam && settings.saliency === 'smoothgrad';
-    const n = smooth ? 1 + settings.smoothSamples : 1;
-    const batch = smooth
-      ? tf.tidy(() => tf.concat([input, tf.add(tf.tile(input, [n - 1, 1, 1, 1]), tf.randomNormal([n - 1, ...input.shape.slice(1)], 0, 0.3))]) as tf.Tensor4D)
-      : input;
-    const target = settings.target;
-    const objective = (taps: Taps): tf.Scalar => {
-      const logits = taps.logits!;
-      return target === 'top' ? tf.sum(tf.max(logits, 1)) : tf.sum(tf.slice(logits, [0, target], [-1, 1]));
-    };
-    const layers = gradcam ? [settings.layer, this.camLayer] : [settings.layer];
-    const result = this.net.gradient(batch, { layers, logits: true, probabilities: true, features: settings.features }, objective, {
-      relu: !gradcam && settings.saliency === 'guided' ? 'guided' : 'plain',
-      probes: gradcam ? [this.camLayer] : [],
-    });
-    if (batch !== input) batch.dispose();
-    const size = this.net.inputSize;
-    const maps = tf.tidy(() => {
-      if (gradcam) {
-        const first = (t: tf.Tensor): tf.Tensor4D => t.slice([0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
-        const weights = tf.mean(first(result.probeGradients[this.camLayer]!), [1, 2], true);
-        const cam = tf.relu(tf.sum(tf.mul(first(result.taps.activations[this.camLayer]!), weights), -1, true)) as tf.Tensor4D;
-        return [tf.image.resizeBilinear(cam, [size, size], false, true).reshape([1, size, size])];
-      }
-      // Saliency: max over RGB of |gradient|, averaged over the batch (SmoothGrad) or of the one image.
-      return [tf.mean(tf.max(tf.abs(result.gradient), -1), 0, true)];
-    });
-    tf.dispose([result.value, result.gradient, ...Object.values(result.probeGradients)]);
-    const taps = result.taps;
-    // Keep only what the frame needs; the first image is the clean one.
-    const probabilities = taps.probabilities!.slice([0, 0], [1, -1]);
-    const features = taps.features?.slice([0, 0], [1, -1]);
-    const activations: Record<string, tf.Tensor> = {};
-    activations[settings.layer] = taps.activations[settings.layer]!.slice([0, 0, 0, 0], [1, -1, -1, -1]);
-    disposeTaps(taps);
-    return { taps: { activations, probabilities, ...(features ? { features } : {}) }, maps };
-  }
-
   private async stepOcclusion(input: tf.Tensor4D, target: number, settings: LiveSettings): Promise<NonNullable<LivePipeline['sweep']>> {
     if (this.sweep) {
       const change = tf.tidy(() => tf.mean(tf.abs(tf.sub(this.sweep!.input, input))).dataSync()[0]!);
@@ -140,7 +116,7 @@ export class LivePipeline {
       const snapshot = tf.clone(input);
       const o = settings.occlusion;
       const run = new OcclusionSweep(this.net, { tensor: snapshot, crop: { x: 0, y: 0, width: 1, height: 1 } }, {
-        target: { kind: 'class', index: target },
+        target: classTarget(target),
         patch: o.patch,
         stride: o.stride,
         batchSize: o.batchSize,
@@ -151,6 +127,7 @@ export class LivePipeline {
     return this.sweep;
   }
 
+  /** Drops the occlusion sweep in progress (the next occlusion frame starts a new one). */
   resetOcclusion(): void {
     if (!this.sweep) return;
     this.sweep.run.dispose();

@@ -1,4 +1,5 @@
 import type { ChannelStats } from '../activation-maps';
+import { type AttributionMethodName, OCCLUSION_DEFAULTS, SMOOTHGRAD_DEFAULTS } from '../attribution/defaults';
 import type { Prediction } from '../classify';
 import type { CropRect, FitMode } from '../preprocess';
 
@@ -8,6 +9,16 @@ export const LIVE_VIEWS = ['activations', 'saliency', 'gradcam', 'occlusion', 'f
 export type LiveView = (typeof LIVE_VIEWS)[number];
 export const SALIENCY_KINDS = ['vanilla', 'guided', 'smoothgrad'] as const;
 export type SaliencyKind = (typeof SALIENCY_KINDS)[number];
+
+/** The core attribution method behind each live saliency kind (its label, defaults and display rule). */
+export const SALIENCY_METHOD = { vanilla: 'saliency', guided: 'guided', smoothgrad: 'smoothgrad' } as const satisfies Record<SaliencyKind, AttributionMethodName>;
+
+/** The attribution method a live view shows with these settings (undefined for views without a map). */
+export function liveMethod(settings: Pick<LiveSettings, 'view' | 'saliency'>): AttributionMethodName | undefined {
+  if (settings.view === 'saliency') return SALIENCY_METHOD[settings.saliency];
+  if (settings.view === 'gradcam' || settings.view === 'occlusion') return settings.view;
+  return undefined;
+}
 
 export interface LiveSettings {
   view: LiveView;
@@ -20,7 +31,10 @@ export interface LiveSettings {
   occlusion: { patch: number; stride: number; batchSize: number; batchesPerFrame: number };
   /** Mean absolute change of the model input (range 2) above which the occlusion map starts over. */
   sceneChange: number;
-  /** Noisy copies per frame for live SmoothGrad (batched into the one pass). */
+  /**
+   * Noisy copies per frame for live SmoothGrad, batched into the one pass with the clean frame; noise level, seed
+   * and form are SmoothGrad's declared defaults (SMOOTHGRAD_DEFAULTS), so the live map is the CLI's map.
+   */
   smoothSamples: number;
   /** Also return the pooled feature vector (e.g. to place the live frame on the gallery map). */
   features: boolean;
@@ -34,9 +48,10 @@ export const DEFAULT_LIVE_SETTINGS: LiveSettings = {
   saliency: 'vanilla',
   target: 'top',
   fit: 'center-crop',
-  occlusion: { patch: 56, stride: 28, batchSize: 8, batchesPerFrame: 1 },
+  // Occlusion's declared patch, stride and fill; fewer occluded copies per pass keep a frame short.
+  occlusion: { patch: OCCLUSION_DEFAULTS.patch, stride: OCCLUSION_DEFAULTS.stride, batchSize: 8, batchesPerFrame: 1 },
   sceneChange: 0.12,
-  smoothSamples: 4,
+  smoothSamples: Math.min(4, SMOOTHGRAD_DEFAULTS.samples),
   features: false,
   perturb: false,
 };

@@ -36,7 +36,8 @@ export interface DeepFoolOptions {
   maxIterations?: number;
 }
 
-export const DEEPFOOL_DEFAULTS = { candidates: 10, overshoot: 0.02, maxIterations: 10 } as const;
+export { DEEPFOOL_DEFAULTS } from './defaults';
+import { DEEPFOOL_DEFAULTS } from './defaults';
 
 /**
  * DeepFool (Moosavi-Dezfooli et al. 2016): repeatedly linearise the classifier around the current image and step

@@ -33,7 +33,9 @@ export interface FoolResult {
   values: number[];
 }
 
-export const FOOL_DEFAULTS = { eps: 8, steps: 40 } as const;
+import { FOOL_DEFAULTS } from './defaults';
+
+export { FOOL_DEFAULTS } from './defaults';
 
 /**
  * Fooling image: start from a photo and take projected signed-gradient steps on log p(target) (PGD, Madry et al.)

@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors';
 import type { ConvNet, TapRequest, Taps } from '../network';
+import { type Target, checkClassIndex, checkTarget } from '../target';
+
+export { checkClassIndex } from '../target';
 
 /**
  * An objective reads tapped outputs of one differentiable pass and returns a scalar that the engine MAXIMISES.
@@ -16,30 +19,9 @@ export interface Objective {
   value(taps: Taps): tf.Scalar;
 }
 
-/** Checks a class index against the network's head (InvalidInputError, so the CLI prints one line). */
-export function checkClassIndex(net: ConvNet, index: number, what = 'class index'): void {
-  if (!Number.isInteger(index) || index < 0 || index >= net.numClasses) {
-    throw new InvalidInputError(`${what} ${index} is out of range 0..${net.numClasses - 1}`);
-  }
-}
-
-/** Output shape of a tappable layer (UnknownLayerError for names the network does not have). */
-function tappable(net: ConvNet, layer: string): number[] {
-  const info = net.layer(layer);
-  if (!net.hasLayer(layer)) throw new InvalidInputError(`layer '${layer}' cannot be tapped (it is the input)`);
-  return info.outputShape;
-}
-
-function checkChannel(layer: string, shape: readonly number[], channel: number): void {
-  const channels = shape.at(-1)!;
-  if (!Number.isInteger(channel) || channel < 0 || channel >= channels) {
-    throw new InvalidInputError(`channel ${channel} is out of range 0..${channels - 1} for layer '${layer}'`);
-  }
-}
-
 /** Unnormalised class score S_c (the logit before softmax), as Simonyan et al. maximise it. */
 export function classLogit(net: ConvNet, index: number): Objective {
-  checkClassIndex(net, index);
+  checkTarget(net, { kind: 'class', index });
   return {
     name: `logit[${index}]`,
     request: { logits: true },
@@ -72,8 +54,7 @@ function featureLayer(net: ConvNet, layer: string, options: FeatureObjectiveOpti
 
 /** Mean activation of one channel of a layer (whole feature map). */
 export function channelMean(net: ConvNet, layer: string, channel: number, options: FeatureObjectiveOptions = {}): Objective {
-  const shape = tappable(net, layer);
-  checkChannel(layer, shape, channel);
+  checkTarget(net, { kind: 'channel', layer, channel });
   const tap = featureLayer(net, layer, options);
   return {
     name: `${tap}[:, :, ${channel}]`,
@@ -89,19 +70,36 @@ export function channelMean(net: ConvNet, layer: string, channel: number, option
 
 /** One unit: the activation of channel `channel` at feature-map position (x, y). */
 export function neuron(net: ConvNet, layer: string, channel: number, at: { x: number; y: number }, options: FeatureObjectiveOptions = {}): Objective {
-  const shape = tappable(net, layer);
-  checkChannel(layer, shape, channel);
-  if (shape.length !== 3) throw new InvalidInputError(`layer '${layer}' has no spatial map: use a channel objective`);
-  const [h, w] = shape as [number, number, number];
-  if (!Number.isInteger(at.x) || !Number.isInteger(at.y) || at.x < 0 || at.y < 0 || at.x >= w || at.y >= h) {
-    throw new InvalidInputError(`neuron position ${at.x},${at.y} is outside the ${w}×${h} map of '${layer}'`);
-  }
+  checkTarget(net, { kind: 'neuron', layer, channel, x: at.x, y: at.y });
   const tap = featureLayer(net, layer, options);
   return {
     name: `${tap}[${at.y}, ${at.x}, ${channel}]`,
     request: { layers: [tap] },
     value: (taps) => tf.mean(tf.slice(taps.activations[tap]!, [0, at.y, at.x, channel], [-1, 1, 1, 1])),
   };
+}
+
+/**
+ * The objective that maximises a target (the one Target type of attribution, visualisation and top patches):
+ * a class's logit, a channel's mean activation or one neuron — for feature targets, at the pre-activation by
+ * default (see preActivationOf).
+ */
+export function objectiveFor(net: ConvNet, target: Target, options: FeatureObjectiveOptions = {}): Objective {
+  switch (target.kind) {
+    case 'class':
+      return classLogit(net, target.index);
+    case 'channel':
+      return channelMean(net, target.layer, target.channel, options);
+    case 'neuron':
+      return neuron(net, target.layer, target.channel, { x: target.x, y: target.y }, options);
+  }
+}
+
+/** Output shape of a tappable layer (UnknownLayerError for names the network does not have). */
+function tappable(net: ConvNet, layer: string): number[] {
+  const info = net.layer(layer);
+  if (!net.hasLayer(layer)) throw new InvalidInputError(`layer '${layer}' cannot be tapped (it is the input)`);
+  return info.outputShape;
 }
 
 /**

@@ -4,6 +4,7 @@ import { classLabel } from '../labels';
 import { modelInputToImage, type RgbaImage } from '../preprocess';
 import type { ConvNet } from '../network';
 import { PIXEL_SCALE } from './units';
+import { DIFFERENCE_GAIN } from './defaults';
 
 /**
  * Helpers around 8-bit pixels. Results are saved as PNGs, so every mode reports on the image rounded to 8 bits —
@@ -77,7 +78,7 @@ export async function topClasses(net: ConvNet, x: tf.Tensor4D): Promise<number[]
  * The difference adversarial − original as a picture, magnified `gain` times around mid-grey (the lecture shows
  * it ×10): 127.5 + gain · (adv − orig) in pixel levels.
  */
-export function differenceImage(adversarial: tf.Tensor4D, original: tf.Tensor4D, gain = 10): Promise<RgbaImage> {
+export function differenceImage(adversarial: tf.Tensor4D, original: tf.Tensor4D, gain = DIFFERENCE_GAIN): Promise<RgbaImage> {
   const d = tf.tidy(() => tf.mul(tf.sub(adversarial, original), gain) as tf.Tensor4D);
   return modelInputToImage(d).finally(() => d.dispose());
 }

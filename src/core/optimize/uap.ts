@@ -24,7 +24,9 @@ export interface UapOptions {
   onProgress?: ProgressCallback;
 }
 
-export const UAP_DEFAULTS = { eps: 10, maxPasses: 5, targetRate: 0.8 } as const;
+import { UAP_DEFAULTS } from './defaults';
+
+export { UAP_DEFAULTS } from './defaults';
 
 export interface UapResult {
   /** v in model space, [1, 224, 224, 3] (the caller disposes it). */

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { classLabel } from '../labels';
 import type { ConvNet } from '../network';
 import { type InitSpec, optimize, type OptimizeResult, type ProgressCallback } from './engine';
-import { channelMean, classLogit, neuron, type Objective } from './objectives';
+import type { Target } from '../target';
+import { classLogit, type Objective, objectiveFor } from './objectives';
 import { argMax, probabilities, quantize } from './pixels';
 import { type Preset, type PresetName, preset as presetByName } from './presets';
 import { pixelRange } from './projections';
@@ -80,12 +81,8 @@ export async function visualizeClass(net: ConvNet, classIndex: number, options: 
   return { ...run, class: { index: classIndex, label: classLabel(classIndex) }, probability: probs![classIndex]!, top: argMax(probs!) };
 }
 
-export interface FeatureTarget {
-  layer: string;
-  channel: number;
-  /** One unit at this feature-map position instead of the channel's mean. */
-  neuron?: { x: number; y: number };
-}
+/** What feature visualisation drives: a channel's mean or one neuron (the core's one Target type). */
+export type FeatureTarget = Extract<Target, { kind: 'channel' | 'neuron' }>;
 
 export interface FeatureVisualization extends VisualizationRun {
   target: FeatureTarget;
@@ -102,10 +99,7 @@ export interface FeatureVisualization extends VisualizationRun {
  * the layer's own output.
  */
 export async function visualizeFeature(net: ConvNet, target: FeatureTarget, options: VisualizeOptions = {}): Promise<FeatureVisualization> {
-  const build = (preActivation: boolean): Objective =>
-    target.neuron
-      ? neuron(net, target.layer, target.channel, target.neuron, { preActivation })
-      : channelMean(net, target.layer, target.channel, { preActivation });
+  const build = (preActivation: boolean): Objective => objectiveFor(net, target, { preActivation });
   const objective = build(true);
   const measure = build(false);
   const run = await runPreset(net, objective, options);

@@ -1,17 +1,40 @@
 import { LitElement, css, html } from 'lit';
-import { type ActivationMaps, activationGrid } from '../core/activation-maps';
-import { paint } from './canvas';
+import { type ActivationMaps, activationGrid } from '../../core/activation-maps';
+import { paint } from '../canvas';
+import { fitSize } from '../geometry';
 
-/** The activation grid of one layer; clicking a tile selects (enlarges) that channel. */
+/**
+ * The activation grid of one layer, as large as its box allows (tiles keep their aspect); clicking a tile selects
+ * (enlarges) that channel.
+ */
 export class ActivationGrid extends LitElement {
   static override properties = { maps: { attribute: false }, selected: { type: Number } };
   static override styles = css`
-    :host { display: block; }
-    canvas { width: 100%; image-rendering: pixelated; cursor: pointer; background: #202020; }
+    :host { display: flex; align-items: center; justify-content: center; min-height: 0; min-width: 0; }
+    canvas { display: block; image-rendering: pixelated; cursor: pointer; background: #202020; }
     canvas:focus-visible { outline: 3px solid #6cf; outline-offset: 2px; }
   `;
   maps: ActivationMaps | undefined;
   selected = -1;
+  private readonly resizes = new ResizeObserver(() => this.fit());
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.resizes.observe(this);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.resizes.disconnect();
+  }
+
+  /** Scales the canvas to the largest size with the grid's aspect that fits the host. */
+  private fit(): void {
+    const canvas = this.renderRoot.querySelector('canvas');
+    if (!canvas || canvas.width === 0 || !this.maps) return;
+    const { width, height } = fitSize({ width: this.clientWidth, height: this.clientHeight || this.clientWidth }, { width: canvas.width, height: canvas.height });
+    Object.assign(canvas.style, { width: `${width}px`, height: `${height}px` });
+  }
 
   override render() {
     const channels = this.maps?.shape[2] ?? 0;
@@ -25,7 +48,9 @@ export class ActivationGrid extends LitElement {
   override updated(): void {
     if (!this.maps) return;
     const canvas = this.renderRoot.querySelector('canvas')!;
+    const size = `${canvas.width}×${canvas.height}`;
     paint(canvas, activationGrid(this.maps, { colormap: 'inferno' }));
+    if (size !== `${canvas.width}×${canvas.height}` || !canvas.style.width) this.fit();
     const tile = this.tileRect(this.selected);
     if (tile) {
       const ctx = canvas.getContext('2d')!;

@@ -1,5 +1,5 @@
 import { LitElement, css, html } from 'lit';
-import type { Prediction } from '../core/classify';
+import type { Prediction } from '../../core/classify';
 
 /**
  * Top-5 probability bars. Each bar is an SVG rect whose width attribute is the percentage: the CSP forbids inline

@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
-import { controlStyles } from './control-styles';
-import { type AppUpdates, appUpdates } from './pwa';
+import { controlStyles } from '../control-styles';
+import { type AppUpdates, appUpdates } from '../pwa';
 
 /** How long the one-time "Ready to work offline" notice stays. */
 const OFFLINE_NOTICE_MS = 6000;

@@ -1,8 +1,8 @@
-import { FeatureExtractor } from '../core/gallery/features';
-import type { SkipHandler, SkippedImage } from '../core/gallery/gallery';
-import { DiskFeatureCache, defaultCacheDir } from '../node/disk-feature-cache';
-import { type FileEntry, GalleryStore, bundledGalleryDir, readGalleryDir } from '../node/gallery-files';
-import { type CliContext, numberOption, stringOption } from './command';
+import { FeatureExtractor } from '../../core/gallery/features';
+import type { SkipHandler, SkippedImage } from '../../core/gallery/gallery';
+import { DiskFeatureCache, defaultCacheDir } from '../../node/disk-feature-cache';
+import { type FileEntry, GalleryStore, bundledGalleryDir, readGalleryDir } from '../../node/gallery-files';
+import { type CliContext, numberOption, stringOption } from '../command';
 
 /** Options shared by the commands that work on a gallery. */
 export const GALLERY_OPTIONS = {
@@ -54,6 +54,13 @@ export function progress(ctx: CliContext, label: string): (done: number, total: 
   return (done, total) => ctx.progress(`${label}: ${done}/${total} images`);
 }
 
-export function skippedJson(skipped: readonly SkippedImage[]): { file: string; reason: string }[] {
+/** A skipped image as the gallery commands' JSON lists it. */
+export interface SkippedJson {
+  file: string;
+  reason: string;
+}
+
+/** The core's SkippedImage records as JSON (`file` is the image's name: its path). */
+export function skippedJson(skipped: readonly SkippedImage[]): SkippedJson[] {
   return skipped.map((s) => ({ file: s.name, reason: s.reason }));
 }

@@ -1,15 +1,19 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { IdleSchedule } from './idle-schedule';
-import type { KioskConfig } from './kiosk-config';
+import { IdleSchedule } from '../idle-schedule';
+import type { KioskConfig } from '../kiosk-config';
 
+/** The screen wake lock: held, released (page hidden), not offered by the browser, or refused. */
 export type WakeLockState = 'held' | 'released' | 'unsupported' | 'refused';
 
+/** What the kiosk controller asks of the app. */
 export interface KioskHooks {
   /** The attract loop started (step 0) or moved on to its next view. */
   attractStep(step: number): void;
   attractStopped(): void;
   /** Nobody touched the kiosk for the idle-reset time: forget the visitor's session. */
   idleReset(): void;
+  /** `attract` or `wakeLock` may have changed. */
+  changed(): void;
 }
 
 /**
@@ -26,7 +30,7 @@ export class KioskController implements ReactiveController {
   private step = 0;
 
   constructor(
-    private readonly host: ReactiveControllerHost & HTMLElement,
+    host: ReactiveControllerHost,
     config: KioskConfig,
     private readonly hooks: KioskHooks,
   ) {
@@ -77,20 +81,29 @@ export class KioskController implements ReactiveController {
   /** "Back" (a mouse button, a gesture, Alt+←) would leave the app: stay on it. */
   private readonly onPopState = (): void => history.pushState({ kiosk: true }, '');
 
-  /** Starts the idle clock afresh (e.g. once the model is ready: loading is not idleness). */
+  /**
+   * The idle clock stands still until the first frame is on screen (loading is not idleness): no attract loop
+   * and no reset while the model loads.
+   */
+  private waiting = true;
+
+  /** Starts the idle clock afresh (the first frame after a load, or a touch); the first call also starts it. */
   restartClock(): void {
+    this.waiting = false;
     for (const event of this.schedule.touch(performance.now())) if (event.type === 'attract-stop') this.hooks.attractStopped();
+    this.hooks.changed();
   }
 
   private readonly onInteraction = (): void => {
-    this.restartClock();
+    if (!this.waiting) this.restartClock();
     if (!document.fullscreenElement && document.fullscreenEnabled) {
       document.documentElement.requestFullscreen({ navigationUI: 'hide' }).catch(() => undefined); // refused without a gesture: try again next touch
     }
-    this.host.requestUpdate();
+    this.hooks.changed();
   };
 
   private readonly onTick = (): void => {
+    if (this.waiting) return;
     const events = this.schedule.tick(performance.now());
     if (events.length === 0) return;
     for (const event of events) {
@@ -98,7 +111,7 @@ export class KioskController implements ReactiveController {
       else if (event.type === 'attract-start') this.hooks.attractStep((this.step = 0));
       else if (event.type === 'attract-step') this.hooks.attractStep(++this.step);
     }
-    this.host.requestUpdate();
+    this.hooks.changed();
   };
 
   /** The lock is released whenever the page is hidden; take it again when it is visible. */
@@ -116,11 +129,11 @@ export class KioskController implements ReactiveController {
       this.wakeLock = 'held';
       this.sentinel.addEventListener('release', () => {
         this.wakeLock = 'released';
-        this.host.requestUpdate();
+        this.hooks.changed();
       });
     } catch {
       this.wakeLock = 'refused';
     }
-    this.host.requestUpdate();
+    this.hooks.changed();
   }
 }

@@ -7,7 +7,7 @@ import { LitElement, css, html } from 'lit';
  * page reload, and nothing damaged is kept (the worker verifies every model file against its pinned SHA-256).
  */
 export class ModelError extends LitElement {
-  static override properties = { heading: {}, message: {} };
+  static override properties = { heading: {}, message: {}, visitor: { type: Boolean } };
   static override styles = css`
     :host { position: fixed; inset: 0; z-index: 50; display: grid; place-items: center; background: rgba(10, 10, 10, .97); }
     section { max-width: 40rem; margin: 1rem; padding: 1.5rem 2rem; background: #2a1414; border: 2px solid #f66; border-radius: .5rem; font-size: 1.2rem; line-height: 1.45; }
@@ -18,8 +18,17 @@ export class ModelError extends LitElement {
   `;
   heading = 'The model could not be loaded';
   message = '';
+  /** A kiosk visitor reads it: plain words and "call staff"; the operator's detail is in the HUD and the console. */
+  visitor = false;
 
   override render() {
+    if (this.visitor) {
+      return html`<section role="alertdialog" aria-modal="true" aria-labelledby="heading" aria-describedby="todo">
+        <h2 id="heading">${this.heading}</h2>
+        <p id="todo">This exhibit is not working at the moment. Please tell a member of staff. It keeps trying again by itself.</p>
+        <button @click=${this.retry}>Try again</button>
+      </section>`;
+    }
     return html`<section role="alertdialog" aria-modal="true" aria-labelledby="heading" aria-describedby="what todo">
       <h2 id="heading">${this.heading}</h2>
       <p id="what" class="what" data-testid="model-error-message">${this.message}</p>

@@ -1,12 +1,12 @@
 import { LitElement, css, html, nothing } from 'lit';
-import { controlStyles } from './control-styles';
+import { controlStyles } from '../control-styles';
 import { repeat } from 'lit/directives/repeat.js';
-import { BUNDLE_EXTENSION } from '../core/gallery/bundle';
-import { contentId } from '../core/gallery/gallery';
-import type { GalleryStore, ImportOutcome } from '../core/gallery/store';
-import { type AcceptedImageType, DEFAULT_MAX_IMAGE_BYTES, formatBytes } from '../core/gallery/validate';
-import { blobOf, forgetSnapshots, idbGalleryStore } from '../../workers/gallery-store';
-import { storedGallery, type ShownImage } from './stored-gallery';
+import { BUNDLE_EXTENSION } from '../../core/gallery/bundle';
+import { contentId } from '../../core/gallery/gallery';
+import type { GalleryStore, ImportOutcome } from '../../core/gallery/store';
+import { type AcceptedImageType, DEFAULT_MAX_IMAGE_BYTES, formatBytes } from '../../core/gallery/validate';
+import { blobOf, forgetSnapshots, idbGalleryStore } from '../../../workers/gallery-store';
+import { storedGallery, type ShownImage } from '../stored-gallery';
 
 export { forgetSnapshots };
 

@@ -1,0 +1,29 @@
+import { InvalidInputError } from '../../core/errors';
+import { NUM_CLASSES, assertClassIndex } from '../../core/labels';
+import { type OptionValues, UsageError, stringOption } from '../command';
+
+/**
+ * A class index option (--target, --class). Every bad value — too large, negative, fractional, not a number —
+ * gets the same one line, the core's range message ("class index -1 is out of range 0..999"), and exit code 1.
+ * `top` (when allowed) means the top-1 class and returns 'top'. Undefined when the option is absent.
+ */
+export function classIndexOption(values: OptionValues, name: string, { allowTop = false } = {}): number | 'top' | undefined {
+  const raw = stringOption(values, name);
+  if (raw === undefined) return undefined;
+  const text = raw.trim();
+  if (allowTop && text === 'top') return 'top';
+  const index = /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
+  try {
+    assertClassIndex(index);
+  } catch {
+    throw new InvalidInputError(`class index ${raw} is out of range 0..${NUM_CLASSES - 1}${allowTop ? " (or 'top')" : ''}`);
+  }
+  return index;
+}
+
+/** --neuron X,Y: two non-negative integers. */
+export function parseNeuron(raw: string): { x: number; y: number } {
+  const m = /^\s*(\d+)\s*,\s*(\d+)\s*$/.exec(raw);
+  if (!m) throw new UsageError(`--neuron must be X,Y (two non-negative integers), got '${raw}'`);
+  return { x: Number(m[1]), y: Number(m[2]) };
+}

@@ -1,0 +1,147 @@
+/**
+ * Every attribution method's declared defaults, display rule and name shown to people — TensorFlow.js-free, so the
+ * page can import it; the methods, the CLI, the worker's jobs and the live view all read these and nothing else.
+ */
+import type { GradCamOptions } from './gradcam';
+import type { IntegratedGradientsOptions } from './integrated-gradients';
+import type { Fill, ScoreKind } from './masking';
+import type { OcclusionOptions } from './occlusion';
+import type { ShapleyOptions } from './shapley';
+import type { SmoothGradOptions } from './smoothgrad';
+import type { AttributionOptions, DisplaySpec } from './types';
+
+/** The attribution methods by CLI / job name. */
+export const ATTRIBUTION_METHOD_NAMES = ['saliency', 'guided', 'smoothgrad', 'smoothgrad-guided', 'integrated-gradients', 'gradcam', 'occlusion', 'shapley'] as const;
+export type AttributionMethodName = (typeof ATTRIBUTION_METHOD_NAMES)[number];
+
+/** Gradient maps are spiky: the display saturates the top 1 % (99th percentile → 1). */
+export const GRADIENT_DISPLAY: DisplaySpec = Object.freeze({ percentile: 99 });
+
+/** SmoothGrad's forms, in the literature's terms. */
+export const SMOOTHGRAD_FORMS = ['smoothgrad', 'smoothgrad-squared', 'mean-of-maps'] as const;
+/**
+ * - `smoothgrad` (default; Smilkov et al. 2017, eq. 2, and PAIR's reference code `GetSmoothedMask`): average the
+ *   signed gradients of the noisy copies, then take the map (max over RGB of |mean gradient|).
+ * - `smoothgrad-squared` ("SmoothGrad²", Hooker et al. 2019; PAIR's `magnitude=True`): average the squared
+ *   gradients, then take the map (max over RGB of mean g²).
+ * - `mean-of-maps`: average the finished per-copy maps (max over RGB of |g| each) — what ConvLens did before;
+ *   brighter peaks, correlates only 0.6–0.8 with the paper's form on the same noise.
+ */
+export type SmoothGradForm = (typeof SMOOTHGRAD_FORMS)[number];
+
+/** SmoothGrad's settings (Smilkov et al. 2017). */
+export interface SmoothingSettings {
+  /** Noisy copies averaged, ≥ 1 (the paper uses 50; 16 removes most speckle). */
+  samples: number;
+  /**
+   * Noise level: σ as a fraction of the input's value range, σ = noise × (max(x) − min(x)), as the paper defines
+   * it ("noise level σ/(x_max − x_min)", 10–20 % recommended) and its reference code computes it per image. A
+   * photo spanning the whole model range [−1, 1] gets σ = 2 × noise.
+   */
+  noise: number;
+  /** Copy i uses the Gaussian stream of seed `seed + i`, so the same seed gives the same noise however batched. */
+  seed: number;
+  form: SmoothGradForm;
+}
+
+/** SmoothGrad defaults (declared once; the CLI, the worker's jobs and the app read them). */
+export const SMOOTHGRAD_DEFAULTS: Readonly<SmoothingSettings & { batchSize: number }> = Object.freeze({
+  samples: 16,
+  noise: 0.15,
+  seed: 0,
+  form: 'smoothgrad',
+  /** Noisy copies per differentiable pass. */
+  batchSize: 8,
+});
+
+/** Grad-CAM's map is smooth (bilinear upsampling of a 7×7 map): shown up to its maximum. */
+export const GRADCAM_DISPLAY: DisplaySpec = Object.freeze({ percentile: 100 });
+
+/** Occlusion defaults (Zeiler & Fergus 2014 slide a grey square): declared once, read by the CLI, jobs and app. */
+export const OCCLUSION_DEFAULTS = Object.freeze({
+  /** Side of the square occluder, model-input pixels (of 224). */
+  patch: 56,
+  /** Step between occluder positions, model-input pixels. */
+  stride: 28,
+  fill: 'gray' as Fill,
+  /** Occluded images per forward pass. */
+  batchSize: 16,
+  score: 'probability' as ScoreKind,
+});
+
+/** The app's "fine occlusion" of a frozen frame: a smaller patch on a dense grid (625 positions). */
+export const FINE_OCCLUSION = Object.freeze({ ...OCCLUSION_DEFAULTS, patch: 32, stride: 8 });
+
+/** Occlusion maps are smooth averages of score drops: shown up to their maximum. */
+export const OCCLUSION_DISPLAY: DisplaySpec = Object.freeze({ percentile: 100 });
+
+/** Shapley defaults: declared once, read by the CLI, jobs and app. */
+export const SHAPLEY_DEFAULTS = Object.freeze({
+  grid: 4,
+  permutations: 8,
+  fill: 'gray' as Fill,
+  batchSize: 16,
+  seed: 0,
+  score: 'logit' as ScoreKind,
+});
+
+/** The app's Shapley job of a frozen frame: a finer grid (36 cells) and more permutations. */
+export const FINE_SHAPLEY = Object.freeze({ ...SHAPLEY_DEFAULTS, grid: 6, permutations: 12 });
+
+/** Shapley maps are piecewise constant per cell: shown up to their maximum. */
+export const SHAPLEY_DISPLAY: DisplaySpec = Object.freeze({ percentile: 100 });
+
+/** Integrated Gradients defaults: declared once, read by the CLI, jobs and app. */
+export const INTEGRATED_GRADIENTS_DEFAULTS = Object.freeze({
+  /** Adaptive steps (no `steps` given) start with this many midpoints … */
+  startSteps: 32,
+  /** … and refine ×3 (reusing every gradient) up to this many (32 · 3³), ~27× the cost of the start. */
+  maxSteps: 864,
+  /** … until the relative completeness gap |Σ attributions − (F(x) − F(x′))| / |F(x) − F(x′)| is at most this. */
+  tolerance: 0.05,
+  baseline: 'black' as 'black' | 'gray',
+  /** Interpolated images per gradient pass. */
+  batchSize: 8,
+});
+
+/** IG maps are spiky like gradients: the display saturates the top 1 %. */
+export const INTEGRATED_GRADIENTS_DISPLAY: DisplaySpec = Object.freeze({ percentile: 99 });
+
+
+/** The options that distinguish each method (everything but the target, cancellation and progress). */
+type Settings<O extends AttributionOptions> = Omit<O, keyof AttributionOptions>;
+
+/** Each method's own settings, by name: what the CLI parses and what a worker job may carry (all optional). */
+export interface MethodSettings {
+  saliency: Record<never, never>;
+  guided: Record<never, never>;
+  smoothgrad: Settings<SmoothGradOptions>;
+  'smoothgrad-guided': Settings<SmoothGradOptions>;
+  'integrated-gradients': Settings<IntegratedGradientsOptions>;
+  gradcam: Settings<GradCamOptions>;
+  occlusion: Settings<OcclusionOptions>;
+  shapley: Settings<ShapleyOptions>;
+}
+
+/** What people are shown about each method, its defaults and how its map is displayed — declared once. */
+export interface MethodInfo<N extends AttributionMethodName = AttributionMethodName> {
+  /** Name shown to people. */
+  label: string;
+  /** The paper it follows. */
+  source: string;
+  /** The defaults of its settings (those it has). */
+  defaults: Readonly<MethodSettings[N]>;
+  display: DisplaySpec;
+}
+
+export const METHOD_INFO: { readonly [N in AttributionMethodName]: MethodInfo<N> } = {
+  saliency: { label: 'Gradient saliency', source: 'Simonyan et al. 2014', defaults: {}, display: GRADIENT_DISPLAY },
+  guided: { label: 'Guided backprop', source: 'Springenberg et al. 2015', defaults: {}, display: GRADIENT_DISPLAY },
+  smoothgrad: { label: 'SmoothGrad', source: 'Smilkov et al. 2017', defaults: SMOOTHGRAD_DEFAULTS, display: GRADIENT_DISPLAY },
+  'smoothgrad-guided': { label: 'SmoothGrad of guided backprop', source: 'Smilkov et al. 2017', defaults: SMOOTHGRAD_DEFAULTS, display: GRADIENT_DISPLAY },
+  'integrated-gradients': { label: 'Integrated gradients', source: 'Sundararajan et al. 2017', defaults: INTEGRATED_GRADIENTS_DEFAULTS, display: INTEGRATED_GRADIENTS_DISPLAY },
+  gradcam: { label: 'Grad-CAM', source: 'Selvaraju et al. 2017', defaults: {}, display: GRADCAM_DISPLAY },
+  occlusion: { label: 'Occlusion', source: 'Zeiler & Fergus 2014', defaults: OCCLUSION_DEFAULTS, display: OCCLUSION_DISPLAY },
+  shapley: { label: 'Shapley values', source: 'Castro et al. 2009 (sampling), Lundberg & Lee 2017', defaults: SHAPLEY_DEFAULTS, display: SHAPLEY_DISPLAY },
+};
+

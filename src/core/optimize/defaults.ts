@@ -1,0 +1,22 @@
+/**
+ * The optimisation modes' declared defaults — TensorFlow.js-free, so the page can import them; the modes, the
+ * CLI, the worker's jobs and the app all read these. Pixel quantities are in 8-bit levels (0–255).
+ */
+
+/** Fooling images (PGD inside an L∞ ball, Madry et al. 2018): ε in pixel levels, and the step budget. */
+export const FOOL_DEFAULTS = Object.freeze({ eps: 8, steps: 40 });
+
+/** DeepFool (Moosavi-Dezfooli et al. 2016), the inner attack of universal perturbations. */
+export const DEEPFOOL_DEFAULTS = Object.freeze({ candidates: 10, overshoot: 0.02, maxIterations: 10 });
+
+/** Universal adversarial perturbations (Moosavi-Dezfooli et al. 2017): ε in pixel levels, passes, fooling rate sought. */
+export const UAP_DEFAULTS = Object.freeze({ eps: 10, maxPasses: 5, targetRate: 0.8 });
+
+/**
+ * The app's universal perturbation of the gallery: fewer passes and the quick gradient attack (signed steps of
+ * 1 level, at most 10 per picture) instead of DeepFool, so it finishes while a visitor waits.
+ */
+export const UAP_GALLERY_JOB = Object.freeze({ eps: UAP_DEFAULTS.eps, maxPasses: 3, stepSize: 1, maxSteps: 10 });
+
+/** The adversarial − original difference is shown magnified this many times around mid-grey, as the lecture does. */
+export const DIFFERENCE_GAIN = 10;

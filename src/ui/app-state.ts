@@ -1,0 +1,239 @@
+import type { Prediction } from '../core/classify';
+import { DEFAULT_LIVE_SETTINGS, LIVE_VIEWS, type LiveFrame, type LiveSettings, type LiveView } from '../core/live/settings';
+import { type ModelId, isModelId } from '../core/models';
+import type { LayerInfo } from '../core/network';
+import type { PresetName } from '../core/optimize/presets';
+import type { RgbaImage } from '../core/preprocess';
+import { BACKENDS, type BackendName, type WorkerMemory } from '../../workers/protocol';
+import type { Crop, SourceKind } from './frame-source';
+import { type JobState, jobKind } from './jobs/job-kinds';
+import { DEFAULT_KIOSK_CONFIG, DEFAULT_STRINGS, type UiStrings } from './kiosk-config';
+import type { WakeLockState } from './controllers/kiosk-controller';
+
+/**
+ * Everything the app shows, in one object (src/ui/store.ts holds it). Controllers write it; views read it.
+ * Values are replaced, never mutated.
+ */
+export interface AppState {
+  // Set once at start (URL parameters, the kiosk file).
+  model: ModelId;
+  forcedBackend: BackendName | undefined;
+  lecture: boolean;
+  kiosk: boolean;
+  /** The on-demand tools are offered (always, except in a kiosk whose file says `tools: false`). */
+  tools: boolean;
+  /** Views offered, in order; words on screen (both set by the kiosk file in kiosk mode). */
+  views: LiveView[];
+  strings: UiStrings;
+  /** The layer the activation grid starts on (the kiosk file may name one). */
+  startLayer: string;
+  /** The layer the kiosk file asked for (checked once the model is loaded). */
+  wantedLayer: string | undefined;
+  kioskProblems: string[];
+  /** Seconds between a kiosk's own retries when the model cannot be loaded. */
+  retrySeconds: number;
+
+  // The inference worker (WorkerSupervisor).
+  backend: BackendName | null;
+  /** The model is loaded and warmed up: frames and jobs can run. */
+  ready: boolean;
+  /** What the app is doing, for operators (header outside kiosk mode, HUD, console). */
+  status: string;
+  /** The same in a visitor's words (kiosk header); empty when there is nothing to say. */
+  visitorStatus: string;
+  error: string | null;
+  /** Full-panel error: model files missing or damaged, the worker crashing again and again, an unrecoverable GPU loss. */
+  modelError: { heading: string; message: string } | null;
+  recoveries: number;
+  workerRestarts: number;
+  workerMemory: WorkerMemory | null;
+  layers: LayerInfo[];
+
+  // The live view (LiveFrames).
+  settings: LiveSettings;
+  /** The channel enlarged over the picture (activations), or -1. */
+  channel: number;
+  frame: LiveFrame | undefined;
+  /** The settings the frame on screen was computed with (differs from `settings` right after a switch). */
+  frameSettings: LiveSettings | undefined;
+  /** The square of the picture the frame's model input was cut from, and the picture's size. */
+  crop: Crop | undefined;
+  pictureSize: { width: number; height: number } | undefined;
+  frames: number;
+  fps: number;
+  lastFrameMs: number;
+  /** First-layer filters (the Filters view), once fetched. */
+  filters: RgbaImage | undefined;
+
+  // Where frames come from (SourceController).
+  source: SourceKind | null;
+  /** Counts source changes; a frame grabbed from an earlier source is dropped when it comes back. */
+  sourceGeneration: number;
+  /** The source generation of the frame on screen. */
+  frameGeneration: number;
+  /** The element showing the picture (a video for camera and video files, an image otherwise). */
+  media: HTMLVideoElement | HTMLImageElement | undefined;
+  mirrored: boolean;
+  cameras: MediaDeviceInfo[];
+  /** The camera in use (device id), when known. */
+  cameraId: string | undefined;
+  cameraMessage: string | null;
+  frozen: boolean;
+
+  // On-demand jobs (JobController).
+  job: JobState | null;
+  /** The job's progress and result are on the stage (else the live view is). */
+  showJob: boolean;
+  /** The class that class visualisation and fooling aim at. */
+  goal: { index: number; label: string };
+  preset: PresetName;
+  uapReady: boolean;
+  /** Snapshots saved in this session (names the next one). */
+  snapshots: number;
+
+  // Overlays and kiosk.
+  helpOpen: boolean;
+  hud: boolean;
+  attract: boolean;
+  wakeLock: WakeLockState;
+  resets: number;
+}
+
+/** The state at start, from the page's URL parameters (`?model=lite&backend=cpu&view=saliency&lecture&kiosk`). */
+export function initialState(search: string): AppState {
+  const params = new URLSearchParams(search);
+  const model = params.get('model') ?? 'standard';
+  const backend = params.get('backend') ?? '';
+  const view = params.get('view') ?? '';
+  const settings: LiveSettings = { ...DEFAULT_LIVE_SETTINGS, fit: 'stretch' };
+  if ((LIVE_VIEWS as readonly string[]).includes(view)) settings.view = view as LiveView;
+  return {
+    model: isModelId(model) ? model : 'standard',
+    forcedBackend: (BACKENDS as readonly string[]).includes(backend) ? (backend as BackendName) : undefined,
+    lecture: params.has('lecture'),
+    kiosk: params.has('kiosk'),
+    tools: true,
+    views: [...LIVE_VIEWS],
+    strings: DEFAULT_STRINGS,
+    startLayer: DEFAULT_LIVE_SETTINGS.layer,
+    wantedLayer: undefined,
+    kioskProblems: [],
+    retrySeconds: DEFAULT_KIOSK_CONFIG.retrySeconds,
+    backend: null,
+    ready: false,
+    status: 'Loading the model…',
+    visitorStatus: 'Getting ready…',
+    error: null,
+    modelError: null,
+    recoveries: 0,
+    workerRestarts: 0,
+    workerMemory: null,
+    layers: [],
+    settings,
+    channel: -1,
+    frame: undefined,
+    frameSettings: undefined,
+    crop: undefined,
+    pictureSize: undefined,
+    frames: 0,
+    fps: 0,
+    lastFrameMs: 0,
+    filters: undefined,
+    source: null,
+    sourceGeneration: 0,
+    frameGeneration: 0,
+    media: undefined,
+    mirrored: false,
+    cameras: [],
+    cameraId: undefined,
+    cameraMessage: null,
+    frozen: false,
+    job: null,
+    showJob: false,
+    goal: { index: 130, label: 'flamingo' },
+    preset: 'l2',
+    uapReady: false,
+    snapshots: 0,
+    helpOpen: false,
+    hud: false,
+    attract: false,
+    wakeLock: 'released',
+    resets: 0,
+  };
+}
+
+/** What `window.convlens.state()` returns: health for kiosk operators and tests, without scraping the DOM. */
+export interface ConvLensState {
+  backend: BackendName | null;
+  model: string;
+  mode: LiveView;
+  /** Frames per second over the last 2 s (or the last two frames when slower), two significant digits below 1. */
+  fps: number;
+  frames: number;
+  lastFrameMs: number;
+  top5: Prediction[];
+  stages: Record<string, number>;
+  error: string | null;
+  /** Where frames come from now. */
+  source: SourceKind | null;
+  /** The on-demand job's state. */
+  job: { kind: string; progress: number; state: 'running' | 'done' | 'cancelled' | 'error' } | null;
+  /** Lost GPU devices recovered from (the backend recreated, or a fallback) since the worker started. */
+  recoveries: number;
+  /** Times the inference worker crashed and was restarted. */
+  workerRestarts: number;
+  /** The worker's tf.memory() after the last frame. */
+  workerMemory: WorkerMemory | null;
+  /** The full-panel error shown instead of the live view (a model file missing or damaged…), else null. */
+  modelError: string | null;
+  /** Views offered, in order (kiosk configuration). */
+  views: LiveView[];
+  layer: string;
+  channel: number;
+  /** The frame is frozen (lecture: explain one picture at leisure). */
+  frozen: boolean;
+  lecture: boolean;
+  helpOpen: boolean;
+  /** A new version is installed and waits (announced by the banner; a kiosk applies it at its next idle reset). */
+  updateReady: boolean;
+  /** Kiosk mode only: the attract loop, the screen wake lock, idle resets so far, problems in the kiosk file. */
+  kiosk: { attract: boolean; wakeLock: WakeLockState; resets: number; problems: string[] } | null;
+}
+
+/** Rounds a rate for reading: one decimal from 1 up, two significant digits below (0.061, not 0). */
+export function readableRate(rate: number): number {
+  return rate >= 1 ? Math.round(rate * 10) / 10 : Number(rate.toPrecision(2));
+}
+
+/** `window.convlens.state()` from the app state (rates rounded for reading, the model error's message only). */
+export function toConvLensState(s: Readonly<AppState>, updateReady: boolean): ConvLensState {
+  return {
+    backend: s.backend,
+    model: s.model,
+    mode: s.settings.view,
+    fps: readableRate(s.fps),
+    frames: s.frames,
+    lastFrameMs: Math.round(s.lastFrameMs),
+    top5: s.frame?.top5 ?? [],
+    stages: Object.fromEntries(Object.entries(s.frame?.stages ?? {}).map(([k, v]) => [k, Math.round(v * 10) / 10])),
+    error: s.error,
+    source: s.source,
+    job: s.job ? { kind: jobStateKind(s.job), progress: s.job.progress, state: s.job.state } : null,
+    recoveries: s.recoveries,
+    workerRestarts: s.workerRestarts,
+    workerMemory: s.workerMemory,
+    modelError: s.modelError?.message ?? null,
+    views: s.views,
+    layer: s.settings.layer,
+    channel: s.channel,
+    frozen: s.frozen,
+    updateReady,
+    lecture: s.lecture,
+    helpOpen: s.helpOpen,
+    kiosk: s.kiosk ? { attract: s.attract, wakeLock: s.wakeLock, resets: s.resets, problems: s.kioskProblems } : null,
+  };
+}
+
+function jobStateKind(job: JobState): string {
+  return jobKind(job.kind).stateKind;
+}

@@ -1,0 +1,47 @@
+import { createContext } from '@lit/context';
+import type { LiveView, SaliencyKind } from '../core/live/settings';
+import type { PresetName } from '../core/optimize/presets';
+import type { RgbaImage } from '../core/preprocess';
+import type { AppState } from './app-state';
+import type { JobKindId } from './jobs/job-kinds';
+import type { ShortcutAction } from './shortcuts';
+import type { Store } from './store';
+
+/** Everything a visitor (or a view on their behalf) can ask the app to do. Implemented by src/ui/actions.ts. */
+export interface AppActions {
+  /** A keyboard shortcut's action (buttons that have a shortcut call this too). */
+  perform(action: ShortcutAction): void;
+  setView(view: LiveView): void;
+  setLayer(layer: string): void;
+  /** Enlarges a channel of the activation grid over the picture (-1: none). */
+  setChannel(channel: number): void;
+  setSaliency(kind: SaliencyKind): void;
+  /** The class saliency, Grad-CAM and occlusion explain: the top class of each frame, or a fixed one. */
+  setTarget(target: 'top' | number): void;
+  setGoal(goal: { index: number; label: string }): void;
+  setPreset(preset: PresetName): void;
+  setPerturb(on: boolean): void;
+  startJob(kind: JobKindId): void;
+  cancelJob(): void;
+  /** Shows the job's progress and result on the stage, or the live view again. */
+  showJob(on: boolean): void;
+  useCamera(): void;
+  switchFacing(): void;
+  pickCamera(deviceId: string): void;
+  useSample(name: string): void;
+  useFile(file: File): void;
+  retryModel(): void;
+  /** A gallery picture's thumbnail URL: stored pictures by object URL, bundled ones by their file. */
+  thumbnail(id: string, name: string): string;
+  /** The first layer's filters as one picture (fetched from the worker once). */
+  filters(): Promise<RgbaImage | undefined>;
+}
+
+/** What the shell provides to every view: the store to read and the actions to call. */
+export interface AppContext {
+  store: Store<AppState>;
+  actions: AppActions;
+}
+
+/** The @lit/context key under which the shell provides { store, actions } to its views. */
+export const appContext = createContext<AppContext>(Symbol('convlens-app'));

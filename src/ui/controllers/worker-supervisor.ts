@@ -1,0 +1,147 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { WorkerStatus } from '../../../workers/protocol';
+import type { AppState } from '../app-state';
+import type { Store } from '../store';
+import type { InferenceClient } from '../worker-client';
+
+/** What the supervisor asks of the app around loading the model. */
+export interface SupervisorHooks {
+  /** Resolves once the app is configured (the kiosk file read); the model waits for it. */
+  configured(): Promise<void>;
+  /** The model is loaded: start the picture source (the first time) and the frame loop. */
+  ready(): Promise<void>;
+  /** No more frames to this worker (it crashed, or is being replaced). */
+  stopFrames(): void;
+}
+
+/** Wall-clock time and timers (a fake one in tests). */
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** More crashes than this within a minute stop the restarts and show the error screen. */
+export const MAX_CRASHES_PER_MINUTE = 3;
+
+/**
+ * Supervises the inference worker: loads the model (init), restarts the worker when it crashes (and gives up,
+ * with the error screen, after more than three crashes in a minute), follows the worker's news about a lost GPU
+ * device, and retries the model: "Try again" on the error screen, or by itself every `retrySeconds` in a kiosk
+ * where nobody presses it. Operators' words go to `status` (and the console); visitors' to `visitorStatus`.
+ */
+export class WorkerSupervisor implements ReactiveController {
+  private crashTimes: number[] = [];
+  private retryTimer: unknown;
+
+  constructor(
+    host: ReactiveControllerHost,
+    private readonly store: Store<AppState>,
+    private readonly client: InferenceClient,
+    private readonly hooks: SupervisorHooks,
+    /** Where models/ and gallery/ are served (the app's own origin). */
+    private readonly baseUrl: string,
+    private readonly clock: Clock = realClock,
+    private readonly log: Pick<Console, 'info' | 'error'> = console,
+  ) {
+    host.addController(this);
+    client.onCrash = (message) => this.crashed(message);
+    client.onStatus = (news) => this.news(news);
+  }
+
+  hostConnected(): void {}
+
+  hostDisconnected(): void {
+    this.clock.clearTimeout(this.retryTimer);
+  }
+
+  /** Loads the model in the worker; on success the app starts its source and frames (hooks.ready). */
+  async start(): Promise<void> {
+    this.store.set({ status: 'Loading the model…', visitorStatus: 'Getting ready…', ready: false });
+    await this.hooks.configured();
+    const s = this.store.state;
+    const { reply } = this.client.send('init', {
+      model: s.model,
+      modelsUrl: new URL('models/', this.baseUrl).href,
+      galleryUrl: new URL('gallery/', this.baseUrl).href,
+      ...(s.forcedBackend ? { backend: s.forcedBackend } : {}),
+    });
+    const ready = await reply;
+    if (ready.type === 'error') {
+      this.fail('The model could not be loaded', ready.message);
+      return;
+    }
+    const now = this.store.state;
+    let { startLayer, kioskProblems } = now;
+    const wanted = now.wantedLayer;
+    if (wanted && ready.layers.some((l) => l.name === wanted)) startLayer = wanted;
+    else if (wanted) kioskProblems = [...kioskProblems, `unknown layer "${wanted}"; the grid shows ${startLayer}`];
+    const status = `Model ${ready.model} on ${ready.backend}: loaded in ${Math.round(ready.loadMs)} ms, warmed up in ${Math.round(ready.warmupMs)} ms`;
+    this.log.info(`ConvLens: ${status}`);
+    this.store.set({
+      modelError: null,
+      backend: ready.backend,
+      layers: ready.layers,
+      ready: true,
+      startLayer,
+      kioskProblems,
+      settings: now.frames === 0 ? { ...now.settings, layer: startLayer } : now.settings,
+      status,
+      visitorStatus: '',
+    });
+    await this.hooks.ready();
+  }
+
+  /** "Try again" on the error screen (or the kiosk's own retry): a fresh worker loads the model, no page reload. */
+  readonly retry = (): void => {
+    this.clock.clearTimeout(this.retryTimer);
+    this.crashTimes = [];
+    this.store.set({ modelError: null, error: null });
+    this.hooks.stopFrames();
+    this.client.restart();
+    void this.start();
+  };
+
+  /** The error screen instead of the live view; the operator's detail also goes to the console. */
+  private fail(heading: string, message: string): void {
+    this.log.error(`ConvLens: ${heading}: ${message}`);
+    this.store.set({ modelError: { heading, message }, ready: false, status: `${heading}: ${message}`, visitorStatus: '' });
+    this.clock.clearTimeout(this.retryTimer);
+    // Nobody presses "Try again" on an unattended kiosk: it tries again by itself.
+    if (this.store.state.kiosk) this.retryTimer = this.clock.setTimeout(this.retry, this.store.state.retrySeconds * 1000);
+  }
+
+  private crashed(message: string): void {
+    this.hooks.stopFrames(); // no frames to the new worker before it is ready
+    const now = this.clock.now();
+    this.crashTimes = [...this.crashTimes.filter((t) => now - t < 60_000), now];
+    this.store.update((s) => ({ workerRestarts: s.workerRestarts + 1, ready: false }));
+    this.client.restart();
+    if (this.crashTimes.length > MAX_CRASHES_PER_MINUTE) {
+      this.fail('The analysis keeps stopping', `The inference worker stopped ${this.crashTimes.length} times within a minute (last: ${message}).`);
+      return;
+    }
+    this.log.error(`ConvLens: the inference worker stopped (${message}); restarting it`);
+    this.store.set({ error: `The inference worker stopped (${message}); restarting it.` });
+    void this.start();
+  }
+
+  private news(news: WorkerStatus): void {
+    this.store.set({ recoveries: news.recoveries, ...(news.backend ? { backend: news.backend } : {}) });
+    if (news.event === 'device-lost') {
+      this.log.info(`ConvLens: graphics device lost (${news.message}); recovering`);
+      this.store.set({ status: 'The graphics device was lost; recovering…', visitorStatus: 'One moment, please…' });
+    } else if (news.event === 'recovered') {
+      this.log.info(`ConvLens: ${news.message}`);
+      this.store.set({ status: news.message, visitorStatus: '' });
+    } else {
+      this.fail('The graphics device could not be recovered', news.message);
+    }
+  }
+}

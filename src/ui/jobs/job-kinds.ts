@@ -1,0 +1,209 @@
+import { type AttributionMethodName, FINE_OCCLUSION, FINE_SHAPLEY, type MethodSettings } from '../../core/attribution/defaults';
+import type { RgbaImage } from '../../core/preprocess';
+import type { ExplainJob, FrameImage, JobResult, JobSpec } from '../../../workers/protocol';
+import type { AppState } from '../app-state';
+
+/**
+ * The on-demand modes, one entry each: what people read (name, button, what it is doing), whether it needs the
+ * current frame, how its job spec is built from the app's state, and which result view draws its result. The job
+ * controller, the job buttons, the stage's job panel and the keyboard shortcuts all read this table, so a new mode
+ * is a core function, its JobSpec/JobResult in workers/protocol.ts (run in workers/jobs.ts), one entry here and a
+ * result view under src/ui/views/results/. DOM-free: unit-tested in Node.
+ */
+export interface JobKind {
+  /** Where its button sits: explain the frozen frame, make images by gradient steps, or compare with the gallery. */
+  group: 'explain' | 'generate' | 'gallery';
+  /** What `window.convlens.state().job.kind` reports (the worker's name for it). */
+  stateKind: string;
+  /** Its name in plain words (headings, status). */
+  name: string;
+  /** The label of its button (may name the chosen class or channel). */
+  button(state: Readonly<AppState>): string;
+  /** What it is doing, in words, while it runs ("Sliding a grey patch over the frozen frame"). */
+  doing: string;
+  /** The heading over its result, fixed when it starts ("Shapley values for “espresso”"). */
+  title(state: Readonly<AppState>): string;
+  /** Works on the current frame (the model's 224×224 view of it): the frame is grabbed and kept with the job. */
+  needsFrame: boolean;
+  /** Can it start now (beyond the model being ready and no job running)? */
+  available?(state: Readonly<AppState>): boolean;
+  /** The worker's job; `image` is the frame when `needsFrame`. Undefined when it cannot be built now. */
+  spec(state: Readonly<AppState>, image: FrameImage | undefined): JobSpec | undefined;
+  /** State changes when it starts (e.g. counting snapshots). */
+  started?(state: Readonly<AppState>): Partial<AppState>;
+  /** State changes when it is done; `rememberSnapshot` keeps the job's frame as the thumbnail of a stored picture. */
+  done?(result: JobResult, state: Readonly<AppState>, rememberSnapshot: (id: string) => void): Partial<AppState>;
+  /** While its result is shown, the live frames also carry their feature vector (the moving dot on a map). */
+  liveFeatures?: boolean;
+  /** The custom element (src/ui/views/results/) that draws its result: properties `result` and `context`. */
+  resultView: string;
+  /** Its keyboard shortcut and the line in the `?` overlay. */
+  shortcut: { key: string; description: string };
+}
+
+const label = (text: string): string => text.split(',')[0]!;
+
+/**
+ * Explaining the frozen frame for the class the live view explains (its top class or the chosen one), with the
+ * method's settings as declared in the core (src/core/attribution/defaults.ts; none given = its defaults).
+ */
+function explain<M extends AttributionMethodName>(method: M, options?: Partial<MethodSettings[M]>) {
+  return (state: Readonly<AppState>, image: FrameImage | undefined): JobSpec | undefined => {
+    const target = state.frame?.target.index;
+    // One cast: TypeScript cannot narrow the per-method union from a generic M.
+    return image && target !== undefined ? ({ kind: 'explain', method, classIndex: target, image, ...(options ? { options } : {}) } as ExplainJob) : undefined;
+  };
+}
+const explainTitle = (name: string) => (state: Readonly<AppState>): string => `${name} for “${label(state.frame?.target.label ?? 'the top class')}”`;
+
+/** Every on-demand mode by id (the id is also its shortcut action, `job-<id>`). */
+export const JOB_KINDS = {
+  occlusion: {
+    group: 'explain', stateKind: 'occlusion', name: 'Fine occlusion', button: () => 'Fine occlusion',
+    doing: 'Sliding a grey patch over the frozen frame', title: explainTitle('Fine occlusion'), needsFrame: true,
+    spec: explain('occlusion', FINE_OCCLUSION), resultView: 'explain-result',
+    shortcut: { key: 'o', description: 'Fine occlusion of the frozen frame' },
+  },
+  shapley: {
+    group: 'explain', stateKind: 'shapley', name: 'Shapley values', button: () => 'Shapley values',
+    doing: 'Sharing the score out among the parts of the frozen frame', title: explainTitle('Shapley values'), needsFrame: true,
+    spec: explain('shapley', FINE_SHAPLEY), resultView: 'explain-result',
+    shortcut: { key: 'S', description: 'Shapley values of the frozen frame' },
+  },
+  ig: {
+    group: 'explain', stateKind: 'integrated-gradients', name: 'Integrated gradients', button: () => 'Integrated gradients',
+    doing: 'Fading the frozen frame in from black, step by step', title: explainTitle('Integrated gradients'), needsFrame: true,
+    spec: explain('integrated-gradients'), resultView: 'explain-result',
+    shortcut: { key: 'i', description: 'Integrated gradients of the frozen frame' },
+  },
+  visualise: {
+    group: 'generate', stateKind: 'class-visualisation', name: 'Class visualisation', button: () => 'Visualise the class',
+    doing: 'Painting an image the network takes for the class', title: (s) => `What the network takes for “${label(s.goal.label)}”`, needsFrame: false,
+    spec: (s) => ({ kind: 'class-visualisation', classIndex: s.goal.index, preset: s.preset }), resultView: 'visualisation-result',
+    shortcut: { key: 'v', description: 'Visualise the chosen class' },
+  },
+  fool: {
+    group: 'generate', stateKind: 'fool', name: 'Fooling the network', button: (s) => `Fool: make this frame a ${label(s.goal.label)}`,
+    doing: 'Changing the frame by invisible amounts', title: (s) => `This frame, changed into a “${label(s.goal.label)}”`, needsFrame: true,
+    spec: (s, image) => image && { kind: 'fool', image, target: s.goal.index }, resultView: 'fool-result',
+    shortcut: { key: 'a', description: 'Fool the network (adversarial example)' },
+  },
+  uap: {
+    group: 'generate', stateKind: 'uap', name: 'Universal perturbation', button: () => 'Universal perturbation',
+    doing: 'Looking for one pattern that fools the network on every gallery picture', title: () => 'One pattern that fools the network on many pictures', needsFrame: false,
+    spec: () => ({ kind: 'uap' }), resultView: 'uap-result', done: () => ({ uapReady: true }),
+    shortcut: { key: 'u', description: 'Universal perturbation' },
+  },
+  neighbours: {
+    group: 'gallery', stateKind: 'neighbours', name: 'Nearest neighbours', button: () => 'Nearest neighbours',
+    doing: 'Comparing this frame with every gallery picture', title: () => 'The gallery pictures most like this frame', needsFrame: true,
+    spec: (_, image) => image && { kind: 'neighbours', image, k: 4 }, resultView: 'neighbours-result',
+    shortcut: { key: 'n', description: 'Nearest neighbours in the gallery' },
+  },
+  tsne: {
+    group: 'gallery', stateKind: 'embed', name: 't-SNE map', button: () => 't-SNE map',
+    doing: 'Laying the gallery out by what the network sees (t-SNE)', title: () => 'The gallery laid out by what the network sees (t-SNE); the red dot is the live frame', needsFrame: false,
+    spec: () => ({ kind: 'embed', method: 'tsne', seed: 1 }), resultView: 'map-result', liveFeatures: true,
+    shortcut: { key: 'm', description: 't-SNE map of the gallery' },
+  },
+  pca: {
+    group: 'gallery', stateKind: 'embed', name: 'PCA map', button: () => 'PCA map',
+    doing: 'Laying the gallery out by what the network sees (PCA)', title: () => 'The gallery laid out by what the network sees (PCA); the red dot is the live frame', needsFrame: false,
+    spec: () => ({ kind: 'embed', method: 'pca' }), resultView: 'map-result', liveFeatures: true,
+    shortcut: { key: 'M', description: 'PCA map of the gallery' },
+  },
+  snapshot: {
+    group: 'gallery', stateKind: 'gallery-add', name: 'Snapshot', button: () => 'Add this frame to the gallery',
+    doing: 'Adding this frame to the gallery', title: () => 'This frame, added to the gallery', needsFrame: true,
+    spec: (s, image) => image && { kind: 'gallery-add', image, name: `snapshot ${s.snapshots + 1}` },
+    started: (s) => ({ snapshots: s.snapshots + 1 }),
+    done: (result, _, rememberSnapshot) => {
+      if (result.kind === 'gallery-add') rememberSnapshot(result.id);
+      return {};
+    },
+    resultView: 'snapshot-result',
+    shortcut: { key: 'g', description: 'Add this frame to the gallery' },
+  },
+  patches: {
+    group: 'gallery', stateKind: 'top-patches', name: 'Top patches', button: (s) => `Gallery patches that excite channel ${s.channel} most`,
+    doing: 'Finding the gallery patches that excite the channel most', title: (s) => `Gallery patches that excite channel ${s.channel} of ${s.settings.layer} most`, needsFrame: false,
+    available: (s) => s.settings.view === 'activations' && s.channel >= 0,
+    spec: (s) => (s.channel >= 0 ? { kind: 'top-patches', layer: s.settings.layer, channel: s.channel, k: 9 } : undefined), resultView: 'patches-result',
+    shortcut: { key: 'x', description: 'Gallery patches that excite the enlarged channel' },
+  },
+} as const satisfies Record<string, JobKind>;
+
+/** The id of an on-demand mode. */
+export type JobKindId = keyof typeof JOB_KINDS;
+/** The mode ids in the order their buttons and shortcuts are listed. */
+export const JOB_KIND_IDS = Object.keys(JOB_KINDS) as JobKindId[];
+
+/** The entry of `id`, typed as the general JobKind (optional hooks included). */
+export function jobKind(id: JobKindId): JobKind {
+  return JOB_KINDS[id];
+}
+
+/** The job groups in the order the job buttons show them, with their headings. */
+export const JOB_GROUPS: { group: JobKind['group']; heading: string }[] = [
+  { group: 'explain', heading: 'Freeze the frame and explain it thoroughly' },
+  { group: 'generate', heading: 'Make images by gradient steps' },
+  { group: 'gallery', heading: 'Compare with the gallery' },
+];
+
+/** A job as the app keeps it: which mode, how far, how it ended, and what it needs to draw its result. */
+export interface JobState {
+  /** The worker's request id (the one to cancel). */
+  id: number;
+  kind: JobKindId;
+  title: string;
+  progress: number;
+  state: 'running' | 'done' | 'cancelled' | 'error';
+  startedAt: number;
+  endedAt?: number;
+  /** The frame the job worked on (224×224, the model's view), for results drawn over it. */
+  frozen?: ImageBitmap;
+  /** The live picture was shown mirrored when the job started: results of the frame are drawn mirrored too. */
+  mirrored: boolean;
+  result?: JobResult;
+  /** The image so far, while a generating job runs. */
+  preview?: RgbaImage;
+  error?: string;
+}
+
+/** One line that says what the job is doing or how it ended, in plain words. */
+export function jobStatusText(job: Pick<JobState, 'kind' | 'state' | 'progress' | 'startedAt' | 'endedAt' | 'error'>): string {
+  const kind = jobKind(job.kind);
+  switch (job.state) {
+    case 'running':
+      return `${kind.doing}… ${Math.floor(job.progress * 100)} %`;
+    case 'done': {
+      const seconds = job.endedAt !== undefined ? (job.endedAt - job.startedAt) / 1000 : undefined;
+      return `${kind.name}: ready${seconds !== undefined ? ` (took ${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s)` : ''}`;
+    }
+    case 'cancelled':
+      return `${kind.name}: cancelled`;
+    case 'error':
+      return `${kind.name} did not work${job.error ? `: ${job.error}` : ''}`;
+  }
+}
+
+/** Can the mode start now: the model is ready, the tools are offered, no job runs, and the mode's own condition. */
+export function jobStartable(id: JobKindId, state: Readonly<AppState>): boolean {
+  return state.ready && state.tools && state.job?.state !== 'running' && (jobKind(id).available?.(state) ?? true);
+}
+
+/** Classes offered by touch as the aim of class visualisation and fooling (ImageNet indices). */
+export const GOAL_CLASSES: readonly { index: number; label: string }[] = [
+  { index: 130, label: 'flamingo' },
+  { index: 281, label: 'tabby cat' },
+  { index: 207, label: 'golden retriever' },
+  { index: 340, label: 'zebra' },
+  { index: 1, label: 'goldfish' },
+  { index: 96, label: 'toucan' },
+  { index: 954, label: 'banana' },
+  { index: 949, label: 'strawberry' },
+  { index: 963, label: 'pizza' },
+  { index: 850, label: 'teddy bear' },
+  { index: 779, label: 'school bus' },
+  { index: 812, label: 'space shuttle' },
+];

@@ -1,0 +1,473 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { LiveFrame } from '../src/core/live/settings';
+import type { ReplyTo, WorkerRequest, WorkerStatus } from '../workers/protocol';
+import { type AppState, initialState, toConvLensState } from '../src/ui/app-state';
+import { JobController } from '../src/ui/controllers/job-controller';
+import { LiveFrames } from '../src/ui/controllers/live-frames';
+import { ShortcutsController, type KeyEventLike } from '../src/ui/controllers/shortcuts-controller';
+import { type SourceEnv, SourceController } from '../src/ui/controllers/source-controller';
+import { type Clock, WorkerSupervisor } from '../src/ui/controllers/worker-supervisor';
+import { CameraReconnect } from '../src/ui/camera';
+import { Store } from '../src/ui/store';
+import { FINE_SHAPLEY } from '../src/core/attribution/defaults';
+import type { InferenceClient, Progress, RequestBody } from '../src/ui/worker-client';
+
+/**
+ * The app's controllers in Node, with a fake worker, fake camera and fake clock: the state machines the browser
+ * tests can only reach slowly or by chance (crash loops, a frame of the previous source arriving late, a job's
+ * progress, a camera unplugged and re-plugged).
+ */
+
+const host = { addController: () => undefined, removeController: () => undefined, requestUpdate: () => undefined, updateComplete: Promise.resolve(true) };
+
+/** A worker whose replies the test gives by hand. */
+class FakeClient implements InferenceClient {
+  sent: { id: number; type: WorkerRequest['type']; body: unknown; transfer: Transferable[]; progress?: Progress; resolve: (r: unknown) => void }[] = [];
+  restarts = 0;
+  onCrash: (message: string) => void = () => undefined;
+  onStatus: (status: WorkerStatus) => void = () => undefined;
+  private nextId = 1;
+
+  send<T extends WorkerRequest['type']>(type: T, body: RequestBody<T>, options: { transfer?: Transferable[]; progress?: Progress } = {}) {
+    const id = this.nextId++;
+    let resolve!: (r: unknown) => void;
+    const reply = new Promise<ReplyTo<T>>((r) => (resolve = r as (r: unknown) => void));
+    this.sent.push({ id, type, body, transfer: options.transfer ?? [], ...(options.progress ? { progress: options.progress } : {}), resolve });
+    return { id, reply };
+  }
+
+  restart(): void {
+    this.restarts++;
+  }
+
+  last(type: WorkerRequest['type']) {
+    return this.sent.filter((r) => r.type === type).at(-1)!;
+  }
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+const bitmap = () => ({ width: 224, height: 224, close: vi.fn() }) as unknown as ImageBitmap;
+
+function liveFrame(label = 'espresso', index = 967): LiveFrame {
+  return {
+    top5: [{ index, label, probability: 0.9 }], crop: { x: 0, y: 0, width: 224, height: 224 }, target: { index, label },
+    activations: undefined, heatmap: undefined, occlusionProgress: undefined, features: undefined, stages: {},
+  };
+}
+
+const ready = { type: 'ready', id: 0, backend: 'cpu', model: 'lite', loadMs: 1234.5, warmupMs: 99.4, layers: [{ name: 'conv_pw_5_relu', outputShape: [28, 28, 64] }] };
+
+function fakeClock(): Clock & { t: number; timers: { at: number; callback: () => void }[]; advance(ms: number): void } {
+  const clock = {
+    t: 0,
+    timers: [] as { at: number; callback: () => void }[],
+    now: () => clock.t,
+    setTimeout: (callback: () => void, ms: number) => {
+      const timer = { at: clock.t + ms, callback };
+      clock.timers.push(timer);
+      return timer;
+    },
+    clearTimeout: (handle: unknown) => void (clock.timers = clock.timers.filter((x) => x !== handle)),
+    advance(ms: number) {
+      clock.t += ms;
+      const due = clock.timers.filter((x) => x.at <= clock.t);
+      clock.timers = clock.timers.filter((x) => x.at > clock.t);
+      for (const x of due) x.callback();
+    },
+  };
+  return clock;
+}
+
+describe('WorkerSupervisor', () => {
+  function setup(search = '?model=lite') {
+    const store = new Store<AppState>(initialState(search));
+    const client = new FakeClient();
+    const clock = fakeClock();
+    const log = { info: vi.fn(), error: vi.fn() };
+    const hooks = { configured: vi.fn(async () => undefined), ready: vi.fn(async () => undefined), stopFrames: vi.fn() };
+    const supervisor = new WorkerSupervisor(host, store, client, hooks, 'http://127.0.0.1:4181/app/', clock, log);
+    return { store, client, clock, log, hooks, supervisor };
+  }
+
+  it('loads the model, then starts the source and frames; operators see timings, visitors nothing', async () => {
+    const { store, client, hooks, supervisor } = setup('?model=lite&backend=cpu');
+    store.set({ wantedLayer: 'conv_pw_5_relu' });
+    const started = supervisor.start();
+    expect(store.state).toMatchObject({ status: 'Loading the model…', visitorStatus: 'Getting ready…', ready: false });
+    await flush();
+    expect(client.last('init').body).toEqual({ model: 'lite', backend: 'cpu', modelsUrl: 'http://127.0.0.1:4181/app/models/', galleryUrl: 'http://127.0.0.1:4181/app/gallery/' });
+    client.last('init').resolve(ready);
+    await started;
+    expect(store.state).toMatchObject({ ready: true, backend: 'cpu', startLayer: 'conv_pw_5_relu', visitorStatus: '', modelError: null });
+    expect(store.state.settings.layer).toBe('conv_pw_5_relu');
+    expect(store.state.status).toBe('Model lite on cpu: loaded in 1235 ms, warmed up in 99 ms');
+    expect(hooks.ready).toHaveBeenCalledTimes(1);
+  });
+
+  it('a kiosk file naming an unknown layer is reported and the default layer used', async () => {
+    const { store, client, supervisor } = setup();
+    store.set({ wantedLayer: 'conv_pw_99_relu' });
+    const started = supervisor.start();
+    await flush();
+    client.last('init').resolve(ready);
+    await started;
+    expect(store.state.kioskProblems).toEqual(['unknown layer "conv_pw_99_relu"; the grid shows conv_pw_3_relu']);
+    expect(store.state.settings.layer).toBe('conv_pw_3_relu');
+  });
+
+  it('restarts a crashed worker, and after more than three crashes within a minute shows the error screen', async () => {
+    const { store, client, clock, hooks, log } = setup();
+    for (let i = 1; i <= 3; i++) {
+      clock.advance(10_000);
+      client.onCrash('out of memory');
+      expect(client.restarts).toBe(i);
+      expect(store.state.error).toBe('The inference worker stopped (out of memory); restarting it.');
+      expect(store.state.modelError).toBeNull();
+    }
+    expect(hooks.stopFrames).toHaveBeenCalledTimes(3);
+    expect(client.sent.filter((r) => r.type === 'init')).toHaveLength(0); // each start waits for `configured`
+    await flush();
+    expect(client.sent.filter((r) => r.type === 'init')).toHaveLength(3);
+    clock.advance(10_000);
+    client.onCrash('out of memory');
+    expect(store.state.modelError).toEqual({ heading: 'The analysis keeps stopping', message: 'The inference worker stopped 4 times within a minute (last: out of memory).' });
+    expect(store.state.workerRestarts).toBe(4);
+    expect(log.error).toHaveBeenLastCalledWith(expect.stringContaining('stopped 4 times within a minute'));
+    expect(clock.timers).toHaveLength(0); // not a kiosk: nobody retries by itself
+  });
+
+  it('crashes spread over more than a minute never add up to the error screen', () => {
+    const { store, client, clock } = setup();
+    for (let i = 0; i < 6; i++) {
+      clock.advance(25_000);
+      client.onCrash('lost context');
+    }
+    expect(store.state.modelError).toBeNull();
+    expect(store.state.workerRestarts).toBe(6);
+  });
+
+  it('a kiosk retries a failed load by itself every retrySeconds; "Try again" clears the screen at once', async () => {
+    const { store, client, clock, supervisor } = setup('?kiosk');
+    store.set({ kiosk: true, retrySeconds: 2 });
+    const started = supervisor.start();
+    await flush();
+    client.last('init').resolve({ type: 'error', id: 1, message: 'Model file x is missing (HTTP 404).' });
+    await started;
+    expect(store.state.modelError).toEqual({ heading: 'The model could not be loaded', message: 'Model file x is missing (HTTP 404).' });
+    expect(toConvLensState(store.state, false).modelError).toBe('Model file x is missing (HTTP 404).');
+    expect(store.state.visitorStatus).toBe('');
+    clock.advance(1999);
+    expect(client.restarts).toBe(0);
+    clock.advance(1);
+    expect(client.restarts).toBe(1);
+    expect(store.state.modelError).toBeNull();
+    await flush();
+    expect(client.sent.filter((r) => r.type === 'init')).toHaveLength(2);
+  });
+
+  it('follows the worker’s news about a lost GPU device', () => {
+    const { store, client } = setup();
+    client.onStatus({ type: 'status', id: 0, event: 'device-lost', backend: 'webgpu', message: 'destroyed', recoveries: 0 });
+    expect(store.state).toMatchObject({ status: 'The graphics device was lost; recovering…', visitorStatus: 'One moment, please…' });
+    client.onStatus({ type: 'status', id: 0, event: 'recovered', backend: 'webgpu', message: 'The graphics device was lost (destroyed); recreated the webgpu backend in 11000 ms.', recoveries: 1 });
+    expect(store.state).toMatchObject({ recoveries: 1, backend: 'webgpu', visitorStatus: '' });
+    expect(store.state.status).toContain('recreated the webgpu backend');
+    client.onStatus({ type: 'status', id: 0, event: 'recovery-failed', backend: null, message: 'no adapter', recoveries: 1 });
+    expect(store.state.modelError?.heading).toBe('The graphics device could not be recovered');
+  });
+});
+
+describe('LiveFrames', () => {
+  function setup() {
+    const store = new Store<AppState>({ ...initialState(''), ready: true });
+    const client = new FakeClient();
+    let t = 0;
+    const ticks: (() => void)[] = [];
+    const grabbed = { bitmap: bitmap(), crop: { x: 280, y: 0, width: 720, height: 720 }, width: 1280, height: 720 };
+    const grab = vi.fn(async () => ({ ...grabbed, bitmap: bitmap() }));
+    const live = new LiveFrames(host, store, client, grab, (cb) => void ticks.push(cb), () => t);
+    return { store, client, live, grab, ticks, setTime: (ms: number) => (t = ms) };
+  }
+
+  it('shows each reply with the settings it was computed with; a slow view reads 0.06 frames/s, not 0', async () => {
+    const { store, client, live, setTime } = setup();
+    for (let i = 0; i < 3; i++) {
+      setTime(i * 16_700);
+      const done = live.processFrame();
+      await flush();
+      const request = client.last('frame');
+      expect(request.transfer).toHaveLength(1);
+      setTime(i * 16_700 + 16_000);
+      request.resolve({ type: 'frame', id: request.id, frame: liveFrame(), ms: 16_000, memory: { numTensors: 223, numBytes: 5 } });
+      await done;
+    }
+    expect(store.state).toMatchObject({ frames: 3, lastFrameMs: 16_000, crop: { x: 280, y: 0, width: 720, height: 720 }, pictureSize: { width: 1280, height: 720 } });
+    expect(store.state.frameSettings).toEqual(store.state.settings);
+    expect(toConvLensState(store.state, false).fps).toBe(0.06);
+    expect(toConvLensState(store.state, false).workerMemory).toEqual({ numTensors: 223, numBytes: 5 });
+  });
+
+  it('drops a frame grabbed before the source changed (the kiosk reset: a sample picture’s frame arriving after the camera is back)', async () => {
+    const { store, client, live } = setup();
+    const done = live.processFrame();
+    await flush();
+    store.update((s) => ({ sourceGeneration: s.sourceGeneration + 1 })); // camera back meanwhile
+    client.last('frame').resolve({ type: 'frame', id: 1, frame: liveFrame('tabby, tabby cat', 281), ms: 1, memory: { numTensors: 1, numBytes: 1 } });
+    await done;
+    expect(store.state.frames).toBe(0);
+    expect(store.state.frame).toBeUndefined();
+  });
+
+  it('reports worker errors, ignores dropped frames, and offers frames only while running', async () => {
+    const { store, client, live, grab, ticks } = setup();
+    const a = live.processFrame();
+    await flush();
+    client.last('frame').resolve({ type: 'dropped', id: 1 });
+    await a;
+    const b = live.processFrame();
+    await flush();
+    client.last('frame').resolve({ type: 'error', id: 2, message: 'the model is not loaded yet' });
+    await b;
+    expect(store.state).toMatchObject({ frames: 0, error: 'the model is not loaded yet' });
+    grab.mockClear();
+    live.start();
+    expect(ticks).toHaveLength(1);
+    live.stop();
+    ticks.shift()!();
+    expect(ticks).toHaveLength(0); // the loop ended
+  });
+});
+
+describe('JobController', () => {
+  function setup(over: Partial<AppState> = {}) {
+    const store = new Store<AppState>({ ...initialState(''), ready: true, frame: liveFrame(), mirrored: true, ...over });
+    const client = new FakeClient();
+    const frames: ImageBitmap[] = [];
+    const deps = {
+      grab: vi.fn(async () => {
+        const b = bitmap();
+        frames.push(b);
+        return { bitmap: b };
+      }),
+      copy: vi.fn(async () => bitmap()),
+      rememberSnapshot: vi.fn(),
+      now: () => 1000,
+    };
+    const jobs = new JobController(host, store, client, deps);
+    return { store, client, deps, jobs, frames };
+  }
+
+  it('runs a frame mode: the frame transferred, progress, the result, mirrored like the live picture', async () => {
+    const { store, client, jobs, frames } = setup();
+    const run = jobs.start('shapley');
+    await flush();
+    const request = client.last('job');
+    expect(request.body).toEqual({ job: { kind: 'explain', method: 'shapley', classIndex: 967, image: frames[0], options: FINE_SHAPLEY } });
+    expect(request.transfer).toEqual([frames[0]]);
+    expect(store.state).toMatchObject({ showJob: true, job: { kind: 'shapley', state: 'running', mirrored: true, title: 'Shapley values for “espresso”' } });
+    expect(toConvLensState(store.state, false).job).toEqual({ kind: 'shapley', progress: 0, state: 'running' });
+    await jobs.start('ig'); // one job at a time
+    expect(client.sent.filter((r) => r.type === 'job')).toHaveLength(1);
+    request.progress!(3, 10);
+    expect(store.state.job?.progress).toBeCloseTo(0.3, 9);
+    const result = { kind: 'explain', heatmap: { width: 1, height: 1, data: new Float32Array([1]) }, ms: 5 };
+    request.resolve({ type: 'done', id: request.id, result });
+    await run;
+    expect(store.state.job).toMatchObject({ state: 'done', progress: 1, result });
+    expect(store.state.settings.features).toBe(false);
+  });
+
+  it('cancel stops the running job; an error is reported in words', async () => {
+    const { store, client, jobs } = setup();
+    const run = jobs.start('pca');
+    await flush();
+    jobs.cancel();
+    expect(client.last('cancel').body).toEqual({ job: client.last('job').id });
+    client.last('job').resolve({ type: 'cancelled', id: client.last('job').id });
+    await run;
+    expect(store.state.job?.state).toBe('cancelled');
+    const again = jobs.start('neighbours');
+    await flush();
+    client.last('job').resolve({ type: 'error', id: client.last('job').id, message: 'no gallery' });
+    await again;
+    expect(store.state).toMatchObject({ error: 'no gallery', job: { state: 'error', error: 'no gallery' } });
+  });
+
+  it('what results change: the map turns live features on, a perturbation can be applied, a snapshot keeps its frame', async () => {
+    const { store, client, jobs, deps } = setup();
+    for (const [kind, result] of [
+      ['tsne', { kind: 'embed', method: 'tsne', points: [], vectors: [] }],
+      ['uap', { kind: 'uap', foolingRate: 0.5, passes: 1, images: 14, picture: { width: 1, height: 1, data: new Uint8ClampedArray(4) } }],
+      ['snapshot', { kind: 'gallery-add', id: 'abc', size: 8 }],
+    ] as const) {
+      const run = jobs.start(kind);
+      await flush();
+      client.last('job').resolve({ type: 'done', id: client.last('job').id, result });
+      await run;
+      if (kind === 'tsne') expect(store.state.settings.features).toBe(true);
+    }
+    expect(store.state.settings.features).toBe(false);
+    expect(store.state.uapReady).toBe(true);
+    expect((client.last('job').body as { job: { name: string } }).job.name).toBe('snapshot 1');
+    expect(store.state.snapshots).toBe(1);
+    expect(deps.rememberSnapshot).toHaveBeenCalledWith('abc', store.state.job!.frozen);
+  });
+
+  it('nothing starts while the model loads, without the tools, or when the mode cannot (top patches without a channel)', async () => {
+    for (const over of [{ ready: false }, { tools: false }]) {
+      const { client, jobs } = setup(over);
+      await jobs.start('visualise');
+      expect(client.sent).toHaveLength(0);
+    }
+    const { client, jobs, store } = setup();
+    await jobs.start('patches');
+    expect(client.sent).toHaveLength(0);
+    store.set({ channel: 7 });
+    void jobs.start('patches');
+    await flush();
+    expect(client.last('job').body).toEqual({ job: { kind: 'top-patches', layer: 'conv_pw_3_relu', channel: 7, k: 9 } });
+    jobs.reset();
+    expect(client.last('cancel').body).toEqual({ job: client.last('job').id });
+    expect(store.state).toMatchObject({ job: null, showJob: false });
+  });
+});
+
+describe('ShortcutsController', () => {
+  const key = (k: string, tag = 'DIV', role: string | null = null, mods: Partial<KeyEventLike> = {}) => {
+    const event = {
+      key: k, ctrlKey: false, metaKey: false, altKey: false, preventDefault: vi.fn(),
+      composedPath: () => [{ tagName: tag, getAttribute: (name: string) => (name === 'role' ? role : null) }] as unknown as EventTarget[],
+      ...mods,
+    };
+    return event as KeyEventLike & { preventDefault: ReturnType<typeof vi.fn> };
+  };
+
+  it('passes bound keys on, leaves fields and button presses alone, and obeys the open overlay', () => {
+    let helpOpen = false;
+    const hooks = { helpOpen: () => helpOpen, perform: vi.fn(), refocusTab: vi.fn() };
+    const target = new EventTarget();
+    const shortcuts = new ShortcutsController(host, hooks, target);
+    shortcuts.hostConnected();
+    const s = key('S');
+    expect(shortcuts.onKey(s)).toBe('job-shapley');
+    expect(s.preventDefault).toHaveBeenCalled();
+    expect(shortcuts.onKey(key('s', 'INPUT'))).toBeUndefined();
+    expect(shortcuts.onKey(key('x', 'SELECT'))).toBeUndefined();
+    expect(shortcuts.onKey(key('Enter', 'BUTTON'))).toBeUndefined();
+    expect(shortcuts.onKey(key(' ', 'BUTTON'))).toBeUndefined();
+    expect(shortcuts.onKey(key('f', 'BUTTON'))).toBe('freeze');
+    expect(shortcuts.onKey(key('e', 'DIV', null, { ctrlKey: true }))).toBeUndefined();
+    expect(shortcuts.onKey(key('ArrowRight', 'BUTTON', 'tab'))).toBe('next-view');
+    expect(hooks.refocusTab).toHaveBeenCalledTimes(1);
+    helpOpen = true;
+    expect(shortcuts.onKey(key('3'))).toBeUndefined();
+    expect(shortcuts.onKey(key('Escape'))).toBe('close');
+    expect(hooks.perform.mock.calls.map((c) => c[0])).toEqual(['job-shapley', 'freeze', 'next-view', 'close']);
+    // Registered on the target it was given.
+    const event = Object.assign(new Event('keydown'), { key: 'h', ctrlKey: false, metaKey: false, altKey: false });
+    target.dispatchEvent(event);
+    expect(hooks.perform).not.toHaveBeenLastCalledWith('hud'); // the overlay is open
+    helpOpen = false;
+    target.dispatchEvent(Object.assign(new Event('keydown'), { key: 'h', ctrlKey: false, metaKey: false, altKey: false }));
+    expect(hooks.perform).toHaveBeenLastCalledWith('hud');
+    shortcuts.hostDisconnected();
+  });
+});
+
+describe('SourceController', () => {
+  /** A camera track that can be unplugged. */
+  function fakeStream(facingMode = 'user') {
+    const track = new EventTarget() as EventTarget & { stop: () => void; getSettings: () => MediaTrackSettings };
+    track.stop = vi.fn();
+    track.getSettings = () => ({ facingMode, deviceId: 'cam-1' });
+    return { track, stream: { getVideoTracks: () => [track], getTracks: () => [track] } as unknown as MediaStream };
+  }
+
+  function setup() {
+    const store = new Store<AppState>(initialState(''));
+    let getUserMedia: () => Promise<MediaStream> = async () => fakeStream().stream;
+    const video = { srcObject: null, src: '', loop: false, readyState: 4, play: vi.fn(async () => undefined), pause: vi.fn(), removeAttribute: vi.fn() };
+    let decode: () => Promise<void> = async () => undefined;
+    const image = { src: '', decode: () => decode() };
+    let retry: (() => Promise<boolean>) | undefined;
+    const env: SourceEnv = {
+      mediaDevices: () => ({ getUserMedia: () => getUserMedia(), enumerateDevices: async () => [{ kind: 'videoinput', deviceId: 'cam-1' }, { kind: 'audioinput' }] as MediaDeviceInfo[] }),
+      createVideo: () => video as unknown as HTMLVideoElement,
+      createImage: () => image as unknown as HTMLImageElement,
+      objectUrl: () => 'blob:x',
+      grab: vi.fn(async () => ({ bitmap: bitmap(), crop: { x: 280, y: 0, width: 720, height: 720 }, width: 1280, height: 720 })),
+      snapshot: vi.fn(async () => bitmap()),
+      cut: vi.fn(async () => bitmap()),
+      reconnect: (tryOpen) => {
+        retry = tryOpen;
+        return new CameraReconnect(tryOpen, [60_000]); // tried by hand below, not by the timer
+      },
+    };
+    const source = new SourceController(host, store, env);
+    return {
+      store, source, env, video, image,
+      setCamera: (f: () => Promise<MediaStream>) => (getUserMedia = f),
+      setDecode: (f: () => Promise<void>) => (decode = f),
+      retry: () => retry!(),
+    };
+  }
+
+  it('starts the camera (mirrored selfie view); unplugged, a sample picture and a message; re-plugged, the camera again', async () => {
+    const { store, source, video, image, retry } = setup();
+    await source.startCamera();
+    expect(store.state).toMatchObject({ source: 'camera', media: video, mirrored: true, cameraMessage: null, cameraId: 'cam-1', sourceGeneration: 1 });
+    expect(store.state.cameras).toHaveLength(1);
+    const track = (video.srcObject as unknown as MediaStream).getVideoTracks()[0]!;
+    track.dispatchEvent(new Event('ended'));
+    await flush();
+    expect(store.state).toMatchObject({ source: 'image', media: image, mirrored: false, sourceGeneration: 2 });
+    expect(image.src).toBe('gallery/coffee.png');
+    expect(store.state.cameraMessage).toBe('The camera was disconnected. Showing a sample picture until it is plugged in again.');
+    expect(source.watchingForCamera).toBe(true);
+    expect(await retry()).toBe(true);
+    expect(store.state).toMatchObject({ source: 'camera', cameraMessage: null, sourceGeneration: 3 });
+    source.hostDisconnected();
+  });
+
+  it('no camera: says so, shows a sample picture, and looks for one only when it may come (not after a refusal)', async () => {
+    const { store, source, setCamera } = setup();
+    setCamera(() => Promise.reject(new DOMException('Requested device not found', 'NotFoundError')));
+    await source.startCamera();
+    expect(store.state).toMatchObject({ source: 'image', cameraMessage: 'No camera was found. You can still explore the sample pictures, or pick your own image or video.' });
+    expect(source.watchingForCamera).toBe(true);
+    await source.useImage('gallery/chelsea.png'); // the visitor picks a picture: stop looking
+    expect(source.watchingForCamera).toBe(false);
+    setCamera(() => Promise.reject(new DOMException('denied', 'NotAllowedError')));
+    await source.startCamera();
+    expect(store.state.cameraMessage).toMatch(/^Camera permission was denied\./);
+    expect(source.watchingForCamera).toBe(false);
+    source.hostDisconnected();
+  });
+
+  it('grabs nothing while a new picture is still loading (so no frame of the old one passes for it)', async () => {
+    const { source, setDecode } = setup();
+    await source.useImage('gallery/coffee.png');
+    expect(await source.grab()).toBeDefined();
+    let decoded!: () => void;
+    setDecode(() => new Promise<void>((r) => (decoded = r)));
+    const switching = source.useImage('gallery/chelsea.png');
+    expect(await source.grab()).toBeUndefined();
+    decoded();
+    await switching;
+    expect(await source.grab()).toBeDefined();
+  });
+
+  it('freezes the picture: frames are cut from the held copy, the video pauses; unfreeze plays it again', async () => {
+    const { store, source, env, video } = setup();
+    await source.startCamera();
+    await source.freeze();
+    expect(store.state.frozen).toBe(true);
+    expect(video.pause).toHaveBeenCalled();
+    await source.grab();
+    expect(env.cut).toHaveBeenCalledWith(expect.anything(), { x: 280, y: 0, width: 720, height: 720 });
+    source.unfreeze();
+    expect(store.state.frozen).toBe(false);
+    expect(video.play).toHaveBeenCalledTimes(2);
+    source.hostDisconnected();
+  });
+});
