@@ -6,7 +6,7 @@ import type { BackendReport } from './kernels/page';
 /**
  * The single-kernel ReLU6 gradient (src/core/relu6-grad.ts) and the fused gradient path on the GPU backends, in
  * Chromium (SwiftShader): the kernel equals dy·[0<y<6] exactly (saturated units at 0 and 6 included), the fused
- * path's input and probe gradients equal the composed path's (relative L2 ≤ 1e-5) and the CPU backend's, and a
+ * path's input, probe and partial-pass (Grad-CAM's, from conv_pw_13_relu) gradients equal the composed path's (relative L2 ≤ 1e-5) and the CPU backend's, and a
  * fused pass runs the same kernels as on CPU (so the CPU kernel count is the GPU dispatch count). The page is
  * served by Vite's dev server on its own port, apart from the built app.
  */
@@ -66,6 +66,8 @@ test('ReLU6 gradient kernel and fused gradient path on WebGL and WebGPU equal th
       expect(g.fusedVsCpu, `${backend} ${g.relu} vs CPU`).toBeLessThanOrEqual(1e-2);
       expect(g.probeVsCpu, `${backend} ${g.relu} probe vs CPU`).toBeLessThanOrEqual(1e-2);
     }
+    expect(report.partial.fusedVsComposed, `${backend} partial pass`).toBeLessThanOrEqual(1e-5);
+    expect(report.partial.fusedVsCpu, `${backend} partial pass vs CPU`).toBeLessThanOrEqual(1e-2);
     expect(report.fusedKernels).toEqual(cpu);
   }
 });

@@ -17,6 +17,8 @@ export interface BackendReport {
   kernel: { name: string; vsExpected: number; vsComposed: number }[];
   /** Fused path vs composed path on this backend, and vs the composed path on CPU: relative L2. */
   gradients: { relu: string; fusedVsComposed: number; probeFusedVsComposed: number; fusedVsCpu: number; composedVsCpu: number; probeVsCpu: number }[];
+  /** Grad-CAM's partial pass (from conv_pw_13_relu's activation to the espresso logit): fused vs composed here, and vs CPU. */
+  partial: { fusedVsComposed: number; fusedVsCpu: number };
   /** Kernel names of one fused gradient pass, in order (the same list on every backend means the same dispatches). */
   fusedKernels: string[];
   top1: number;
@@ -88,6 +90,17 @@ async function pass(net: ConvNet, x: tf.Tensor4D, relu: 'plain' | 'guided', path
   return result;
 }
 
+/** ∂logit(espresso)/∂A at conv_pw_13_relu, A from a fused forward pass: the pass Grad-CAM makes. */
+async function partialPass(net: ConvNet, x: tf.Tensor4D, path: 'fused' | 'composed'): Promise<Float32Array> {
+  const layer = 'conv_pw_13_relu';
+  const forward = net.run(x, { layers: [layer] });
+  const activation = forward.activations[layer]!;
+  const r = net.gradient(activation as tf.Tensor4D, { logits: true }, (t) => tf.sum(tf.slice(t.logits!, [0, 967], [1, 1])), { from: layer, path });
+  const gradient = (await r.gradient.data()) as Float32Array;
+  tf.dispose([r.value, r.gradient, r.taps.logits!, activation]);
+  return gradient;
+}
+
 async function onBackend<T>(backend: string, fn: (net: ConvNet, x: tf.Tensor4D) => Promise<T>): Promise<T> {
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} is not available`);
   const net = await ConvNet.load(`/models/${MODELS.lite.dir}/model.json`);
@@ -104,6 +117,7 @@ async function kernelChecks(backend: string): Promise<BackendReport> {
   const reference = await onBackend('cpu', async (net, x) => ({
     plain: await pass(net, x, 'plain', 'composed'),
     guided: await pass(net, x, 'guided', 'composed'),
+    partial: await partialPass(net, x, 'composed'),
   }));
   return onBackend(backend, async (net, x) => {
     const gradients: BackendReport['gradients'] = [];
@@ -119,6 +133,8 @@ async function kernelChecks(backend: string): Promise<BackendReport> {
         probeVsCpu: relL2(fused.probe, reference[relu].probe),
       });
     }
+    const fusedPartial = await partialPass(net, x, 'fused');
+    const partial = { fusedVsComposed: relL2(fusedPartial, await partialPass(net, x, 'composed')), fusedVsCpu: relL2(fusedPartial, reference.partial) };
     const profile = await tf.profile(async () => {
       const r = net.gradient(x, { logits: true }, (t) => tf.sum(tf.max(t.logits!, 1)));
       await r.gradient.data();
@@ -127,7 +143,7 @@ async function kernelChecks(backend: string): Promise<BackendReport> {
     const logits = net.run(x, { logits: true }).logits!;
     const top1 = (await tf.argMax(logits, 1).data())[0]!;
     logits.dispose();
-    return { backend: tf.getBackend(), kernel: await kernelCases(), gradients, fusedKernels: profile.kernels.map((k) => k.name), top1 };
+    return { backend: tf.getBackend(), kernel: await kernelCases(), gradients, partial, fusedKernels: profile.kernels.map((k) => k.name), top1 };
   });
 }
 

@@ -19,8 +19,11 @@ import { relu6Grad } from './relu6-grad';
  *   depthwiseConv2d + bias + relu6 ops recorded on tfjs's tape, as tfjs-layers would differentiate them minus the
  *   filter gradients (tfjs-layers' Conv2D runs a fused conv whose gradient computes the filter gradient eagerly,
  *   ~90 % of the time of an input gradient on the CPU backend).
- * Both paths give the same gradients (tests/kernels.test.ts: relative L2 ≤ 1e-5); the fused one runs about a
- * quarter of the kernels per pass (bench/kernels.bench.ts), which is what a GPU pays per dispatch.
+ * Both paths give the same gradients (tests/kernels.test.ts: relative L2 ≤ 1e-5), except at ReLU6 units whose
+ * pre-activation is exactly 0 or 6 in float32 under the plain rule: the composed path takes tfjs's ClipByValue
+ * gradient there (passes, 0 ≤ x ≤ 6), the fused path ReLU6's derivative on its linear range (blocks, 0 < x < 6, as
+ * the guided rule on both paths does). The fused path runs about a quarter of the kernels per saliency pass
+ * (bench/kernels.bench.ts), which is what a GPU pays in dispatches.
  * A caller asks for exactly what it needs — activations of named layers, logits (`conv_preds`, before the
  * softmax), probabilities, pooled features — and gets them from the same pass, together with an input gradient
  * when it asks for one. The original LayersModel stays available as the reference implementation.

@@ -4,12 +4,14 @@ import * as tf from '@tensorflow/tfjs';
  * The ReLU6 gradient in ONE kernel: dx = dy · [0 < y < 6], and for guided backpropagation (Springenberg et al.
  * 2015) also only positive gradients, dx = max(dy · [0 < y < 6], 0). `y` is the unit's OUTPUT y = min(max(x, 0), 6):
  * 0 < y < 6 exactly when 0 < x < 6, so the forward pass can run conv + bias + ReLU6 as one fused kernel and keep
- * only y. This is the derivative the adapter's composed path (`relu6Masked` in network.ts) applies.
+ * only y. This is the derivative the adapter's composed path applies for the guided rule (`relu6Masked` in
+ * network.ts). Its plain rule is tfjs's ClipByValue gradient, 0 ≤ x ≤ 6, which differs only at units exactly on
+ * 0 or 6 in float32 (both are subgradients there; from y alone x = 6 and x > 6 cannot be told apart).
  *
  * Why a kernel of our own: built from TensorFlow.js's stock kernels the two-sided mask takes three or more kernels
  * per unit (none shorter was found: Greater, Less, LogicalAnd, Cast, Multiply here; guided adds a Relu), and every
- * kernel is a GPU dispatch. Measured (bench/kernel-count.ts, lite model): a vanilla saliency frame on the fused path
- * runs 116 kernels with this kernel, 224 with the stock-op version (guided 116 against 251). It is registered for the backends ConvLens runs gradients on — 'cpu' (a loop), 'webgl' (a fragment
+ * kernel is a GPU dispatch: 27 ReLU6 units × 4 or more extra kernels per backward pass. It is registered for the
+ * backends ConvLens runs gradients on — 'cpu' (a loop), 'webgl' (a fragment
  * program, packed like tfjs's binary ops), 'webgpu' (a compute shader, vec4 when the channels allow) — so a frame
  * runs the same kernels on each of them; any other backend gets the composed stock-op version (`relu6GradComposed`),
  * which is also the reference in tests.
