@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type ActivationMaps, channelStats } from './activation-maps';
 import { InvalidInputError } from './errors';
-import type { ConvNet } from './network';
+import { type ConvNet, disposeTaps } from './network';
 
 export * from './activation-maps';
 
@@ -25,7 +25,7 @@ export async function activationMaps(net: ConvNet, input: tf.Tensor4D, layer: st
   try {
     return await toActivationMaps(layer, taps.activations[layer]!);
   } finally {
-    tf.dispose(Object.values(taps.activations));
+    disposeTaps(taps);
   }
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError, ModelLoadError, UnknownLayerError } from './errors';
 import { MODEL_INPUT_SIZE } from './preprocess';
+import { relu6Grad } from './relu6-grad';
 
 /**
  * The model adapter: one place that runs the network, once, with "taps".
@@ -9,9 +10,20 @@ import { MODEL_INPUT_SIZE } from './preprocess';
  * pooling layers, as MobileNet v1 is) and compiles it into a list of stages with batch-norm folded into the
  * convolution weights. Two execution modes share that list:
  * - inference: tf.fused conv ops with bias + relu6 in one kernel (fastest; no gradients needed);
- * - differentiable: plain conv2d / depthwiseConv2d + bias + relu6. tfjs-layers' Conv2D runs a fused conv whose
- *   gradient computes the filter gradient eagerly even when only the input gradient is wanted (~90 % of the
- *   time of an input gradient on the CPU backend); plain ops on constant folded weights skip it.
+ * - differentiable, 'fused' path (the default): each run of conv blocks between two tapped or probed layers is
+ *   ONE custom-gradient op. Its forward pass is one fused conv + bias + ReLU6 kernel per block (nothing recorded
+ *   on the tape, nothing cloned); its backward pass is, per block, the ReLU6 derivative from the saved output
+ *   (one kernel, see relu6-grad.ts) and the input-gradient convolution — no filter gradient, the weights being
+ *   constants. The global average pooling and reshapes of the head are part of the same op.
+ * - differentiable, 'composed' path (the reference, and the one a `reluHook` runs on): plain conv2d /
+ *   depthwiseConv2d + bias + relu6 ops recorded on tfjs's tape, as tfjs-layers would differentiate them minus the
+ *   filter gradients (tfjs-layers' Conv2D runs a fused conv whose gradient computes the filter gradient eagerly,
+ *   ~90 % of the time of an input gradient on the CPU backend).
+ * Both paths give the same gradients (tests/kernels.test.ts: relative L2 ≤ 1e-5), except at ReLU6 units whose
+ * pre-activation is exactly 0 or 6 in float32 under the plain rule: the composed path takes tfjs's ClipByValue
+ * gradient there (passes, 0 ≤ x ≤ 6), the fused path ReLU6's derivative on its linear range (blocks, 0 < x < 6, as
+ * the guided rule on both paths does). The fused path runs about a quarter of the kernels per saliency pass
+ * (bench/kernels.bench.ts), which is what a GPU pays in dispatches.
  * A caller asks for exactly what it needs — activations of named layers, logits (`conv_preds`, before the
  * softmax), probabilities, pooled features — and gets them from the same pass, together with an input gradient
  * when it asks for one. The original LayersModel stays available as the reference implementation.
@@ -50,12 +62,21 @@ export type ReluMode = 'plain' | 'guided';
 export type ReluGradientHook = (layer: string, inputGradient: tf.Tensor) => void;
 
 /**
- * Options of ConvNet.gradient: the ReLU6 backward rule ('plain' true gradient by default, or 'guided'), `from` a
- * layer to differentiate from instead of the image, a hook on each ReLU's gradient, and `probes` (block outputs whose
- * gradients come back in probeGradients; any other layer throws InvalidInputError).
+/**
+ * How a differentiable pass runs: 'fused' (one custom-gradient op per run of conv blocks, fewest kernels) or
+ * 'composed' (stock ops on tfjs's tape: the reference implementation).
+ */
+export type GradientPath = 'fused' | 'composed';
+
+/**
+ * Options of ConvNet.gradient: the ReLU6 backward rule ('plain' true gradient by default, or 'guided'), the
+ * gradient path, `from` a layer to differentiate from instead of the image, a hook on each ReLU's gradient, and
+ * `probes` (block outputs whose gradients come back in probeGradients; any other layer throws InvalidInputError).
  */
 export interface GradientOptions {
   relu?: ReluMode;
+  /** Overrides the network's `gradientPath` for this call. A `reluHook` always runs on the composed path. */
+  path?: GradientPath;
   /** Differentiate with respect to this layer's output instead of the image; `input` is then that activation. */
   from?: string;
   reluHook?: ReluGradientHook;
@@ -82,8 +103,11 @@ export interface GradientResult {
   probeGradients: Record<string, tf.Tensor>;
 }
 
-/** Objective on the tapped outputs, returning a scalar to differentiate. */
-export type Objective = (taps: Taps) => tf.Scalar;
+/**
+ * What `ConvNet.gradient` differentiates: a function of the tapped outputs returning a scalar. (Not to be confused
+ * with the optimisation engine's `Objective` in src/core/optimize, which builds one of these per step.)
+ */
+export type TapObjective = (taps: Taps) => tf.Scalar;
 
 type Activation = 'linear' | 'relu' | 'relu6';
 
@@ -119,11 +143,19 @@ interface ExecOptions {
   mode: Mode;
   relu: ReluMode;
   reluHook: ReluGradientHook | undefined;
+  /** Differentiable mode only: run conv blocks as fused custom-gradient segments. */
+  fused: boolean;
+  /** Tensors kept alive for the fused backward pass; the pass disposes those that are not results. */
+  retained: tf.Tensor[];
   /** Names to capture (activations). */
   want: ReadonlySet<string>;
   firstStage: number;
   lastStage: number;
 }
+
+type ExecMode = Pick<ExecOptions, 'mode' | 'relu' | 'reluHook' | 'fused' | 'retained'>;
+
+const INFERENCE: ExecMode = { mode: 'inference', relu: 'plain', reluHook: undefined, fused: false, retained: [] };
 
 function stageNames(stage: Stage): string[] {
   if (stage.kind === 'conv') {
@@ -175,10 +207,18 @@ export class ConvNet {
   readonly featuresLayer: string;
   readonly numClasses: number;
 
+  /**
+   * The path differentiable passes take unless a call says otherwise (`GradientOptions.path`): 'fused' (default)
+   * or 'composed' (the reference; benchmarks switch it to compare).
+   */
+  gradientPath: GradientPath = 'fused';
+
   private readonly stages: Stage[];
   private readonly stageOf = new Map<string, number>();
   private readonly logitsStage: number;
   private readonly featuresStage: number;
+  /** Per global-pooling stage: a [1, H, W, 1] tensor of H·W, the divisor of its gradient (made once, not per pass). */
+  private readonly poolDivisors = new Map<number, tf.Tensor4D>();
 
   private constructor(readonly reference: tf.LayersModel) {
     this.layers = reference.layers.map((layer) => {
@@ -195,6 +235,13 @@ export class ConvNet {
     this.logitsLayer = (this.stages[logits] as ConvStage).convName;
     this.featuresLayer = (this.stages[features] as SimpleStage).name;
     this.numClasses = (this.stages[logits] as ConvStage).bias.shape[0];
+    this.stages.forEach((stage, i) => {
+      if (stage.kind !== 'gap') return;
+      const before = this.stages[i - 1];
+      const name = before === undefined ? undefined : stageNames(before).at(-1);
+      const shape = name === undefined ? undefined : this.layer(name).outputShape;
+      if (shape?.length === 3) this.poolDivisors.set(i, tf.keep(tf.fill([1, shape[0]!, shape[1]!, 1], shape[0]! * shape[1]!)) as tf.Tensor4D);
+    });
   }
 
   /** Loads a layers-format model from a URL (browser) or an IOHandler (Node: see src/node/model-files). */
@@ -235,46 +282,58 @@ export class ConvNet {
   /** Fast forward pass without gradients (fused kernels). */
   run(input: tf.Tensor4D, request: TapRequest): Taps {
     this.checkInput(input, undefined);
-    return tidyTaps(() => this.execute(input, request, { mode: 'inference', relu: 'plain', reluHook: undefined }));
+    return tidyTaps(() => this.execute(input, request, INFERENCE));
   }
 
   /** Forward pass from the output of layer `from` onwards (its activation is `activation`). */
   runFrom(from: string, activation: tf.Tensor4D, request: TapRequest): Taps {
     this.checkInput(activation, from);
-    return tidyTaps(() => this.execute(activation, request, { mode: 'inference', relu: 'plain', reluHook: undefined }, from));
+    return tidyTaps(() => this.execute(activation, request, INFERENCE, from));
   }
 
   /**
    * One differentiable pass: returns the requested taps, the objective's value and its gradient with respect to
    * the input (or to layer `options.from`'s output), all from the same forward pass.
    */
-  gradient(input: tf.Tensor4D, request: TapRequest, objective: Objective, options: GradientOptions = {}): GradientResult {
+  gradient(input: tf.Tensor4D, request: TapRequest, objective: TapObjective, options: GradientOptions = {}): GradientResult {
     this.checkInput(input, options.from);
     const probeNames = options.probes ?? [];
     for (const name of probeNames) {
       if (this.blockOutput(name) !== name) throw new InvalidInputError(`cannot probe '${name}': use the block output '${this.blockOutput(name)}'`);
     }
-    // A probe is a zero tensor added to a layer's output: the gradient with respect to it is the gradient at that layer.
+    // A probe is a zero tensor added to a layer's output: the gradient with respect to it is the gradient at that
+    // layer. (The fused path does not add it: the probe is an input of the op that makes the layer's output, and
+    // gets the gradient arriving there.)
     const probeZeros = probeNames.map((name) => tf.zeros([input.shape[0], ...this.layer(name).outputShape]));
+    const exec: ExecMode = {
+      mode: 'differentiable',
+      relu: options.relu ?? 'plain',
+      reluHook: options.reluHook,
+      fused: (options.path ?? this.gradientPath) === 'fused' && options.reluHook === undefined,
+      retained: [],
+    };
     let taps: Taps | undefined;
     const f = (x: tf.Tensor, ...probes: tf.Tensor[]): tf.Scalar => {
-      const out = this.execute(
-        x as tf.Tensor4D,
-        request,
-        { mode: 'differentiable', relu: options.relu ?? 'plain', reluHook: options.reluHook },
-        options.from,
-        new Map(probeNames.map((name, i) => [name, probes[i]!])),
-      );
+      const out = this.execute(x as tf.Tensor4D, request, exec, options.from, new Map(probeNames.map((name, i) => [name, probes[i]!])));
       const value = objective(out);
       // Keep the taps alive past the gradient scope: they are results, not intermediates.
       taps = keepTaps(out);
       return value;
     };
-    const { value, grads } = tf.valueAndGrads(f as (...xs: tf.Tensor[]) => tf.Scalar)([input, ...probeZeros]);
-    tf.dispose(probeZeros);
-    const probeGradients: Record<string, tf.Tensor> = {};
-    probeNames.forEach((name, i) => (probeGradients[name] = grads[i + 1]!));
-    return { value, gradient: grads[0]!, taps: taps!, probeGradients };
+    let result: GradientResult | undefined;
+    try {
+      const { value, grads } = tf.valueAndGrads(f as (...xs: tf.Tensor[]) => tf.Scalar)([input, ...probeZeros]);
+      const probeGradients: Record<string, tf.Tensor> = {};
+      probeNames.forEach((name, i) => (probeGradients[name] = grads[i + 1]!));
+      result = { value, gradient: grads[0]!, taps: taps!, probeGradients };
+      return result;
+    } finally {
+      tf.dispose(probeZeros);
+      // What the fused path kept for its backward pass goes, unless it is a tap handed to the caller.
+      const results = new Set<tf.Tensor>(result ? tapTensors(result.taps) : []);
+      tf.dispose(exec.retained.filter((t) => !results.has(t)));
+      if (!result && taps) disposeTaps(taps);
+    }
   }
 
   /**
@@ -312,6 +371,7 @@ export class ConvNet {
       tf.dispose([stage.filter, stage.bias, stage.rawFilter]);
       if (stage.rawBias) stage.rawBias.dispose();
     }
+    tf.dispose([...this.poolDivisors.values()]);
     this.reference.dispose();
   }
 
@@ -329,13 +389,7 @@ export class ConvNet {
     }
   }
 
-  private execute(
-    input: tf.Tensor4D,
-    request: TapRequest,
-    mode: Pick<ExecOptions, 'mode' | 'relu' | 'reluHook'>,
-    from?: string,
-    probes?: ReadonlyMap<string, tf.Tensor>,
-  ): Taps {
+  private execute(input: tf.Tensor4D, request: TapRequest, mode: ExecMode, from?: string, probes?: ReadonlyMap<string, tf.Tensor>): Taps {
     const want = new Set(request.layers ?? []);
     let lastStage = -1;
     for (const name of want) {
@@ -343,7 +397,8 @@ export class ConvNet {
       if (index === undefined) throw new UnknownLayerError(name, this.layers.map((l) => l.name));
       lastStage = Math.max(lastStage, index);
     }
-    if (request.logits || request.probabilities) lastStage = Math.max(lastStage, this.logitsStage);
+    const needLogits = request.logits === true || request.probabilities === true;
+    if (needLogits) lastStage = Math.max(lastStage, this.logitsStage);
     if (request.features) lastStage = Math.max(lastStage, this.featuresStage);
     for (const name of probes?.keys() ?? []) lastStage = Math.max(lastStage, this.stageOf.get(name)!);
     const firstStage = from === undefined ? 0 : this.stageOf.get(from)! + 1;
@@ -359,24 +414,140 @@ export class ConvNet {
     let logits: tf.Tensor | undefined;
     let features: tf.Tensor | undefined;
     const opts: ExecOptions = { ...mode, want, firstStage, lastStage };
+    // A fused segment ends where a result is read: a tapped or probed layer, the features, the logits.
+    const isBoundary = (i: number): boolean => {
+      const output = stageNames(this.stages[i]!).at(-1)!;
+      return i === lastStage || want.has(output) || probes?.has(output) === true || i === this.logitsStage || (i === this.featuresStage && request.features === true);
+    };
     for (let i = firstStage; i <= lastStage; i++) {
       const stage = this.stages[i]!;
-      x = stage.kind === 'conv' ? this.runConv(stage, x, opts, captured) : runSimple(stage, x, opts);
       const output = stageNames(stage).at(-1)!;
       const probe = probes?.get(output);
+      if (opts.mode === 'differentiable' && opts.fused && this.fusable(i, want)) {
+        let last = i;
+        while (!isBoundary(last) && this.fusable(last + 1, want)) last++;
+        const lastOutput = stageNames(this.stages[last]!).at(-1)!;
+        // The logits leave the segment already flat ([N, classes]) unless the conv layer itself is tapped.
+        const flatten = last === this.logitsStage && needLogits && !want.has(lastOutput);
+        x = this.runSegment(i, last, x, probes?.get(lastOutput), flatten, opts);
+        if (want.has(lastOutput)) captured[lastOutput] = x;
+        if (last === this.logitsStage) logits = x;
+        if (last === this.featuresStage) features = x;
+        i = last;
+        continue;
+      }
+      x = stage.kind === 'conv' ? this.runConv(stage, x, opts, captured) : runSimple(stage, x, opts);
       if (probe) x = tf.add(x, probe);
       if ((stage.kind !== 'conv' || probe) && want.has(output)) captured[output] = x;
       if (i === this.logitsStage) logits = x;
       if (i === this.featuresStage) features = x;
     }
     const taps: Taps = { activations: captured };
-    if (request.logits || request.probabilities) {
-      const flat = tf.reshape(logits!, [logits!.shape[0]!, this.numClasses]) as tf.Tensor2D;
+    if (needLogits) {
+      const flat = (logits!.rank === 2 ? logits! : tf.reshape(logits!, [logits!.shape[0]!, this.numClasses])) as tf.Tensor2D;
       if (request.logits) taps.logits = flat;
       if (request.probabilities) taps.probabilities = tf.softmax(flat);
     }
     if (request.features) taps.features = features as tf.Tensor2D;
     return taps;
+  }
+
+  /** Whether stage i can run inside a fused segment: conv blocks with ReLU6 or no activation, pooling, reshapes. */
+  private fusable(i: number, want: ReadonlySet<string>): boolean {
+    const stage = this.stages[i];
+    if (stage === undefined) return false;
+    if (stage.kind === 'gap') return this.poolDivisors.has(i);
+    if (stage.kind === 'reshape' || stage.kind === 'identity') return true;
+    if (stage.kind !== 'conv' || (stage.activation !== 'relu6' && stage.activation !== 'linear')) return false;
+    // Taps of the raw conv output or of the pre-activation need the unfused computation.
+    if (stage.bnName !== undefined) return !want.has(stage.convName) && !want.has(stage.bnName);
+    return stage.activation === 'linear' || !want.has(stage.convName);
+  }
+
+  /**
+   * Stages first..last as ONE custom-gradient op with input x (and the probe of the last stage's output, when
+   * there is one). Forward: one fused conv + bias + activation kernel per conv block, one Mean per pooling; the
+   * tape records only this op. Backward: per conv block the ReLU6 derivative from its saved output (one kernel)
+   * and the input-gradient convolution; per pooling one division. The probe's gradient is the gradient arriving
+   * at the output, as for `x + probe` on the composed path.
+   */
+  private runSegment(first: number, last: number, x: tf.Tensor, probe: tf.Tensor | undefined, flatten: boolean, opts: ExecOptions): tf.Tensor {
+    type Step =
+      | { kind: 'conv'; stage: ConvStage; inShape: [number, number, number, number]; y: tf.Tensor | undefined }
+      | { kind: 'pool'; divisor: tf.Tensor4D }
+      | { kind: 'reshape'; shape: number[] };
+    const guided = opts.relu === 'guided';
+    const retained = opts.retained;
+    const steps: Step[] = [];
+    const forward = (input: tf.Tensor): tf.Tensor => {
+      // `t` is the tensor as computed, `shape` the stage output's shape as the Keras model has it; they differ only
+      // in size-1 axes after the pooling (Mean keeps its axes, so the [N, 1, 1, C] reshape of the head is free).
+      let t = input;
+      let shape = input.shape;
+      const materialise = (): void => {
+        if (sameShape(t.shape, shape)) return;
+        steps.push({ kind: 'reshape', shape: t.shape });
+        t = tf.reshape(t, shape);
+      };
+      for (let i = first; i <= last; i++) {
+        const stage = this.stages[i]!;
+        if (stage.kind === 'conv') {
+          materialise();
+          const inShape = t.shape as [number, number, number, number];
+          t = fusedConv(stage, t as tf.Tensor4D);
+          const y = stage.activation === 'linear' ? undefined : tf.keep(t);
+          if (y) retained.push(y);
+          steps.push({ kind: 'conv', stage, inShape, y });
+          shape = t.shape;
+        } else if (stage.kind === 'gap') {
+          materialise();
+          t = tf.mean(t, [1, 2], true);
+          steps.push({ kind: 'pool', divisor: this.poolDivisors.get(i)! });
+          shape = [t.shape[0]!, t.shape[3]!];
+        } else if (stage.kind === 'reshape') {
+          shape = [t.shape[0]!, ...stage.shape!];
+        }
+      }
+      if (flatten) shape = [t.shape[0]!, this.numClasses];
+      materialise();
+      if (!retained.includes(t)) retained.push(tf.keep(t));
+      return t;
+    };
+    const backward = (dy: tf.Tensor): tf.Tensor => {
+      let g = dy;
+      const step = (next: tf.Tensor): void => {
+        if (g !== dy) g.dispose();
+        g = next;
+      };
+      for (let k = steps.length - 1; k >= 0; k--) {
+        const s = steps[k]!;
+        if (s.kind === 'reshape') {
+          step(tf.reshape(g, s.shape));
+        } else if (s.kind === 'pool') {
+          step(tf.div(g, s.divisor));
+        } else {
+          if (s.y) {
+            step(relu6Grad(g, s.y, guided));
+            // A block's output inside the segment is nobody else's: free it as soon as its mask is applied.
+            if (k < steps.length - 1) s.y.dispose();
+          }
+          step(inputGradient(s.stage, g, s.inShape));
+        }
+      }
+      return g === dy ? dy.clone() : g;
+    };
+    const op = tf.customGrad(((...args: unknown[]) => {
+      const input = args[0] as tf.Tensor;
+      return {
+        value: forward(input),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+          const upstream = dy as tf.Tensor;
+          const dx = backward(upstream);
+          return probe ? [dx, upstream] : [dx];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return probe ? op(x, probe) : op(x);
   }
 
   private runConv(stage: ConvStage, x: tf.Tensor, opts: ExecOptions, captured: Record<string, tf.Tensor>): tf.Tensor {
@@ -386,10 +557,15 @@ export class ConvNet {
       captured[stage.convName] = conv(stage, x4, stage.rawFilter, stage.rawBias);
     }
     const needPreActivation = stage.bnName !== undefined && opts.want.has(stage.bnName);
-    if (opts.mode === 'inference' && !needPreActivation && stage.activation !== 'linear') {
+    // Without batch norm the conv layer's own output is the pre-activation: tapping it needs the unfused ops.
+    const needRawOutput = stage.bnName === undefined && opts.want.has(stage.convName) && stage.activation !== 'linear';
+    if (opts.mode === 'inference' && !needPreActivation && !needRawOutput) {
+      // One fused kernel (bias and activation included), called directly: tf.fused's custom-gradient wrapper would
+      // be a second kernel-profile entry per conv, and with no tape recording there is nothing for it to do.
       const args = { x: x4, filter: stage.filter, strides: stage.strides, pad: stage.pad, bias: stage.bias, activation: stage.activation };
-      const y = stage.depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args);
-      if (stage.actName !== undefined && opts.want.has(stage.actName)) captured[stage.actName] = y;
+      const y = tf.engine().isTapeOn() ? (stage.depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args)) : fusedConv(stage, x4);
+      const output = stage.actName ?? (stage.bnName === undefined ? stage.convName : undefined);
+      if (output !== undefined && opts.want.has(output)) captured[output] = y;
       return y;
     }
     const pre = conv(stage, x4, stage.filter, stage.bias);
@@ -400,6 +576,27 @@ export class ConvNet {
     if (stage.actName !== undefined && opts.want.has(stage.actName)) captured[stage.actName] = y;
     return y;
   }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** conv + bias + activation as one FusedConv2D / FusedDepthwiseConv2D kernel (no gradient of its own). */
+function fusedConv(stage: ConvStage, x: tf.Tensor4D): tf.Tensor4D {
+  const common = { strides: stage.strides, pad: stage.pad, dilations: [1, 1], dimRoundingMode: undefined, activation: stage.activation, leakyreluAlpha: undefined };
+  const inputs = { x, filter: stage.filter, bias: stage.bias };
+  const attrs = stage.depthwise ? common : { ...common, dataFormat: 'NHWC' };
+  return tf.engine().runKernel(stage.depthwise ? 'FusedDepthwiseConv2D' : 'FusedConv2D', inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+/** ∂/∂x of the convolution alone (the filter gradient is never computed: the weights are constants). */
+function inputGradient(stage: ConvStage, dy: tf.Tensor, inputShape: [number, number, number, number]): tf.Tensor4D {
+  const inputs = { dy, filter: stage.filter };
+  const attrs = stage.depthwise
+    ? { strides: stage.strides, dilations: [1, 1], pad: stage.pad, dimRoundingMode: undefined, inputShape }
+    : { strides: stage.strides, pad: stage.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape };
+  return tf.engine().runKernel(stage.depthwise ? 'DepthwiseConv2dNativeBackpropInput' : 'Conv2DBackpropInput', inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
 
 function conv(stage: ConvStage, x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined): tf.Tensor4D {
@@ -440,10 +637,13 @@ function keepTaps(taps: Taps): Taps {
   return kept;
 }
 
+function tapTensors(taps: Taps): tf.Tensor[] {
+  return [...Object.values(taps.activations), taps.logits, taps.probabilities, taps.features].filter((t): t is tf.Tensor => t !== undefined);
+}
+
 /** Disposes every tensor of a Taps object (the same tensor may appear twice; dispose is idempotent). */
 export function disposeTaps(taps: Taps): void {
-  tf.dispose(Object.values(taps.activations));
-  tf.dispose([taps.logits, taps.probabilities, taps.features].filter((t): t is tf.Tensor2D => t !== undefined));
+  tf.dispose(tapTensors(taps));
 }
 
 /** Turns the LayersModel into stages, folding each BatchNormalization into the convolution before it. */

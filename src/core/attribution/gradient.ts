@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { throwIfAborted, yieldToEventLoop } from '../cancel';
-import { createRng, normalTensor } from '../optimize/random';
+import { createRng, normalValues } from '../optimize/random';
 import { InvalidInputError } from '../errors';
 import { type ConvNet, type ReluMode, type TapRequest, type Taps, disposeTaps } from '../network';
 import type { ModelInput } from '../preprocess';
@@ -79,9 +79,13 @@ export function noisyCopies(input: tf.Tensor4D, settings: SmoothingSettings, fro
   return tf.tidy(() => {
     const sigma = tf.mul(tf.sub(tf.max(input), tf.min(input)), settings.noise);
     // The project's seeded stream (mulberry32 + Box–Muller), not tf.randomNormal: its seed 0 silently means
-    // "unseeded" and its stream depends on the tfjs version.
-    const copies = Array.from({ length: n }, (_, k) => tf.add(input, tf.mul(normalTensor(createRng(settings.seed + from + k), input.shape, 1), sigma)));
-    return tf.concat(copies) as tf.Tensor4D;
+    // "unseeded" and its stream depends on the tfjs version. Copy k's noise is stream seed + from + k; the n
+    // streams go into one [n, H, W, 3] tensor so the batch is one multiply and one add (kernels per live frame).
+    const [, h, w, c] = input.shape;
+    const size = h * w * c;
+    const z = new Float32Array(n * size);
+    for (let k = 0; k < n; k++) z.set(normalValues(createRng(settings.seed + from + k), size, 1), k * size);
+    return tf.add(input, tf.mul(tf.tensor4d(z, [n, h, w, c]), sigma));
   });
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors';
-import type { ConvNet, Taps } from '../network';
+import { type ConvNet, type Taps, disposeTaps } from '../network';
 import { imageToModelInput } from '../preprocess';
 import { type FeatureCache, type StoredActivation, elementCount } from './feature-cache';
 import { type GalleryEntry, type SkipHandler, type SkippedImage, sha256, skipReason, toHex } from './gallery';
@@ -229,7 +229,7 @@ export class FeatureExtractor {
         perLayer[layer] = (await tensor.data()) as Float32Array;
       }
     } finally {
-      tf.dispose([...Object.values(taps.activations), ...(taps.features ? [taps.features] : [])]);
+      disposeTaps(taps);
     }
     let row = 0;
     for (let i = 0; i < entries.length; i++) {

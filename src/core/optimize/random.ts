@@ -35,10 +35,14 @@ export function createRng(seed: number): Rng {
   };
 }
 
-/** Gaussian noise tensor from the PRNG (not tf.randomNormal, whose stream depends on the tfjs version). */
-export function normalTensor(rng: Rng, shape: readonly number[], std: number): tf.Tensor {
-  const size = shape.reduce((a, b) => a * b, 1);
+/** `size` Gaussian values N(0, std²) drawn in order from the PRNG, as float32. */
+export function normalValues(rng: Rng, size: number, std: number): Float32Array {
   const values = new Float32Array(size);
   for (let i = 0; i < size; i++) values[i] = rng.normal() * std;
-  return tf.tensor(values, shape.slice());
+  return values;
+}
+
+/** Gaussian noise tensor from the PRNG (not tf.randomNormal, whose stream depends on the tfjs version). */
+export function normalTensor(rng: Rng, shape: readonly number[], std: number): tf.Tensor {
+  return tf.tensor(normalValues(rng, shape.reduce((a, b) => a * b, 1), std), shape.slice());
 }
