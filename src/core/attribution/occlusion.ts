@@ -3,6 +3,7 @@ import type { ConvNet } from '../network';
 import type { ModelInput } from '../preprocess';
 import { type Fill, type MaskedEvaluator, type ScoreKind, balancedBatchSize, maskedEvaluator } from './masking';
 import { throwIfAborted } from '../cancel';
+import { BatchPacer } from '../pacing';
 import { InvalidInputError } from '../errors';
 import { type Target, checkTarget, resolveTarget } from '../target';
 import { OCCLUSION_DEFAULTS } from './defaults';
@@ -16,9 +17,15 @@ export interface OcclusionOptions extends AttributionOptions {
   /** Step between occluder positions, in model-input pixels. */
   stride?: number;
   fill?: Fill;
-  /** Occluded images per forward pass. */
+  /** Occluded images per forward pass (at most, when paced). */
   batchSize?: number;
   score?: ScoreKind;
+  /**
+   * Size each pass by time (src/core/pacing.ts: at most `batchSize`, each pass within UNIT_BUDGET_MS where one
+   * image allows), so a cancel acts quickly on slow backends. On for `occlusion()` (a job), off for a sweep the
+   * live view steps a fixed batch per frame.
+   */
+  paced?: boolean;
 }
 
 /** Top-left corners along one axis so that patches of `patch` pixels with `stride` cover 0..size−1. */
@@ -64,7 +71,7 @@ export class OcclusionSweep {
     this.positions = axis.flatMap((y) => axis.map((x) => ({ x, y })));
     // One batch size for the whole sweep (+1: the unoccluded baseline rides in the first batch).
     const perPass = balancedBatchSize(this.positions.length + 1, batchSize);
-    this.evaluator = maskedEvaluator(net, input.tensor as tf.Tensor4D, options.target, { fill, score, batchSize: perPass });
+    this.evaluator = maskedEvaluator(net, input.tensor as tf.Tensor4D, options.target, { fill, score, batchSize: perPass, pacer: options.paced ? new BatchPacer({ max: perPass }) : undefined });
     this.sum = new Float32Array(this.size * this.size);
     this.count = new Float32Array(this.size * this.size);
   }
@@ -89,7 +96,7 @@ export class OcclusionSweep {
       for (let r = y; r < y + this.patch; r++) m.fill(0, r * size + x, r * size + x + this.patch);
       return m;
     });
-    const scores = await this.evaluator.evaluate(withBaseline ? [full, ...masks] : masks);
+    const scores = await this.evaluator.evaluate(withBaseline ? [full, ...masks] : masks, { signal: this.options.signal });
     const offset = withBaseline ? 1 : 0;
     if (withBaseline) this.baseline = scores[0]!;
     batch.forEach(({ x, y }, i) => {
@@ -156,7 +163,7 @@ function definedOf<T extends object>(options: T): Partial<T> {
 
 export const occlusion: AttributionMethod<OcclusionOptions> = async (net, input, options) => {
   const target = await resolveTarget(net, input.tensor, options.target);
-  const sweep = new OcclusionSweep(net, input, { ...options, target });
+  const sweep = new OcclusionSweep(net, input, { paced: true, ...definedOf(options), target });
   try {
     return await sweep.run();
   } finally {

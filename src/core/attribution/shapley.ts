@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { permutation, seededRandom } from '../random';
 import { type Fill, type ScoreKind, balancedBatchSize, maskedEvaluator } from './masking';
 import { resolveTarget } from '../target';
+import { BatchPacer } from '../pacing';
 import { SHAPLEY_DEFAULTS } from './defaults';
 import type { AttributionMethod, AttributionOptions } from './types';
 
@@ -58,7 +59,8 @@ export const shapley: AttributionMethod<ShapleyOptions> = async (net, input, opt
     }
   }
   const perPass = balancedBatchSize(coalitions.length, batchSize);
-  const evaluator = maskedEvaluator(net, input.tensor as tf.Tensor4D, target, { fill, score, batchSize: perPass });
+  // Paced (src/core/pacing.ts): each pass within the time budget where one image allows, so a cancel acts quickly.
+  const evaluator = maskedEvaluator(net, input.tensor as tf.Tensor4D, target, { fill, score, batchSize: perPass, pacer: new BatchPacer({ max: perPass }) });
   try {
     const values = await evaluator.evaluate(
       coalitions.map((c) => () => maskFor(c)),
