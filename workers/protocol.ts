@@ -126,7 +126,11 @@ export type WorkerResponse =
   | { type: 'frame'; id: number; frame: LiveFrame; ms: number; memory: WorkerMemory }
   | { type: 'dropped'; id: number }
   | { type: 'image'; id: number; image: RgbaImage }
-  | { type: 'progress'; id: number; done: number; total: number; preview?: RgbaImage }
+  /**
+   * A job's progress: `done` of `total` units of work, seconds since it started, and the seconds left as
+   * estimated from the time per unit so far (src/core/eta.ts; absent until a unit is done).
+   */
+  | { type: 'progress'; id: number; done: number; total: number; elapsedSeconds: number; etaSeconds?: number; preview?: RgbaImage }
   | { type: 'done'; id: number; result: JobResult }
   | { type: 'cancelled'; id: number }
   | { type: 'bench'; id: number; figures: Record<string, number> }

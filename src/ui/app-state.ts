@@ -177,7 +177,7 @@ export interface ConvLensState {
   /** Where frames come from now. */
   source: SourceKind | null;
   /** The on-demand job's state. */
-  job: { kind: string; progress: number; state: 'running' | 'done' | 'cancelled' | 'error' } | null;
+  job: { kind: string; progress: number; state: 'running' | 'done' | 'cancelled' | 'error'; etaSeconds?: number; seconds?: number } | null;
   /** Lost GPU devices recovered from (the backend recreated, or a fallback) since the worker started. */
   recoveries: number;
   /** Times the inference worker crashed and was restarted. */
@@ -218,7 +218,16 @@ export function toConvLensState(s: Readonly<AppState>, updateReady: boolean): Co
     stages: Object.fromEntries(Object.entries(s.frame?.stages ?? {}).map(([k, v]) => [k, Math.round(v * 10) / 10])),
     error: s.error,
     source: s.source,
-    job: s.job ? { kind: jobStateKind(s.job), progress: s.job.progress, state: s.job.state } : null,
+    job: s.job
+      ? {
+          kind: jobStateKind(s.job),
+          progress: s.job.progress,
+          state: s.job.state,
+          // While it runs: the worker's latest estimate of the seconds left; once ended: how long it took.
+          ...(s.job.state === 'running' && s.job.etaSeconds !== undefined ? { etaSeconds: s.job.etaSeconds } : {}),
+          ...(s.job.endedAt !== undefined ? { seconds: (s.job.endedAt - s.job.startedAt) / 1000 } : {}),
+        }
+      : null,
     recoveries: s.recoveries,
     workerRestarts: s.workerRestarts,
     workerMemory: s.workerMemory,

@@ -1,4 +1,5 @@
 import { type AttributionMethodName, FINE_OCCLUSION, FINE_SHAPLEY, type MethodSettings } from '../../core/attribution/defaults';
+import { elapsedText, timeLeftText } from '../../core/eta';
 import type { RgbaImage } from '../../core/preprocess';
 import type { ExplainJob, FrameImage, JobResult, JobSpec } from '../../../workers/protocol';
 import type { AppState } from '../app-state';
@@ -160,6 +161,10 @@ export interface JobState {
   state: 'running' | 'done' | 'cancelled' | 'error';
   startedAt: number;
   endedAt?: number;
+  /** The worker's estimate of the seconds left (src/core/eta.ts), as of `estimatedAt`; absent until a unit is done. */
+  etaSeconds?: number;
+  /** When the estimate arrived (the clock of `startedAt`). */
+  estimatedAt?: number;
   /** The frame the job worked on (224×224, the model's view), for results drawn over it. */
   frozen?: ImageBitmap;
   /** The live picture was shown mirrored when the job started: results of the frame are drawn mirrored too. */
@@ -185,6 +190,18 @@ export function jobStatusText(job: Pick<JobState, 'kind' | 'state' | 'progress' 
     case 'error':
       return `${kind.name} did not work${job.error ? `: ${job.error}` : ''}`;
   }
+}
+
+/**
+ * How long a running job has taken and how long it has left, in words: "12 s so far · about 40 s left". The
+ * estimate counts down from the worker's last report (`now` on the clock of `startedAt`, ms). Empty when not running.
+ */
+export function jobTimeText(job: Pick<JobState, 'state' | 'startedAt' | 'etaSeconds' | 'estimatedAt'>, now: number): string {
+  if (job.state !== 'running') return '';
+  const elapsed = `${elapsedText(Math.max(0, now - job.startedAt) / 1000)} so far`;
+  if (job.etaSeconds === undefined) return `${elapsed} · estimating the time left…`;
+  const left = Math.max(0, job.etaSeconds - Math.max(0, now - (job.estimatedAt ?? now)) / 1000);
+  return `${elapsed} · ${timeLeftText(left)}`;
 }
 
 /** Can the mode start now: the model is ready, the tools are offered, no job runs, and the mode's own condition. */
