@@ -10,12 +10,13 @@ import { UAP_GALLERY_JOB } from '../src/core/optimize/defaults';
 import { fool } from '../src/core/optimize/fool';
 import { universalPerturbation } from '../src/core/optimize/uap';
 import { visualizeClass } from '../src/core/optimize/visualize';
+import { UNIT_BUDGET_MS } from '../src/core/pacing';
 import { classTarget } from '../src/core/target';
 import { modelInput, net } from './helpers';
 
 /**
  * Cancel, as the worker's jobs do it: each job kind's core function on the real lite model (CPU backend), its
- * AbortSignal aborted from a timer while the job is under way (after its first unit of work, with more to do).
+ * AbortSignal aborted from a timer while the job is under way, with passes paced as the worker paces them (paceMs) (after its first unit of work, with more to do).
  * It must reject with an AbortError within 1 s of the abort and leave no tensor behind.
  */
 interface Run {
@@ -69,7 +70,7 @@ describe('cancel acts within 1 s and leaks nothing (lite, CPU backend)', () => {
   it('fine occlusion', async () => {
     const model = await net('lite');
     const input = modelInput('coffee.png');
-    const r = await cancelMidJob((signal, onProgress) => occlusion(model, input, { ...FINE_OCCLUSION, target, signal, onProgress }), 'forward');
+    const r = await cancelMidJob((signal, onProgress) => occlusion(model, input, { ...FINE_OCCLUSION, target, signal, onProgress, paceMs: UNIT_BUDGET_MS }), 'forward');
     input.tensor.dispose();
     expect(r.units).toBeLessThan(r.total);
   });
@@ -77,7 +78,7 @@ describe('cancel acts within 1 s and leaks nothing (lite, CPU backend)', () => {
   it('Shapley values', async () => {
     const model = await net('lite');
     const input = modelInput('coffee.png');
-    const r = await cancelMidJob((signal, onProgress) => shapley(model, input, { ...FINE_SHAPLEY, target, signal, onProgress }), 'forward');
+    const r = await cancelMidJob((signal, onProgress) => shapley(model, input, { ...FINE_SHAPLEY, target, signal, onProgress, paceMs: UNIT_BUDGET_MS }), 'forward');
     input.tensor.dispose();
     expect(r.units).toBeLessThan(r.total);
   });
@@ -85,7 +86,7 @@ describe('cancel acts within 1 s and leaks nothing (lite, CPU backend)', () => {
   it('integrated gradients', async () => {
     const model = await net('lite');
     const input = modelInput('coffee.png');
-    const r = await cancelMidJob((signal, onProgress) => integratedGradients(model, input, { target, signal, onProgress }), 'gradient');
+    const r = await cancelMidJob((signal, onProgress) => integratedGradients(model, input, { target, signal, onProgress, paceMs: UNIT_BUDGET_MS }), 'gradient');
     input.tensor.dispose();
     expect(r.units).toBeLessThan(r.total);
   });

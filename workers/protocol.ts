@@ -51,8 +51,8 @@ export type JobSpec =
   | { kind: 'class-visualisation'; classIndex: number; preset: PresetName; steps?: number }
   /** ε in pixel levels: FOOL_DEFAULTS unless given. */
   | { kind: 'fool'; image: FrameImage; target: number; eps?: number }
-  /** The gallery UAP job (UAP_GALLERY_JOB unless given). */
-  | { kind: 'uap'; eps?: number; maxPasses?: number };
+  /** The gallery UAP job (UAP_JOB.default unless given; maxSteps: signed steps of the attack per picture). */
+  | { kind: 'uap'; eps?: number; maxPasses?: number; maxSteps?: number };
 
 export type JobResult =
   | ExplainResult

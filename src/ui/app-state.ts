@@ -3,6 +3,7 @@ import { DEFAULT_LIVE_SETTINGS, LIVE_VIEWS, type LiveFrame, type LiveSettings, t
 import { type ModelId, isModelId } from '../core/models';
 import type { LayerInfo } from '../core/network';
 import type { PresetName } from '../core/optimize/presets';
+import type { JobDetail } from '../core/attribution/defaults';
 import type { RgbaImage } from '../core/preprocess';
 import { BACKENDS, type BackendName, type WorkerMemory } from '../../workers/protocol';
 import type { Crop, SourceKind } from './frame-source';
@@ -87,6 +88,8 @@ export interface AppState {
   /** The class that class visualisation and fooling aim at. */
   goal: { index: number; label: string };
   preset: PresetName;
+  /** How much work the on-demand jobs do: sized for under a minute, or the lecturer's "more detail". */
+  detail: JobDetail;
   uapReady: boolean;
   /** Snapshots saved in this session (names the next one). */
   snapshots: number;
@@ -152,6 +155,7 @@ export function initialState(search: string): AppState {
     showJob: false,
     goal: { index: 130, label: 'flamingo' },
     preset: 'l2',
+    detail: 'default',
     uapReady: false,
     snapshots: 0,
     helpOpen: false,

@@ -145,3 +145,31 @@ export const METHOD_INFO: { readonly [N in AttributionMethodName]: MethodInfo<N>
   shapley: { label: 'Shapley values', source: 'Castro et al. 2009 (sampling), Lundberg & Lee 2017', defaults: SHAPLEY_DEFAULTS, display: SHAPLEY_DISPLAY },
 };
 
+
+/**
+ * How much work an on-demand job does: `default` is sized to finish in under a minute with the lite model on a
+ * 2-core machine without a GPU (measured: README, "How long jobs take"); `detail` is the lecturer's "more detail"
+ * (the app's toggle, the CLI's `--more-detail`), several times longer.
+ */
+export type JobDetail = 'default' | 'detail';
+
+/** A job's settings at each level of detail. */
+export type JobPresets<T> = Readonly<Record<JobDetail, Readonly<T>>>;
+
+/**
+ * Occlusion of a frozen frame: a 40-pixel patch every 20 pixels (121 positions; the live view sweeps 56 every 28,
+ * 49 positions), or the fine grid (32 every 8, 625 positions).
+ */
+export const OCCLUSION_JOB: JobPresets<Settings<OcclusionOptions>> = Object.freeze({ default: Object.freeze({ ...OCCLUSION_DEFAULTS, patch: 40, stride: 20 }), detail: FINE_OCCLUSION });
+
+/** Shapley values of a frozen frame: 4×4 cells and 8 permutations (122 evaluations), or 6×6 and 12 (422). */
+export const SHAPLEY_JOB: JobPresets<Settings<ShapleyOptions>> = Object.freeze({ default: SHAPLEY_DEFAULTS, detail: FINE_SHAPLEY });
+
+/**
+ * Integrated gradients of a frozen frame: 32 steps refined once (to 96) when the completeness gap is over 5 %, or
+ * the method's full adaptive refinement (up to 864). The result states the gap either way.
+ */
+export const INTEGRATED_GRADIENTS_JOB: JobPresets<Settings<IntegratedGradientsOptions>> = Object.freeze({
+  default: Object.freeze({ maxSteps: 3 * INTEGRATED_GRADIENTS_DEFAULTS.startSteps }),
+  detail: Object.freeze({}),
+});

@@ -22,7 +22,7 @@ export interface IntegratedGradientsOptions extends AttributionOptions {
   tolerance?: number;
   /** Baseline image: black (the usual choice) or mid-grey. */
   baseline?: 'black' | 'gray';
-  /** Interpolated images per gradient pass (at most: passes are sized by time, src/core/pacing.ts). */
+  /** Interpolated images per gradient pass (at most, when paced: see `paceMs`). */
   batchSize?: number;
   /**
    * Adaptive steps only: refine no further than this many steps (default IG_MAX_STEPS = 864; the first
@@ -81,11 +81,11 @@ export const integratedGradients: AttributionMethod<IntegratedGradientsOptions> 
     const scoreDifference = fx! - fBase!;
 
     /**
-     * Adds the gradients at path positions `alphas` to gradSum, in passes sized by time (one gradient of the
-     * running sum is read back after each, so the GPU queue stays one pass deep: progress is real and a cancel
-     * acts at once instead of after the queued passes drain).
+     * Adds the gradients at path positions `alphas` to gradSum, in passes of `batchSize` or sized by time
+     * (`paceMs`). One value of the running sum is read back after each pass, so the GPU queue stays one pass deep:
+     * progress is real and a cancel acts at once instead of after the queued passes drain.
      */
-    const pacer = new BatchPacer({ max: Math.max(1, batchSize) });
+    const pacer = new BatchPacer({ max: Math.max(1, batchSize), ...(options.paceMs !== undefined ? { budgetMs: options.paceMs } : { start: Math.max(1, batchSize), budgetMs: Number.POSITIVE_INFINITY }) });
     const integrate = async (alphas: number[], done: number, total: number): Promise<void> => {
       for (let start = 0; start < alphas.length; ) {
         await yieldToEventLoop();

@@ -20,12 +20,6 @@ export interface OcclusionOptions extends AttributionOptions {
   /** Occluded images per forward pass (at most, when paced). */
   batchSize?: number;
   score?: ScoreKind;
-  /**
-   * Size each pass by time (src/core/pacing.ts: at most `batchSize`, each pass within UNIT_BUDGET_MS where one
-   * image allows), so a cancel acts quickly on slow backends. On for `occlusion()` (a job), off for a sweep the
-   * live view steps a fixed batch per frame.
-   */
-  paced?: boolean;
 }
 
 /** Top-left corners along one axis so that patches of `patch` pixels with `stride` cover 0..size−1. */
@@ -71,7 +65,7 @@ export class OcclusionSweep {
     this.positions = axis.flatMap((y) => axis.map((x) => ({ x, y })));
     // One batch size for the whole sweep (+1: the unoccluded baseline rides in the first batch).
     const perPass = balancedBatchSize(this.positions.length + 1, batchSize);
-    this.evaluator = maskedEvaluator(net, input.tensor as tf.Tensor4D, options.target, { fill, score, batchSize: perPass, pacer: options.paced ? new BatchPacer({ max: perPass }) : undefined });
+    this.evaluator = maskedEvaluator(net, input.tensor as tf.Tensor4D, options.target, { fill, score, batchSize: perPass, pacer: options.paceMs !== undefined ? new BatchPacer({ max: perPass, budgetMs: options.paceMs }) : undefined });
     this.sum = new Float32Array(this.size * this.size);
     this.count = new Float32Array(this.size * this.size);
   }
@@ -163,7 +157,7 @@ function definedOf<T extends object>(options: T): Partial<T> {
 
 export const occlusion: AttributionMethod<OcclusionOptions> = async (net, input, options) => {
   const target = await resolveTarget(net, input.tensor, options.target);
-  const sweep = new OcclusionSweep(net, input, { paced: true, ...definedOf(options), target });
+  const sweep = new OcclusionSweep(net, input, { ...options, target });
   try {
     return await sweep.run();
   } finally {

@@ -59,8 +59,8 @@ export const shapley: AttributionMethod<ShapleyOptions> = async (net, input, opt
     }
   }
   const perPass = balancedBatchSize(coalitions.length, batchSize);
-  // Paced (src/core/pacing.ts): each pass within the time budget where one image allows, so a cancel acts quickly.
-  const evaluator = maskedEvaluator(net, input.tensor as tf.Tensor4D, target, { fill, score, batchSize: perPass, pacer: new BatchPacer({ max: perPass }) });
+  const pacer = options.paceMs !== undefined ? new BatchPacer({ max: perPass, budgetMs: options.paceMs }) : undefined;
+  const evaluator = maskedEvaluator(net, input.tensor as tf.Tensor4D, target, { fill, score, batchSize: perPass, pacer });
   try {
     const values = await evaluator.evaluate(
       coalitions.map((c) => () => maskFor(c)),

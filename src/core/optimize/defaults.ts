@@ -20,3 +20,12 @@ export const UAP_GALLERY_JOB = Object.freeze({ eps: UAP_DEFAULTS.eps, maxPasses:
 
 /** The adversarial − original difference is shown magnified this many times around mid-grey, as the lecture does. */
 export const DIFFERENCE_GAIN = 10;
+
+/**
+ * The app's on-demand generating jobs at each level of detail (see JobDetail in ../attribution/defaults.ts):
+ * `default` finishes in under a minute with the lite model on a 2-core machine without a GPU; `detail` is the
+ * lecturer's "more detail". Class visualisation: gradient steps (the presets' own budget is 40). Universal
+ * perturbation: passes over the gallery and signed steps per picture (UAP_GALLERY_JOB is the detailed one).
+ */
+export const VISUALIZE_JOB = Object.freeze({ default: Object.freeze({ steps: 30 }), detail: Object.freeze({ steps: 80 }) });
+export const UAP_JOB = Object.freeze({ default: Object.freeze({ ...UAP_GALLERY_JOB, maxPasses: 1, maxSteps: 5 }), detail: UAP_GALLERY_JOB });
