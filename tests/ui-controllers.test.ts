@@ -9,7 +9,7 @@ import { type SourceEnv, SourceController } from '../src/ui/controllers/source-c
 import { type Clock, WorkerSupervisor } from '../src/ui/controllers/worker-supervisor';
 import { CameraReconnect } from '../src/ui/camera';
 import { Store } from '../src/ui/store';
-import { FINE_SHAPLEY } from '../src/core/attribution/defaults';
+import { SHAPLEY_DEFAULTS } from '../src/core/attribution/defaults';
 import { jobTimeText } from '../src/ui/jobs/job-kinds';
 import type { InferenceClient, Progress, RequestBody } from '../src/ui/worker-client';
 
@@ -263,7 +263,7 @@ describe('JobController', () => {
     const run = jobs.start('shapley');
     await flush();
     const request = client.last('job');
-    expect(request.body).toEqual({ job: { kind: 'explain', method: 'shapley', classIndex: 967, image: frames[0], options: FINE_SHAPLEY } });
+    expect(request.body).toEqual({ job: { kind: 'explain', method: 'shapley', classIndex: 967, image: frames[0], options: { ...SHAPLEY_DEFAULTS, permutations: 4 } } });
     expect(request.transfer).toEqual([frames[0]]);
     expect(store.state).toMatchObject({ showJob: true, job: { kind: 'shapley', state: 'running', mirrored: true, title: 'Shapley values for “espresso”' } });
     expect(toConvLensState(store.state, false).job).toEqual({ kind: 'shapley', progress: 0, state: 'running' });

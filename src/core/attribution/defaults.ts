@@ -157,19 +157,19 @@ export type JobDetail = 'default' | 'detail';
 export type JobPresets<T> = Readonly<Record<JobDetail, Readonly<T>>>;
 
 /**
- * Occlusion of a frozen frame: a 40-pixel patch every 20 pixels (121 positions; the live view sweeps 56 every 28,
- * 49 positions), or the fine grid (32 every 8, 625 positions).
+ * Occlusion of a frozen frame: a 48-pixel patch every 28 pixels (64 positions; the live view sweeps 49, 56
+ * pixels every 28), or the fine grid (32 every 8, 625 positions).
  */
-export const OCCLUSION_JOB: JobPresets<Settings<OcclusionOptions>> = Object.freeze({ default: Object.freeze({ ...OCCLUSION_DEFAULTS, patch: 40, stride: 20 }), detail: FINE_OCCLUSION });
+export const OCCLUSION_JOB: JobPresets<Settings<OcclusionOptions>> = Object.freeze({ default: Object.freeze({ ...OCCLUSION_DEFAULTS, patch: 48, stride: 28 }), detail: FINE_OCCLUSION });
 
-/** Shapley values of a frozen frame: 4×4 cells and 8 permutations (122 evaluations), or 6×6 and 12 (422). */
-export const SHAPLEY_JOB: JobPresets<Settings<ShapleyOptions>> = Object.freeze({ default: SHAPLEY_DEFAULTS, detail: FINE_SHAPLEY });
+/** Shapley values of a frozen frame: 4×4 cells and 4 permutations (62 evaluations), or 6×6 and 12 (422). */
+export const SHAPLEY_JOB: JobPresets<Settings<ShapleyOptions>> = Object.freeze({ default: Object.freeze({ ...SHAPLEY_DEFAULTS, permutations: 4 }), detail: FINE_SHAPLEY });
 
 /**
- * Integrated gradients of a frozen frame: 32 steps refined once (to 96) when the completeness gap is over 5 %, or
- * the method's full adaptive refinement (up to 864). The result states the gap either way.
+ * Integrated gradients of a frozen frame: 32 steps (the result states the completeness gap), or the method's
+ * adaptive refinement until the gap is under 5 % (32 → 96 → 288 → 864 steps).
  */
 export const INTEGRATED_GRADIENTS_JOB: JobPresets<Settings<IntegratedGradientsOptions>> = Object.freeze({
-  default: Object.freeze({ maxSteps: 3 * INTEGRATED_GRADIENTS_DEFAULTS.startSteps }),
+  default: Object.freeze({ maxSteps: INTEGRATED_GRADIENTS_DEFAULTS.startSteps }),
   detail: Object.freeze({}),
 });
