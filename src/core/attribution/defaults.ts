@@ -69,7 +69,7 @@ export const OCCLUSION_DEFAULTS = Object.freeze({
   score: 'probability' as ScoreKind,
 });
 
-/** The app's "fine occlusion" of a frozen frame: a smaller patch on a dense grid (625 positions). */
+/** Fine occlusion: a smaller patch on a dense grid (625 positions) — the jobs' "more detail" (OCCLUSION_JOB). */
 export const FINE_OCCLUSION = Object.freeze({ ...OCCLUSION_DEFAULTS, patch: 32, stride: 8 });
 
 /** Occlusion maps are smooth averages of score drops: shown up to their maximum. */
@@ -85,7 +85,7 @@ export const SHAPLEY_DEFAULTS = Object.freeze({
   score: 'logit' as ScoreKind,
 });
 
-/** The app's Shapley job of a frozen frame: a finer grid (36 cells) and more permutations. */
+/** Fine Shapley values: a finer grid (36 cells) and more permutations — the jobs' "more detail" (SHAPLEY_JOB). */
 export const FINE_SHAPLEY = Object.freeze({ ...SHAPLEY_DEFAULTS, grid: 6, permutations: 12 });
 
 /** Shapley maps are piecewise constant per cell: shown up to their maximum. */
