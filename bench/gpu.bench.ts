@@ -7,6 +7,7 @@
  * (activations frame against vanilla saliency frame). Asserts nothing (tests check correctness).
  *
  *   npm run bench:gpu -- [--model lite|standard] [--json] [--frames N] [--warmup N] [--only REGEX]
+ *                        [--path fused|composed]   (the gradient path: fused is the default, composed the reference)
  *                        [--backend auto|vulkan|opengles] [--image file.png]
  *
  * Frames timed per case: 30 after 5 warm-up frames on a hardware adapter, 5 after 2 on a software one.
@@ -20,7 +21,7 @@ import { PNG } from 'pngjs';
 import { OcclusionSweep } from '../src/core/attribution/occlusion';
 import { DEFAULT_LIVE_SETTINGS, type LiveSettings, LivePipeline } from '../src/core/live/pipeline';
 import { type ModelId, isModelId } from '../src/core/models';
-import { type ConvNet, disposeTaps } from '../src/core/network';
+import { type ConvNet, type GradientPath, disposeTaps } from '../src/core/network';
 import { DEEPFOOL_DEFAULTS, FOOL_DEFAULTS, UAP_GALLERY_JOB } from '../src/core/optimize/defaults';
 import { optimize, type OptimizeSpec } from '../src/core/optimize/engine';
 import { classLogit, crossEntropy, featureDistance, logitMargins, objectiveFor } from '../src/core/optimize/objectives';
@@ -62,6 +63,9 @@ const modelArg = argValue('--model');
 if (modelArg !== undefined && !isModelId(modelArg)) fail(`--model must be lite or standard, got '${modelArg}'`);
 const models: ModelId[] = modelArg ? [modelArg as ModelId] : ['lite', 'standard'];
 const backendArg = argValue('--backend') ?? 'auto';
+const pathArg = argValue('--path') ?? 'fused';
+if (pathArg !== 'fused' && pathArg !== 'composed') fail(`--path must be fused or composed, got '${pathArg}'`);
+const gradientPath: GradientPath = pathArg;
 const BACKENDS: Record<string, DawnBackendChoice> = { auto: 'auto', vulkan: 'default', default: 'default', opengles: 'opengles', gl: 'opengles' };
 const backendChoice = BACKENDS[backendArg] ?? fail(`--backend must be auto, vulkan or opengles, got '${backendArg}'`);
 let only: RegExp | undefined;
@@ -106,7 +110,7 @@ const software = gpu.adapter.software;
 const frames = framesArg ?? (software ? 5 : 30);
 const warmup = warmupArg ?? (software ? 2 : 5);
 const header = [
-  `GPU benchmark: TensorFlow.js ${tf.version.tfjs} webgpu backend in Node ${process.version}, Dawn ${gpu.backend === 'opengles' ? 'OpenGL ES' : 'default (Vulkan)'} backend, feature level ${gpu.featureLevel}`,
+  `GPU benchmark: TensorFlow.js ${tf.version.tfjs} webgpu backend in Node ${process.version}, Dawn ${gpu.backend === 'opengles' ? 'OpenGL ES' : 'default (Vulkan)'} backend, feature level ${gpu.featureLevel}, gradient path ${gradientPath}`,
   `adapter: ${describeAdapter(gpu.adapter)}`,
   ...gpu.attempts.slice(0, -1).map((a) => `  (tried ${a})`),
   software
@@ -343,6 +347,7 @@ const rows: Row[] = [];
 const ratios: { model: ModelId; forwardMs: number; gradientMs: number; gradientOverForward: number; forwardDispatches: number; gradientDispatches: number }[] = [];
 for (const model of models) {
   const net = await loadModel(model, modelsRoot());
+  net.gradientPath = gradientPath;
   const input = imageToModelInput(photo, DEFAULT_LIVE_SETTINGS.fit).tensor;
   const layer = 'conv_pw_5_relu';
   const live = LIVE_VIEWS.map(([name, settings]) => () => liveCase(net, name, settings));

@@ -9,7 +9,8 @@ import { type SourceEnv, SourceController } from '../src/ui/controllers/source-c
 import { type Clock, WorkerSupervisor } from '../src/ui/controllers/worker-supervisor';
 import { CameraReconnect } from '../src/ui/camera';
 import { Store } from '../src/ui/store';
-import { FINE_SHAPLEY } from '../src/core/attribution/defaults';
+import { SHAPLEY_DEFAULTS } from '../src/core/attribution/defaults';
+import { jobTimeText } from '../src/ui/jobs/job-kinds';
 import type { InferenceClient, Progress, RequestBody } from '../src/ui/worker-client';
 
 /**
@@ -239,7 +240,7 @@ describe('LiveFrames', () => {
 });
 
 describe('JobController', () => {
-  function setup(over: Partial<AppState> = {}) {
+  function setup(over: Partial<AppState> = {}, now: () => number = () => 1000) {
     const store = new Store<AppState>({ ...initialState(''), ready: true, frame: liveFrame(), mirrored: true, ...over });
     const client = new FakeClient();
     const frames: ImageBitmap[] = [];
@@ -251,7 +252,7 @@ describe('JobController', () => {
       }),
       copy: vi.fn(async () => bitmap()),
       rememberSnapshot: vi.fn(),
-      now: () => 1000,
+      now,
     };
     const jobs = new JobController(host, store, client, deps);
     return { store, client, deps, jobs, frames };
@@ -262,7 +263,7 @@ describe('JobController', () => {
     const run = jobs.start('shapley');
     await flush();
     const request = client.last('job');
-    expect(request.body).toEqual({ job: { kind: 'explain', method: 'shapley', classIndex: 967, image: frames[0], options: FINE_SHAPLEY } });
+    expect(request.body).toEqual({ job: { kind: 'explain', method: 'shapley', classIndex: 967, image: frames[0], options: { ...SHAPLEY_DEFAULTS, permutations: 4 } } });
     expect(request.transfer).toEqual([frames[0]]);
     expect(store.state).toMatchObject({ showJob: true, job: { kind: 'shapley', state: 'running', mirrored: true, title: 'Shapley values for “espresso”' } });
     expect(toConvLensState(store.state, false).job).toEqual({ kind: 'shapley', progress: 0, state: 'running' });
@@ -291,6 +292,30 @@ describe('JobController', () => {
     client.last('job').resolve({ type: 'error', id: client.last('job').id, message: 'no gallery' });
     await again;
     expect(store.state).toMatchObject({ error: 'no gallery', job: { state: 'error', error: 'no gallery' } });
+  });
+
+  it('Cancel shows at once, before the worker stops; its late reports and result are dropped; progress carries the time left', async () => {
+    let now = 1000;
+    const { store, client, jobs } = setup({}, () => now);
+    const run = jobs.start('shapley');
+    await flush();
+    const request = client.last('job');
+    now = 3000;
+    request.progress!(10, 40, undefined, { elapsedSeconds: 2, etaSeconds: 6 });
+    expect(store.state.job).toMatchObject({ progress: 0.25, etaSeconds: 6, estimatedAt: 3000 });
+    expect(jobTimeText(store.state.job!, 4000)).toBe('3 s so far · about 5 s left'); // 6 s as of 3000, 1 s later
+    expect(toConvLensState(store.state, false).job).toEqual({ kind: 'shapley', progress: 0.25, state: 'running', etaSeconds: 6 });
+    now = 3500;
+    jobs.cancel();
+    expect(client.last('cancel').body).toEqual({ job: request.id });
+    expect(store.state.job).toMatchObject({ state: 'cancelled', endedAt: 3500 }); // no reply from the worker yet
+    expect(toConvLensState(store.state, false).job).toEqual({ kind: 'shapley', progress: 0.25, state: 'cancelled', seconds: 2.5 });
+    request.progress!(12, 40, undefined, { elapsedSeconds: 3, etaSeconds: 5 }); // the unit in flight ends
+    request.resolve({ type: 'done', id: request.id, result: { kind: 'explain' } });
+    await run;
+    expect(store.state.job).toMatchObject({ state: 'cancelled', progress: 0.25 });
+    expect(store.state.job?.result).toBeUndefined();
+    expect(jobs.canStart('ig')).toBe(true); // another job may start at once
   });
 
   it('what results change: the map turns live features on, a perturbation can be applied, a snapshot keeps its frame', async () => {

@@ -8,7 +8,7 @@ import { GOAL_CLASSES, JOB_KINDS, JOB_KIND_IDS, jobKind, jobStartable, jobStatus
 import { DEFAULT_STRINGS } from '../src/ui/kiosk-config';
 import { captionText, computingText, overlayMap, overlayStale, sweepProgress } from '../src/ui/live-status';
 import { SHORTCUTS, jobOfAction } from '../src/ui/shortcuts';
-import { FINE_SHAPLEY } from '../src/core/attribution/defaults';
+import { FINE_OCCLUSION, FINE_SHAPLEY, SHAPLEY_DEFAULTS } from '../src/core/attribution/defaults';
 import { Store } from '../src/ui/store';
 
 /** A live frame as the worker sends it (only the fields these tests read are meaningful). */
@@ -145,11 +145,20 @@ describe('job registry', () => {
   it('builds every mode’s job from the app state, and names it in plain words', () => {
     const s = shown('saliency', { goal: GOAL_CLASSES[1]!, preset: 'yosinski', snapshots: 2 });
     const specs = Object.fromEntries(JOB_KIND_IDS.map((id) => [id, jobKind(id).spec(s, JOB_KINDS[id].needsFrame ? bitmap : undefined)]));
-    // Settings come from the core's declarations: the fine Shapley preset; the others' defaults apply in the worker.
-    expect(specs['shapley']).toEqual({ kind: 'explain', method: 'shapley', classIndex: 967, image: bitmap, options: FINE_SHAPLEY });
+    // Settings come from the core's declarations at the chosen detail: by default sized for under a minute …
+    expect(specs['shapley']).toEqual({ kind: 'explain', method: 'shapley', classIndex: 967, image: bitmap, options: { ...SHAPLEY_DEFAULTS, permutations: 4 } });
+    expect(specs['occlusion']).toMatchObject({ options: { patch: 48, stride: 28 } });
+    expect(specs['ig']).toEqual({ kind: 'explain', method: 'integrated-gradients', classIndex: 967, image: bitmap, options: { maxSteps: 32 } });
+    expect(specs['visualise']).toEqual({ kind: 'class-visualisation', classIndex: 281, preset: 'yosinski', steps: 30 });
+    expect(specs['uap']).toEqual({ kind: 'uap', maxPasses: 1, maxSteps: 5 });
+    // … and with "more detail" the fine presets (the method's own defaults for IG: adaptive up to 864 steps).
+    const detailed = { ...s, detail: 'detail' as const };
+    expect(jobKind('shapley').spec(detailed, bitmap)).toEqual({ kind: 'explain', method: 'shapley', classIndex: 967, image: bitmap, options: FINE_SHAPLEY });
     expect(FINE_SHAPLEY).toMatchObject({ grid: 6, permutations: 12, batchSize: 16 });
-    expect(specs['ig']).toEqual({ kind: 'explain', method: 'integrated-gradients', classIndex: 967, image: bitmap });
-    expect(specs['visualise']).toEqual({ kind: 'class-visualisation', classIndex: 281, preset: 'yosinski' });
+    expect(jobKind('occlusion').spec(detailed, bitmap)).toMatchObject({ options: FINE_OCCLUSION });
+    expect(jobKind('ig').spec(detailed, bitmap)).toEqual({ kind: 'explain', method: 'integrated-gradients', classIndex: 967, image: bitmap });
+    expect(jobKind('visualise').spec(detailed, undefined)).toMatchObject({ steps: 80 });
+    expect(jobKind('uap').spec(detailed, undefined)).toEqual({ kind: 'uap', maxPasses: 3, maxSteps: 10 });
     expect(specs['fool']).toEqual({ kind: 'fool', image: bitmap, target: 281 });
     expect(specs['snapshot']).toMatchObject({ kind: 'gallery-add', name: 'snapshot 3' });
     expect(specs['tsne']).toEqual({ kind: 'embed', method: 'tsne', seed: 1 });

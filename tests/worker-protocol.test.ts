@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIVE_SETTINGS } from '../src/core/live/pipeline';
-import { type WorkerRequest, transferables } from '../workers/protocol';
+import { type WorkerRequest, type WorkerResponse, transferables } from '../workers/protocol';
 import { sharedImage } from './helpers';
 import { workerHarness } from './worker-harness';
 
@@ -48,6 +48,11 @@ describe('inference worker protocol (handler run in Node)', () => {
     await h.handle({ type: 'job', id: 2, job });
     const progress = h.replies.filter((r) => r.id === 2 && r.type === 'progress');
     expect(progress.length).toBeGreaterThan(1);
+    // Each report carries the time so far and, once a unit is done, the time left (the last one: 0).
+    const timed = progress as Extract<WorkerResponse, { type: 'progress' }>[];
+    expect(timed.every((p, i) => p.elapsedSeconds >= (timed[i - 1]?.elapsedSeconds ?? 0))).toBe(true);
+    expect(timed.every((p) => p.done === 0 || (p.etaSeconds !== undefined && p.etaSeconds >= 0))).toBe(true);
+    expect(timed.at(-1)).toMatchObject({ done: timed.at(-1)!.total, etaSeconds: 0 });
     const done = await h.waitFor((r) => r.id === 2 && r.type === 'done');
     expect(done.type === 'done' && done.result.kind === 'explain' && done.result.heatmap.data.length).toBe(224 * 224);
 

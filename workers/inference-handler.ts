@@ -12,6 +12,7 @@ import { transferables } from './protocol';
 import { LatestWins } from './scheduler';
 import { workerBench } from './bench';
 import { runJob as runJobOf } from './jobs';
+import { EtaEstimator } from '../src/core/eta';
 
 /** What differs between the real worker (browser) and tests (Node): backends, model loading, pixels, posting. */
 export interface HandlerEnvironment {
@@ -169,6 +170,8 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
     if (!net) throw new Error('the model is not loaded yet');
     const controller = new AbortController();
     jobs.set(id, controller);
+    // Each progress report carries the time left, estimated from the time per unit of work so far.
+    const eta = new EtaEstimator(performance.now());
     try {
       const result = await runJobOf(
         {
@@ -192,7 +195,11 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
         job,
         {
           signal: controller.signal,
-          onProgress: (done, total, preview) => post({ type: 'progress', id, done, total, ...(preview ? { preview } : {}) }),
+          onProgress: (done, total, preview) => {
+            if (controller.signal.aborted) return; // a late report of a cancelled job (e.g. a preview being read back)
+            const estimate = eta.update(done, total, performance.now());
+            post({ type: 'progress', id, ...estimate, ...(preview ? { preview } : {}) });
+          },
           setPerturbation: (v) => {
             perturbation?.dispose();
             perturbation = v;

@@ -4,7 +4,7 @@ import { fool } from '../src/core/optimize/fool';
 import { differenceImage, perturbationImage } from '../src/core/optimize/pixels';
 import { gradientAttack } from '../src/core/optimize/attacks';
 import { universalPerturbation } from '../src/core/optimize/uap';
-import { FOOL_DEFAULTS, UAP_GALLERY_JOB } from '../src/core/optimize/defaults';
+import { FOOL_DEFAULTS, UAP_JOB } from '../src/core/optimize/defaults';
 import { visualizeClass } from '../src/core/optimize/visualize';
 import { type GalleryEntry, entryFromImage } from '../src/core/gallery/gallery';
 import { embed, type EmbedMethod } from '../src/core/gallery/embed';
@@ -13,6 +13,7 @@ import { compareNeighbours } from '../src/core/gallery/neighbours';
 import { pca } from '../src/core/gallery/pca';
 import { patchGrid, topPatches } from '../src/core/gallery/top-patches';
 import type { ConvNet } from '../src/core/network';
+import { UNIT_BUDGET_MS } from '../src/core/pacing';
 import { type RgbaImage, imageToModelInput, modelInputToImage } from '../src/core/preprocess';
 import { classLabel } from '../src/core/labels';
 import { classTarget } from '../src/core/target';
@@ -54,6 +55,8 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
           ...job.options,
           target: job.classIndex === 'top' ? 'top' : classTarget(job.classIndex),
           signal: control.signal,
+          // Passes sized by time, so a cancel acts within one short pass on a slow backend.
+          paceMs: UNIT_BUDGET_MS,
           onProgress: (done, total) => control.onProgress(done, total),
         });
         const index = map.target.kind === 'class' ? map.target.index : -1;
@@ -158,9 +161,9 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
       const images = decoded.flatMap((img) => [imageToModelInput(img, 'stretch').tensor, imageToModelInput(img, 'center-crop').tensor]);
       try {
         const result = await universalPerturbation(ctx.net, images, {
-          eps: job.eps ?? UAP_GALLERY_JOB.eps,
-          maxPasses: job.maxPasses ?? UAP_GALLERY_JOB.maxPasses,
-          attack: gradientAttack({ stepSize: UAP_GALLERY_JOB.stepSize, maxSteps: UAP_GALLERY_JOB.maxSteps }),
+          eps: job.eps ?? UAP_JOB.default.eps,
+          maxPasses: job.maxPasses ?? UAP_JOB.default.maxPasses,
+          attack: gradientAttack({ stepSize: UAP_JOB.default.stepSize, maxSteps: job.maxSteps ?? UAP_JOB.default.maxSteps }),
           signal: control.signal,
           onProgress: (p) => control.onProgress(p.step, p.steps),
         });

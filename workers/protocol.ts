@@ -56,8 +56,8 @@ export type JobSpec =
   | { kind: 'class-visualisation'; classIndex: number; preset: PresetName; steps?: number }
   /** ε in pixel levels: FOOL_DEFAULTS unless given. */
   | { kind: 'fool'; image: FrameImage; target: number; eps?: number }
-  /** The gallery UAP job (UAP_GALLERY_JOB unless given). */
-  | { kind: 'uap'; eps?: number; maxPasses?: number };
+  /** The gallery UAP job (UAP_JOB.default unless given; maxSteps: signed steps of the attack per picture). */
+  | { kind: 'uap'; eps?: number; maxPasses?: number; maxSteps?: number };
 
 /**
  * What a finished job returns (in a 'done' response), one shape per JobSpec kind: explain maps, neighbour views, 2-D
@@ -157,7 +157,11 @@ export type WorkerResponse =
   | { type: 'frame'; id: number; frame: LiveFrame; ms: number; memory: WorkerMemory }
   | { type: 'dropped'; id: number }
   | { type: 'image'; id: number; image: RgbaImage }
-  | { type: 'progress'; id: number; done: number; total: number; preview?: RgbaImage }
+  /**
+   * A job's progress: `done` of `total` units of work, seconds since it started, and the seconds left as
+   * estimated from the time per unit so far (src/core/eta.ts; absent until a unit is done).
+   */
+  | { type: 'progress'; id: number; done: number; total: number; elapsedSeconds: number; etaSeconds?: number; preview?: RgbaImage }
   | { type: 'done'; id: number; result: JobResult }
   | { type: 'cancelled'; id: number }
   | { type: 'bench'; id: number; figures: Record<string, number> }

@@ -21,3 +21,31 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+/**
+ * `work`, or an AbortError as soon as `signal` aborts, whichever comes first. For GPU read-backs: the worker sees
+ * a "cancel" message while it waits for the GPU (the wait polls on the event loop), and the job stops at once
+ * instead of after the queued work drains. The caller still owns (and disposes) whatever `work` reads; a late
+ * result or failure of `work` is ignored.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(new AbortError());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AbortError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}

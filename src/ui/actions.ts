@@ -1,6 +1,7 @@
 import type { LiveView, SaliencyKind } from '../core/live/settings';
 import { SALIENCY_KINDS } from '../core/live/settings';
 import type { PresetName } from '../core/optimize/presets';
+import type { JobDetail } from '../core/attribution/defaults';
 import type { RgbaImage } from '../core/preprocess';
 import { forgetSnapshots } from '../../workers/gallery-store';
 import type { AppState } from './app-state';
@@ -104,6 +105,11 @@ export class Actions implements AppActions {
 
   setPreset(preset: PresetName): void {
     this.store.set({ preset });
+  }
+
+  /** The lecturer's "more detail" for the on-demand jobs (several times longer), or the quick default. */
+  setDetail(detail: JobDetail): void {
+    this.store.set({ detail });
   }
 
   setPerturb(perturb: boolean): void {

@@ -3,6 +3,7 @@ import { DEFAULT_LIVE_SETTINGS, LIVE_VIEWS, type LiveFrame, type LiveSettings, t
 import { type ModelId, isModelId } from '../core/models';
 import type { LayerInfo } from '../core/network';
 import type { PresetName } from '../core/optimize/presets';
+import type { JobDetail } from '../core/attribution/defaults';
 import type { RgbaImage } from '../core/preprocess';
 import { BACKENDS, type BackendName, type WorkerMemory } from '../../workers/protocol';
 import type { Crop, SourceKind } from './frame-source';
@@ -87,6 +88,8 @@ export interface AppState {
   /** The class that class visualisation and fooling aim at. */
   goal: { index: number; label: string };
   preset: PresetName;
+  /** How much work the on-demand jobs do: sized for under a minute, or the lecturer's "more detail". */
+  detail: JobDetail;
   uapReady: boolean;
   /** Snapshots saved in this session (names the next one). */
   snapshots: number;
@@ -152,6 +155,7 @@ export function initialState(search: string): AppState {
     showJob: false,
     goal: { index: 130, label: 'flamingo' },
     preset: 'l2',
+    detail: 'default',
     uapReady: false,
     snapshots: 0,
     helpOpen: false,
@@ -177,7 +181,7 @@ export interface ConvLensState {
   /** Where frames come from now. */
   source: SourceKind | null;
   /** The on-demand job's state. */
-  job: { kind: string; progress: number; state: 'running' | 'done' | 'cancelled' | 'error' } | null;
+  job: { kind: string; progress: number; state: 'running' | 'done' | 'cancelled' | 'error'; etaSeconds?: number; seconds?: number } | null;
   /** Lost GPU devices recovered from (the backend recreated, or a fallback) since the worker started. */
   recoveries: number;
   /** Times the inference worker crashed and was restarted. */
@@ -218,7 +222,16 @@ export function toConvLensState(s: Readonly<AppState>, updateReady: boolean): Co
     stages: Object.fromEntries(Object.entries(s.frame?.stages ?? {}).map(([k, v]) => [k, Math.round(v * 10) / 10])),
     error: s.error,
     source: s.source,
-    job: s.job ? { kind: jobStateKind(s.job), progress: s.job.progress, state: s.job.state } : null,
+    job: s.job
+      ? {
+          kind: jobStateKind(s.job),
+          progress: s.job.progress,
+          state: s.job.state,
+          // While it runs: the worker's latest estimate of the seconds left; once ended: how long it took.
+          ...(s.job.state === 'running' && s.job.etaSeconds !== undefined ? { etaSeconds: s.job.etaSeconds } : {}),
+          ...(s.job.endedAt !== undefined ? { seconds: (s.job.endedAt - s.job.startedAt) / 1000 } : {}),
+        }
+      : null,
     recoveries: s.recoveries,
     workerRestarts: s.workerRestarts,
     workerMemory: s.workerMemory,

@@ -1,6 +1,7 @@
 import { createContext } from '@lit/context';
 import type { LiveView, SaliencyKind } from '../core/live/settings';
 import type { PresetName } from '../core/optimize/presets';
+import type { JobDetail } from '../core/attribution/defaults';
 import type { RgbaImage } from '../core/preprocess';
 import type { AppState } from './app-state';
 import type { JobKindId } from './jobs/job-kinds';
@@ -20,6 +21,8 @@ export interface AppActions {
   setTarget(target: 'top' | number): void;
   setGoal(goal: { index: number; label: string }): void;
   setPreset(preset: PresetName): void;
+  /** "More detail" for the on-demand jobs (the lecturer's option), or the default sized for under a minute. */
+  setDetail(detail: JobDetail): void;
   setPerturb(on: boolean): void;
   startJob(kind: JobKindId): void;
   cancelJob(): void;

@@ -2,8 +2,13 @@ import type { RgbaImage } from '../core/preprocess';
 import type { ReplyTo, WorkerRequest, WorkerResponse, WorkerStatus } from '../../workers/protocol';
 
 type Final = Exclude<WorkerResponse, { type: 'progress' }>;
-/** Progress of a job: `done` of `total` steps, and the image so far for modes that generate one. */
-export type Progress = (done: number, total: number, preview?: RgbaImage) => void;
+/** How long a job has run and (once a unit of work is done) the worker's estimate of the seconds left. */
+export interface JobTiming {
+  elapsedSeconds: number;
+  etaSeconds?: number;
+}
+/** Progress of a job: `done` of `total` steps, the image so far for modes that generate one, and its timing. */
+export type Progress = (done: number, total: number, preview?: RgbaImage, timing?: JobTiming) => void;
 /** A request of type `T` without the id and type the client fills in. */
 export type RequestBody<T extends WorkerRequest['type']> = Omit<Extract<WorkerRequest, { type: T }>, 'id' | 'type'>;
 /** Buffers to transfer with a request, and the progress callback of a job. */
@@ -49,7 +54,7 @@ export class WorkerClient implements InferenceClient {
         return;
       }
       if (reply.type === 'progress') {
-        waiter.progress?.(reply.done, reply.total, reply.preview);
+        waiter.progress?.(reply.done, reply.total, reply.preview, { elapsedSeconds: reply.elapsedSeconds, ...(reply.etaSeconds !== undefined ? { etaSeconds: reply.etaSeconds } : {}) });
         return;
       }
       this.pending.delete(reply.id);

@@ -14,6 +14,7 @@ import {
 } from '../../core/attribution';
 import { type Prediction, classify } from '../../core/classify';
 import { checkLayerFor } from '../../core/layer-uses';
+import { OCCLUSION_JOB, SHAPLEY_JOB } from '../../core/attribution/defaults';
 import type { ModelId } from '../../core/models';
 import { COLORMAPS } from '../../core/render/colormap';
 import { overlay } from '../../core/render/image';
@@ -68,7 +69,8 @@ export const explain: CliCommand<ExplainResult> = {
     'IMAGE --method NAME [--target INDEX|top] [--target-layer NAME --channel C [--neuron X,Y]] [--out overlay.png] ' +
     `[--layer NAME (gradcam)] [--samples N (${SG.samples}) --noise S (σ as a fraction of the image's value range, ${SG.noise}) ` +
     `--form ${SMOOTHGRAD_FORMS.join('|')} (${SG.form})] [--steps N (adaptive: ${IG.startSteps}…${IG.maxSteps} until the completeness gap ≤ ${IG.tolerance * 100} %)] ` +
-    `[--patch P (${OCC.patch}) --stride S (${OCC.stride}) --fill F (${OCC.fill})] [--grid G (${SHAP.grid}) --permutations P (${SHAP.permutations})] [--seed S (0)]`,
+    `[--patch P (${OCC.patch}) --stride S (${OCC.stride}) --fill F (${OCC.fill})] [--grid G (${SHAP.grid}) --permutations P (${SHAP.permutations})] [--seed S (0)] ` +
+    `[--more-detail (the app's "more detail": occlusion patch ${OCCLUSION_JOB.detail.patch} stride ${OCCLUSION_JOB.detail.stride}, Shapley grid ${SHAPLEY_JOB.detail.grid} × ${SHAPLEY_JOB.detail.permutations} permutations; given flags win)]`,
   options: {
     method: { type: 'string' },
     target: { type: 'string' },
@@ -89,6 +91,7 @@ export const explain: CliCommand<ExplainResult> = {
     seed: { type: 'string' },
     colormap: { type: 'string' },
     alpha: { type: 'string' },
+    'more-detail': { type: 'boolean' },
     ...FIT_OPTION,
   },
   positionals: { min: 1, max: 1 },
@@ -105,7 +108,10 @@ export const explain: CliCommand<ExplainResult> = {
     // Only the settings the user gave: every other one is the method's declared default (core attribution/defaults).
     // Integrated Gradients: --steps fixes the steps; without it they adapt to the completeness tolerance.
     const given = (name: string): boolean => stringOption(v, name) !== undefined;
+    // --more-detail: the app's "more detail" presets of the jobs (core attribution/defaults: *_JOB.detail) as the base.
+    const detail = v['more-detail'] === true ? (methodName === 'occlusion' ? OCCLUSION_JOB.detail : methodName === 'shapley' ? SHAPLEY_JOB.detail : {}) : {};
     const options = {
+      ...detail,
       ...(given('samples') ? { samples: numberOption(v, 'samples', SG.samples, { min: 1, max: 1000, integer: true }) } : {}),
       ...(given('noise') ? { noise: numberOption(v, 'noise', SG.noise, { min: 0, max: 1 }) } : {}),
       ...(given('form') ? { form: choiceOption(v, 'form', SMOOTHGRAD_FORMS, SG.form) } : {}),

@@ -70,7 +70,7 @@ export const OCCLUSION_DEFAULTS = Object.freeze({
   score: 'probability' as ScoreKind,
 });
 
-/** The app's "fine occlusion" of a frozen frame: a smaller patch on a dense grid (625 positions). */
+/** Fine occlusion: a smaller patch on a dense grid (625 positions) — the jobs' "more detail" (OCCLUSION_JOB). */
 export const FINE_OCCLUSION = Object.freeze({ ...OCCLUSION_DEFAULTS, patch: 32, stride: 8 });
 
 /** Occlusion maps are smooth averages of score drops: shown up to their maximum. */
@@ -86,7 +86,7 @@ export const SHAPLEY_DEFAULTS = Object.freeze({
   score: 'logit' as ScoreKind,
 });
 
-/** The app's Shapley job of a frozen frame: a finer grid (36 cells) and more permutations. */
+/** Fine Shapley values: a finer grid (36 cells) and more permutations — the jobs' "more detail" (SHAPLEY_JOB). */
 export const FINE_SHAPLEY = Object.freeze({ ...SHAPLEY_DEFAULTS, grid: 6, permutations: 12 });
 
 /** Shapley maps are piecewise constant per cell: shown up to their maximum. */
@@ -150,3 +150,32 @@ export const METHOD_INFO: { readonly [N in AttributionMethodName]: MethodInfo<N>
   shapley: { label: 'Shapley values', source: 'Castro et al. 2009 (sampling), Lundberg & Lee 2017', defaults: SHAPLEY_DEFAULTS, display: SHAPLEY_DISPLAY },
 };
 
+
+/**
+ * How much work an on-demand job does: `default` is sized to finish in under a minute with the lite model on a
+ * 2-core machine without a GPU (measured: README, "How long jobs take"); `detail` is the lecturer's "more detail"
+ * (the app's toggle, the CLI's `--more-detail`), several times longer.
+ */
+export type JobDetail = 'default' | 'detail';
+
+/** A job's settings at each level of detail. */
+export type JobPresets<T> = Readonly<Record<JobDetail, Readonly<T>>>;
+
+/**
+ * Occlusion of a frozen frame: a 48-pixel patch every 28 pixels (64 positions; the live view sweeps 49, 56
+ * pixels every 28), or the fine grid (32 every 8, 625 positions).
+ */
+export const OCCLUSION_JOB: JobPresets<Settings<OcclusionOptions>> = Object.freeze({ default: Object.freeze({ ...OCCLUSION_DEFAULTS, patch: 48, stride: 28 }), detail: FINE_OCCLUSION });
+
+/** Shapley values of a frozen frame: 4×4 cells and 4 permutations (62 evaluations), or 6×6 and 12 (422). */
+export const SHAPLEY_JOB: JobPresets<Settings<ShapleyOptions>> = Object.freeze({ default: Object.freeze({ ...SHAPLEY_DEFAULTS, permutations: 4 }), detail: FINE_SHAPLEY });
+
+/**
+ * Integrated gradients of a frozen frame: the method's adaptive refinement until the completeness gap is under 5 %,
+ * capped at 96 steps (32 → 96; 6 of the 7 shared photos meet 5 % by then, coffee.png stops at 6.2 % and the result
+ * states its gap), or up to the method's own cap (32 → 96 → 288 → 864 steps).
+ */
+export const INTEGRATED_GRADIENTS_JOB: JobPresets<Settings<IntegratedGradientsOptions>> = Object.freeze({
+  default: Object.freeze({ maxSteps: INTEGRATED_GRADIENTS_DEFAULTS.startSteps * 3 }),
+  detail: Object.freeze({}),
+});

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { inputGradient } from './gradient';
-import { throwIfAborted, yieldToEventLoop } from '../cancel';
+import { throwIfAborted, untilAborted, yieldToEventLoop } from '../cancel';
+import { BatchPacer } from '../pacing';
 import { resolveTarget, targetRequest, targetScores } from '../target';
 import { INTEGRATED_GRADIENTS_DEFAULTS } from './defaults';
 import type { AttributionMethod, AttributionOptions } from './types';
@@ -22,8 +23,13 @@ export interface IntegratedGradientsOptions extends AttributionOptions {
   tolerance?: number;
   /** Baseline image: black (the usual choice) or mid-grey. */
   baseline?: 'black' | 'gray';
-  /** Interpolated images per gradient pass. */
+  /** Interpolated images per gradient pass (at most, when paced: see `paceMs`). */
   batchSize?: number;
+  /**
+   * Adaptive steps only: refine no further than this many steps (default IG_MAX_STEPS = 864; the first
+   * IG_START_STEPS are always taken). The gap is reported however large it stays.
+   */
+  maxSteps?: number;
 }
 
 /** Adaptive steps start here (INTEGRATED_GRADIENTS_DEFAULTS.startSteps). */
@@ -58,6 +64,8 @@ export const integratedGradients: AttributionMethod<IntegratedGradientsOptions> 
   const fixed = options.steps;
   if (fixed !== undefined && !(Number.isInteger(fixed) && fixed >= 1)) throw new RangeError(`integrated gradients: steps must be a positive integer, got ${fixed}`);
   const tolerance = options.tolerance ?? d.tolerance;
+  const maxSteps = options.maxSteps ?? IG_MAX_STEPS;
+  if (!(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new RangeError(`integrated gradients: maxSteps must be a positive integer, got ${maxSteps}`);
   const target = await resolveTarget(net, input.tensor, options.target);
   const x = input.tensor;
   const base = tf.fill(x.shape, baseline === 'black' ? -1 : 0) as tf.Tensor4D;
@@ -73,18 +81,32 @@ export const integratedGradients: AttributionMethod<IntegratedGradientsOptions> 
     tf.dispose([scoreT, ...Object.values(ends.activations), ends.logits]);
     const scoreDifference = fx! - fBase!;
 
-    /** Adds the gradients at path positions `alphas` to gradSum, in batches. */
+    /**
+     * Adds the gradients at path positions `alphas` to gradSum, in passes of `batchSize` or sized by time
+     * (`paceMs`). One value of the running sum is read back after each pass, so the GPU queue stays one pass deep:
+     * progress is real and a cancel acts at once instead of after the queued passes drain.
+     */
+    const pacer = new BatchPacer({ max: Math.max(1, batchSize), ...(options.paceMs !== undefined ? { budgetMs: options.paceMs } : { start: Math.max(1, batchSize), budgetMs: Number.POSITIVE_INFINITY }) });
     const integrate = async (alphas: number[], done: number, total: number): Promise<void> => {
-      for (let start = 0; start < alphas.length; start += batchSize) {
+      for (let start = 0; start < alphas.length; ) {
         await yieldToEventLoop();
         throwIfAborted(signal);
-        const chunk = alphas.slice(start, start + batchSize);
+        const t0 = performance.now();
+        const chunk = alphas.slice(start, start + pacer.size);
         const path = tf.tidy(() => tf.add(base, tf.mul(tf.tensor4d(chunk, [chunk.length, 1, 1, 1]), diff)) as tf.Tensor4D);
         const g = inputGradient(net, path, target);
         const next = tf.tidy(() => tf.add(gradSum, tf.sum(g, 0, true)) as tf.Tensor4D);
         tf.dispose([path, g, gradSum]);
         gradSum = next;
-        onProgress?.(done + start + chunk.length, total);
+        const probe = tf.slice(next, [0, 0, 0, 0], [1, 1, 1, 1]);
+        try {
+          await untilAborted(probe.data(), signal);
+        } finally {
+          probe.dispose();
+        }
+        pacer.record(chunk.length, performance.now() - t0);
+        start += chunk.length;
+        onProgress?.(done + start, total);
       }
     };
     const sumAt = async (steps: number): Promise<number> => {
@@ -101,7 +123,7 @@ export const integratedGradients: AttributionMethod<IntegratedGradientsOptions> 
       steps,
     );
     let attributionSum = await sumAt(steps);
-    while (fixed === undefined && relativeGap(attributionSum - scoreDifference, scoreDifference) > tolerance && steps * 3 <= IG_MAX_STEPS) {
+    while (fixed === undefined && relativeGap(attributionSum - scoreDifference, scoreDifference) > tolerance && steps * 3 <= maxSteps) {
       const finer = steps * 3;
       // The finer grid's midpoints (j + ½)/3n: j = 3k + 1 are the old ones; j = 3k and 3k + 2 are new.
       const fresh = Array.from({ length: steps }, (_, k) => [(3 * k + 0.5) / finer, (3 * k + 2.5) / finer]).flat();

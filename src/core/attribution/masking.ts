@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ConvNet } from '../network';
-import { throwIfAborted, yieldToEventLoop } from '../cancel';
+import { throwIfAborted, untilAborted, yieldToEventLoop } from '../cancel';
+import type { BatchPacer } from '../pacing';
 import { type Target, targetRequest, targetScores } from '../target';
 
 /**
@@ -33,7 +34,7 @@ export type MaskSource = () => Float32Array;
  * Evaluates the target score on masked copies of one image (made by maskedEvaluator); holds tensors until dispose().
  */
 export interface MaskedEvaluator {
-  /** Masked images per forward pass; every pass has exactly this many (the last is padded). */
+  /** Masked images in the next forward pass: fixed (the last pass padded to it), or the pacer's current size when paced. */
   readonly batchSize: number;
   /** Target scores for each mask, evaluated batch by batch (cancellable between batches). */
   evaluate(masks: readonly MaskSource[], progress?: { signal?: AbortSignal; onBatch?: (done: number) => void }): Promise<Float32Array>;
@@ -61,7 +62,7 @@ export function maskedEvaluator(
   net: ConvNet,
   input: tf.Tensor4D,
   target: Target,
-  { fill, score, batchSize }: { fill: Fill; score: ScoreKind; batchSize: number },
+  { fill, score, batchSize, pacer }: { fill: Fill; score: ScoreKind; batchSize: number; pacer?: BatchPacer | undefined },
 ): MaskedEvaluator {
   const first = input.shape[0] === 1 ? tf.clone(input) : tf.slice(input, [0, 0, 0, 0], [1, -1, -1, -1]);
   const filler = fillTensor(first, fill);
@@ -71,27 +72,39 @@ export function maskedEvaluator(
     target.kind === 'class' && score === 'probability'
       ? (tf.reshape(tf.slice(taps.probabilities!, [0, target.index], [-1, 1]), [-1]) as tf.Tensor1D)
       : targetScores(taps, target);
+  const currentSize = (): number => (pacer ? pacer.size : batchSize);
   return {
-    batchSize,
+    get batchSize() {
+      return currentSize();
+    },
     async evaluate(masks, progress = {}) {
       const out = new Float32Array(masks.length);
-      for (let start = 0; start < masks.length; start += batchSize) {
+      for (let start = 0; start < masks.length; ) {
         await yieldToEventLoop(); // let a cancel message (or a live frame) in between batches
         throwIfAborted(progress.signal);
-        const chunk = masks.slice(start, start + batchSize);
-        const buffer = new Float32Array(batchSize * h * w);
-        // Pad the last batch with copies of its last mask so every pass has the same shape.
+        const t0 = performance.now();
+        const size = currentSize();
+        const chunk = masks.slice(start, start + size);
+        const buffer = new Float32Array(size * h * w);
+        // Pad the last batch with copies of its last mask so every pass of this size has the same shape.
         const built = chunk.map((make) => make());
-        for (let b = 0; b < batchSize; b++) buffer.set(built[Math.min(b, built.length - 1)]!, b * h * w);
+        for (let b = 0; b < size; b++) buffer.set(built[Math.min(b, built.length - 1)]!, b * h * w);
         const scores = tf.tidy(() => {
-          const mask = tf.tensor4d(buffer, [batchSize, h, w, 1]);
+          const mask = tf.tensor4d(buffer, [size, h, w, 1]);
           const batch = tf.add(tf.mul(first, mask), tf.mul(filler, tf.sub(1, mask))) as tf.Tensor4D;
           return scoresOf(net.run(batch, request));
         });
-        const values = await scores.data();
-        scores.dispose();
+        let values: Float32Array;
+        try {
+          // A cancel that arrives while the GPU works ends the wait at once (the tensor is still disposed).
+          values = (await untilAborted(scores.data(), progress.signal)) as Float32Array;
+        } finally {
+          scores.dispose();
+        }
+        pacer?.record(size, performance.now() - t0);
         out.set(values.subarray(0, chunk.length), start);
-        progress.onBatch?.(start + chunk.length);
+        start += chunk.length;
+        progress.onBatch?.(start);
       }
       return out;
     },

@@ -3,6 +3,7 @@ import type { ConvNet } from '../network';
 import type { ModelInput } from '../preprocess';
 import { type Fill, type MaskedEvaluator, type ScoreKind, balancedBatchSize, maskedEvaluator } from './masking';
 import { throwIfAborted } from '../cancel';
+import { BatchPacer } from '../pacing';
 import { InvalidInputError } from '../errors';
 import { type Target, checkTarget, resolveTarget } from '../target';
 import { OCCLUSION_DEFAULTS } from './defaults';
@@ -18,7 +19,7 @@ export interface OcclusionOptions extends AttributionOptions {
   stride?: number;
   /** What the occluder shows (default 'gray', model-space 0). */
   fill?: Fill;
-  /** Occluded images per forward pass. */
+  /** Occluded images per forward pass (at most, when paced). */
   batchSize?: number;
   /** Score whose drop is mapped: 'probability' (default, as Zeiler & Fergus plot it) or 'logit'. */
   score?: ScoreKind;
@@ -67,7 +68,7 @@ export class OcclusionSweep {
     this.positions = axis.flatMap((y) => axis.map((x) => ({ x, y })));
     // One batch size for the whole sweep (+1: the unoccluded baseline rides in the first batch).
     const perPass = balancedBatchSize(this.positions.length + 1, batchSize);
-    this.evaluator = maskedEvaluator(net, input.tensor as tf.Tensor4D, options.target, { fill, score, batchSize: perPass });
+    this.evaluator = maskedEvaluator(net, input.tensor as tf.Tensor4D, options.target, { fill, score, batchSize: perPass, pacer: options.paceMs !== undefined ? new BatchPacer({ max: perPass, budgetMs: options.paceMs }) : undefined });
     this.sum = new Float32Array(this.size * this.size);
     this.count = new Float32Array(this.size * this.size);
   }
@@ -92,7 +93,7 @@ export class OcclusionSweep {
       for (let r = y; r < y + this.patch; r++) m.fill(0, r * size + x, r * size + x + this.patch);
       return m;
     });
-    const scores = await this.evaluator.evaluate(withBaseline ? [full, ...masks] : masks);
+    const scores = await this.evaluator.evaluate(withBaseline ? [full, ...masks] : masks, { signal: this.options.signal });
     const offset = withBaseline ? 1 : 0;
     if (withBaseline) this.baseline = scores[0]!;
     batch.forEach(({ x, y }, i) => {

@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { permutation, seededRandom } from '../random';
 import { type Fill, type ScoreKind, balancedBatchSize, maskedEvaluator } from './masking';
 import { resolveTarget } from '../target';
+import { BatchPacer } from '../pacing';
 import { SHAPLEY_DEFAULTS } from './defaults';
 import type { AttributionMethod, AttributionOptions } from './types';
 
@@ -64,7 +65,8 @@ export const shapley: AttributionMethod<ShapleyOptions> = async (net, input, opt
     }
   }
   const perPass = balancedBatchSize(coalitions.length, batchSize);
-  const evaluator = maskedEvaluator(net, input.tensor as tf.Tensor4D, target, { fill, score, batchSize: perPass });
+  const pacer = options.paceMs !== undefined ? new BatchPacer({ max: perPass, budgetMs: options.paceMs }) : undefined;
+  const evaluator = maskedEvaluator(net, input.tensor as tf.Tensor4D, target, { fill, score, batchSize: perPass, pacer });
   try {
     const values = await evaluator.evaluate(
       coalitions.map((c) => () => maskFor(c)),

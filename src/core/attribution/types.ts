@@ -16,6 +16,13 @@ export interface AttributionOptions {
   target: TargetChoice;
   /** Cancels long methods between batches; they reject with an AbortError. */
   signal?: AbortSignal | undefined;
+  /**
+   * Size the batched methods' passes (occlusion, Shapley, integrated gradients) by time: each pass within this many
+   * ms where one image allows, at most `batchSize` (src/core/pacing.ts), so a cancel acts quickly on a slow backend.
+   * The worker's jobs set UNIT_BUDGET_MS. Unset: fixed batches of `batchSize` (fastest on the CPU backend, where a
+   * gradient batch of 4 costs about half as much per image as single images).
+   */
+  paceMs?: number | undefined;
   /** Called after each batch of work with the work done so far and the total (method-specific units). */
   onProgress?: ((done: number, total: number) => void) | undefined;
 }

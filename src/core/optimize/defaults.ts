@@ -13,10 +13,20 @@ export const DEEPFOOL_DEFAULTS = Object.freeze({ candidates: 10, overshoot: 0.02
 export const UAP_DEFAULTS = Object.freeze({ eps: 10, maxPasses: 5, targetRate: 0.8 });
 
 /**
- * The app's universal perturbation of the gallery: fewer passes and the quick gradient attack (signed steps of
- * 1 level, at most 10 per picture) instead of DeepFool, so it finishes while a visitor waits.
+ * The app's universal perturbation of the gallery with "more detail" (UAP_JOB.detail): fewer passes than the CLI
+ * and the quick gradient attack (signed steps of 1 level, at most 10 per picture) instead of DeepFool.
  */
 export const UAP_GALLERY_JOB = Object.freeze({ eps: UAP_DEFAULTS.eps, maxPasses: 3, stepSize: 1, maxSteps: 10 });
 
 /** The adversarial − original difference is shown magnified this many times around mid-grey, as the lecture does. */
 export const DIFFERENCE_GAIN = 10;
+
+/**
+ * The app's on-demand generating jobs at each level of detail (see JobDetail in ../attribution/defaults.ts):
+ * `default` finishes in under a minute with the lite model on a 2-core machine without a GPU; `detail` is the
+ * lecturer's "more detail". Class visualisation: gradient steps (the presets' own budget is 40). Universal
+ * perturbation: passes over the gallery and signed steps per picture (UAP_GALLERY_JOB is the detailed one).
+ */
+export const VISUALIZE_JOB = Object.freeze({ default: Object.freeze({ steps: 30 }), detail: Object.freeze({ steps: 80 }) });
+/** The gallery's universal perturbation: 1 pass of at most 5 signed steps per picture, or UAP_GALLERY_JOB. */
+export const UAP_JOB = Object.freeze({ default: Object.freeze({ ...UAP_GALLERY_JOB, maxPasses: 1, maxSteps: 5 }), detail: UAP_GALLERY_JOB });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidInputError } from '../errors';
 import type { ConvNet, ReluMode, Taps } from '../network';
-import { throwIfAborted, yieldToEventLoop } from '../cancel';
+import { throwIfAborted, untilAborted, yieldToEventLoop } from '../cancel';
 import type { Objective } from './objectives';
 import type { Projection } from './projections';
 import { createRng, normalTensor, type Rng } from './random';
@@ -198,7 +198,8 @@ export async function optimize(net: ConvNet, spec: OptimizeSpec): Promise<Optimi
       const pass = tf.tidy(() => runPass(net, spec, current, step, rng) as unknown as tf.TensorContainer) as unknown as Pass;
       let next: tf.Tensor4D | undefined;
       try {
-        const objective = (await pass.value.data())[0]!;
+        // A cancel that arrives while the GPU works on this step ends the wait at once.
+        const objective = (await untilAborted(pass.value.data(), signal))[0]!;
         values.push(objective);
         throwIfAborted(signal);
         if (spec.stopWhen && (await spec.stopWhen({ step, x, input: pass.input, objective, taps: pass.taps }))) {

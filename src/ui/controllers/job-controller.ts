@@ -62,7 +62,8 @@ export class JobController implements ReactiveController {
     const kind = jobKind(id);
     const result = await reply;
     const job = this.store.state.job;
-    if (job?.id !== requestId) return;
+    // Cancelled on the page already (Cancel shows at once): the worker's late reply, even a result, is dropped.
+    if (job?.id !== requestId || job.state !== 'running') return;
     const endedAt = this.now();
     if (result.type === 'done') {
       const state = this.store.state;
@@ -100,9 +101,11 @@ export class JobController implements ReactiveController {
     }
     const { id: requestId, reply } = this.client.send('job', { job: spec }, {
       transfer: image ? [image] : [],
-      progress: (done, total, preview) => {
+      progress: (done, total, preview, timing) => {
         const job = this.store.state.job;
-        if (job?.id === requestId) this.store.set({ job: { ...job, progress: total > 0 ? done / total : 0, ...(preview ? { preview } : {}) } });
+        if (job?.id !== requestId || job.state !== 'running') return;
+        const estimate = timing?.etaSeconds !== undefined ? { etaSeconds: timing.etaSeconds, estimatedAt: this.now() } : {};
+        this.store.set({ job: { ...job, progress: total > 0 ? done / total : 0, ...estimate, ...(preview ? { preview } : {}) } });
       },
     });
     this.store.state.job?.frozen?.close(); // the previous job's frame
@@ -111,10 +114,15 @@ export class JobController implements ReactiveController {
     return { requestId, reply, frozen };
   }
 
-  /** Stops the running job at its next batch (it then ends 'cancelled'). */
+  /**
+   * Cancels the running job: it shows as cancelled at once, and the worker stops it at its next check (within
+   * one paced unit of work, or at once while it waits for the GPU); whatever the worker still sends is dropped.
+   */
   cancel(): void {
     const job = this.store.state.job;
-    if (job?.state === 'running') this.client.send('cancel', { job: job.id });
+    if (job?.state !== 'running') return;
+    this.client.send('cancel', { job: job.id });
+    this.store.set({ job: { ...job, state: 'cancelled', endedAt: this.now() } });
   }
 
   /** The job's progress and result on the stage, or the live view again. */

@@ -1,4 +1,6 @@
-import { type AttributionMethodName, FINE_OCCLUSION, FINE_SHAPLEY, type MethodSettings } from '../../core/attribution/defaults';
+import { type AttributionMethodName, INTEGRATED_GRADIENTS_JOB, type JobPresets, type MethodSettings, OCCLUSION_JOB, SHAPLEY_JOB } from '../../core/attribution/defaults';
+import { UAP_JOB, VISUALIZE_JOB } from '../../core/optimize/defaults';
+import { elapsedText, timeLeftText } from '../../core/eta';
 import type { RgbaImage } from '../../core/preprocess';
 import type { ExplainJob, FrameImage, JobResult, JobSpec } from '../../../workers/protocol';
 import type { AppState } from '../app-state';
@@ -45,13 +47,14 @@ const label = (text: string): string => text.split(',')[0]!;
 
 /**
  * Explaining the frozen frame for the class the live view explains (its top class or the chosen one), with the
- * method's settings as declared in the core (src/core/attribution/defaults.ts; none given = its defaults).
+ * method's job settings at the chosen level of detail, as declared in the core (src/core/attribution/defaults.ts).
  */
-function explain<M extends AttributionMethodName>(method: M, options?: Partial<MethodSettings[M]>) {
+function explain<M extends AttributionMethodName>(method: M, presets: JobPresets<Partial<MethodSettings[M]>>) {
   return (state: Readonly<AppState>, image: FrameImage | undefined): JobSpec | undefined => {
     const target = state.frame?.target.index;
+    const options = presets[state.detail];
     // One cast: TypeScript cannot narrow the per-method union from a generic M.
-    return image && target !== undefined ? ({ kind: 'explain', method, classIndex: target, image, ...(options ? { options } : {}) } as ExplainJob) : undefined;
+    return image && target !== undefined ? ({ kind: 'explain', method, classIndex: target, image, ...(Object.keys(options).length ? { options } : {}) } as ExplainJob) : undefined;
   };
 }
 const explainTitle = (name: string) => (state: Readonly<AppState>): string => `${name} for “${label(state.frame?.target.label ?? 'the top class')}”`;
@@ -61,25 +64,25 @@ export const JOB_KINDS = {
   occlusion: {
     group: 'explain', stateKind: 'occlusion', name: 'Fine occlusion', button: () => 'Fine occlusion',
     doing: 'Sliding a grey patch over the frozen frame', title: explainTitle('Fine occlusion'), needsFrame: true,
-    spec: explain('occlusion', FINE_OCCLUSION), resultView: 'explain-result',
+    spec: explain('occlusion', OCCLUSION_JOB), resultView: 'explain-result',
     shortcut: { key: 'o', description: 'Fine occlusion of the frozen frame' },
   },
   shapley: {
     group: 'explain', stateKind: 'shapley', name: 'Shapley values', button: () => 'Shapley values',
     doing: 'Sharing the score out among the parts of the frozen frame', title: explainTitle('Shapley values'), needsFrame: true,
-    spec: explain('shapley', FINE_SHAPLEY), resultView: 'explain-result',
+    spec: explain('shapley', SHAPLEY_JOB), resultView: 'explain-result',
     shortcut: { key: 'S', description: 'Shapley values of the frozen frame' },
   },
   ig: {
     group: 'explain', stateKind: 'integrated-gradients', name: 'Integrated gradients', button: () => 'Integrated gradients',
     doing: 'Fading the frozen frame in from black, step by step', title: explainTitle('Integrated gradients'), needsFrame: true,
-    spec: explain('integrated-gradients'), resultView: 'explain-result',
+    spec: explain('integrated-gradients', INTEGRATED_GRADIENTS_JOB), resultView: 'explain-result',
     shortcut: { key: 'i', description: 'Integrated gradients of the frozen frame' },
   },
   visualise: {
     group: 'generate', stateKind: 'class-visualisation', name: 'Class visualisation', button: () => 'Visualise the class',
     doing: 'Painting an image the network takes for the class', title: (s) => `What the network takes for “${label(s.goal.label)}”`, needsFrame: false,
-    spec: (s) => ({ kind: 'class-visualisation', classIndex: s.goal.index, preset: s.preset }), resultView: 'visualisation-result',
+    spec: (s) => ({ kind: 'class-visualisation', classIndex: s.goal.index, preset: s.preset, steps: VISUALIZE_JOB[s.detail].steps }), resultView: 'visualisation-result',
     shortcut: { key: 'v', description: 'Visualise the chosen class' },
   },
   fool: {
@@ -91,7 +94,7 @@ export const JOB_KINDS = {
   uap: {
     group: 'generate', stateKind: 'uap', name: 'Universal perturbation', button: () => 'Universal perturbation',
     doing: 'Looking for one pattern that fools the network on every gallery picture', title: () => 'One pattern that fools the network on many pictures', needsFrame: false,
-    spec: () => ({ kind: 'uap' }), resultView: 'uap-result', done: () => ({ uapReady: true }),
+    spec: (s) => ({ kind: 'uap', maxPasses: UAP_JOB[s.detail].maxPasses, maxSteps: UAP_JOB[s.detail].maxSteps }), resultView: 'uap-result', done: () => ({ uapReady: true }),
     shortcut: { key: 'u', description: 'Universal perturbation' },
   },
   neighbours: {
@@ -160,6 +163,10 @@ export interface JobState {
   state: 'running' | 'done' | 'cancelled' | 'error';
   startedAt: number;
   endedAt?: number;
+  /** The worker's estimate of the seconds left (src/core/eta.ts), as of `estimatedAt`; absent until a unit is done. */
+  etaSeconds?: number;
+  /** When the estimate arrived (the clock of `startedAt`). */
+  estimatedAt?: number;
   /** The frame the job worked on (224×224, the model's view), for results drawn over it. */
   frozen?: ImageBitmap;
   /** The live picture was shown mirrored when the job started: results of the frame are drawn mirrored too. */
@@ -185,6 +192,18 @@ export function jobStatusText(job: Pick<JobState, 'kind' | 'state' | 'progress' 
     case 'error':
       return `${kind.name} did not work${job.error ? `: ${job.error}` : ''}`;
   }
+}
+
+/**
+ * How long a running job has taken and how long it has left, in words: "12 s so far · about 40 s left". The
+ * estimate counts down from the worker's last report (`now` on the clock of `startedAt`, ms). Empty when not running.
+ */
+export function jobTimeText(job: Pick<JobState, 'state' | 'startedAt' | 'etaSeconds' | 'estimatedAt'>, now: number): string {
+  if (job.state !== 'running') return '';
+  const elapsed = `${elapsedText(Math.max(0, now - job.startedAt) / 1000)} so far`;
+  if (job.etaSeconds === undefined) return `${elapsed} · estimating the time left…`;
+  const left = Math.max(0, job.etaSeconds - Math.max(0, now - (job.estimatedAt ?? now)) / 1000);
+  return `${elapsed} · ${timeLeftText(left)}`;
 }
 
 /** Can the mode start now: the model is ready, the tools are offered, no job runs, and the mode's own condition. */

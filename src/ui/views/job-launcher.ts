@@ -12,7 +12,7 @@ import { AppView } from './app-view';
  * search field too, outside kiosk mode); the regulariser outside kiosk mode.
  */
 export class JobLauncher extends AppView {
-  protected readonly watch = ['job', 'showJob', 'ready', 'tools', 'goal', 'preset', 'uapReady', 'settings', 'channel', 'kiosk'] as const;
+  protected readonly watch = ['job', 'showJob', 'ready', 'tools', 'goal', 'preset', 'detail', 'uapReady', 'settings', 'channel', 'kiosk'] as const;
   static override properties = { query: { state: true } };
   static override styles = [controlStyles, css`
     :host { display: flex; flex-direction: column; gap: .75rem; }
@@ -25,6 +25,7 @@ export class JobLauncher extends AppView {
     label.check { flex-direction: row; align-items: center; margin-top: .4rem; }
     select, input[type='search'] { width: 100%; box-sizing: border-box; }
     .last { margin: 0; }
+    .hint { margin: .2rem 0 0; color: #999; font-size: .85em; }
   `];
   query = '';
 
@@ -44,6 +45,14 @@ export class JobLauncher extends AppView {
             : nothing}
         </section>`,
       )}
+      ${s.kiosk
+        ? nothing
+        : html`<section>
+            <label class="check"><input type="checkbox" .checked=${s.detail === 'detail'} @change=${(e: Event) => actions.setDetail((e.target as HTMLInputElement).checked ? 'detail' : 'default')} /> More detail (for lectures)</label>
+            <p class="hint">${s.detail === 'detail'
+              ? 'Finer grids, more steps: several minutes per job.'
+              : 'Each job is sized to finish within about a minute.'}</p>
+          </section>`}
       ${s.job && !s.showJob
         ? html`<section><p class="last">${jobStatusText(s.job)}</p><button @click=${() => actions.showJob(true)}>Show it on the stage</button></section>`
         : nothing}`;

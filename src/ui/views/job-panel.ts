@@ -1,6 +1,6 @@
 import { css, html, nothing } from 'lit';
 import { controlStyles } from '../control-styles';
-import { jobStatusText } from '../jobs/job-kinds';
+import { jobStatusText, jobTimeText } from '../jobs/job-kinds';
 import { AppView } from './app-view';
 import './mode-result';
 
@@ -16,10 +16,30 @@ export class JobPanel extends AppView {
     .head { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; justify-content: space-between; }
     h2 { font-size: 1.1em; margin: 0; flex: 1 1 12em; min-width: 0; }
     .status { margin: 0; color: #ddd; }
+    .time { margin: 0; color: #bbb; font-variant-numeric: tabular-nums; }
     .running { display: flex; gap: .5rem; align-items: center; }
     progress { flex: 1; height: 1rem; accent-color: #f6a21a; }
     mode-result { flex: 1; min-height: 0; }
   `];
+
+  /** Ticks once a second while a job runs, so "so far" and "left" move between the worker's reports. */
+  private ticker: ReturnType<typeof setInterval> | undefined;
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stopTicking();
+  }
+
+  private stopTicking(): void {
+    if (this.ticker !== undefined) clearInterval(this.ticker);
+    this.ticker = undefined;
+  }
+
+  override updated(): void {
+    const running = this.state?.job?.state === 'running';
+    if (running && this.ticker === undefined) this.ticker = setInterval(() => this.requestUpdate(), 1000);
+    else if (!running) this.stopTicking();
+  }
 
   override render() {
     const s = this.state;
@@ -33,7 +53,8 @@ export class JobPanel extends AppView {
       <p class="status" role="status" data-testid="job-status">${jobStatusText(job)}</p>
       ${job.state === 'running'
         ? html`<div class="running"><progress max="1" .value=${job.progress} aria-label="Job progress"></progress>
-            <button @click=${() => actions.cancelJob()}>Cancel</button></div>`
+            <button @click=${() => actions.cancelJob()}>Cancel</button></div>
+            <p class="time" data-testid="job-time">${jobTimeText(job, performance.now())}</p>`
         : nothing}
       <mode-result .job=${job} .context=${{ frozen: job.frozen, mirrored: job.mirrored, live: s.frame?.features, thumbnail: actions.thumbnail }}></mode-result>`;
   }
