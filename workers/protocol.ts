@@ -10,6 +10,7 @@ import type { LayerInfo } from '../src/core/network';
 import type { LiveFrame, LiveSettings } from '../src/core/live/settings';
 import type { ModelId } from '../src/core/models';
 import type { RgbaImage } from '../src/core/preprocess';
+import type { StartChoice } from './backend-choice';
 
 export const BACKENDS = ['webgpu', 'webgl', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -84,7 +85,12 @@ export type JobResult =
   | { kind: 'uap'; foolingRate: number; passes: number; images: number; picture: RgbaImage };
 
 export type WorkerRequest =
-  | { type: 'init'; id: number; model: ModelId; backend?: BackendName; modelsUrl: string; galleryUrl?: string }
+  /**
+   * Load the model. `backend` forces a backend (else the fastest measured one); `auto` asks the worker to choose by
+   * measurement: the backend (when none is forced) and, with `auto.model`, the model (`model` is then only the
+   * preference). `auto.remembered`: earlier choices by device key (localStorage texts), to skip measuring again.
+   */
+  | { type: 'init'; id: number; model: ModelId; backend?: BackendName; modelsUrl: string; galleryUrl?: string; auto?: { model: boolean; remembered: Record<string, string> } }
   | { type: 'frame'; id: number; image: FrameImage; settings: LiveSettings }
   | { type: 'filters'; id: number; layer?: string }
   | { type: 'job'; id: number; job: JobSpec }
@@ -92,11 +98,14 @@ export type WorkerRequest =
   | { type: 'bench'; id: number }
   /** The worker's tf.memory() now (soak runs, health checks). */
   | { type: 'memory'; id: number }
-  /** Test/operator hook: 'device-loss' destroys the real WebGPU device; 'crash' throws an uncaught error in the worker. */
+  /**
+   * Test/operator hook: 'device-loss' destroys the real WebGPU device; 'context-loss' loses the WebGL backend's
+   * context (WEBGL_lose_context); 'crash' throws an uncaught error in the worker.
+   */
   | { type: 'simulate'; id: number; what: Simulation };
 
 /** What `simulate` can break on purpose, to exercise the recovery paths (tests, kiosk operators). */
-export const SIMULATIONS = ['device-loss', 'crash'] as const;
+export const SIMULATIONS = ['device-loss', 'context-loss', 'crash'] as const;
 export type Simulation = (typeof SIMULATIONS)[number];
 
 /** TensorFlow.js memory in the worker (numBytesInGPU only on GPU backends). */
@@ -107,7 +116,7 @@ export interface WorkerMemory {
 }
 
 /**
- * Unsolicited news from the worker (id 0): the WebGPU device was lost, the backend was recreated (or fell back),
+ * Unsolicited news from the worker (id 0): the WebGPU device or the WebGL context was lost, the backend was recreated (or fell back),
  * or recovery failed. `recoveries` counts successful recoveries since the worker started.
  */
 export interface WorkerStatus {
@@ -122,7 +131,8 @@ export interface WorkerStatus {
 }
 
 export type WorkerResponse =
-  | { type: 'ready'; id: number; backend: BackendName; model: ModelId; loadMs: number; warmupMs: number; layers: LayerInfo[] }
+  /** `choice`: how backend and model were chosen (measured, remembered or forced), the timings and the live budget. */
+  | { type: 'ready'; id: number; backend: BackendName; model: ModelId; loadMs: number; warmupMs: number; layers: LayerInfo[]; choice?: StartChoice }
   | { type: 'frame'; id: number; frame: LiveFrame; ms: number; memory: WorkerMemory }
   | { type: 'dropped'; id: number }
   | { type: 'image'; id: number; image: RgbaImage }
