@@ -13,6 +13,7 @@ import {
   isSoftwareRenderer,
   liveBudget,
   parseRemembered,
+  standardWorthTiming,
 } from '../workers/backend-choice';
 
 /** Renderer strings as headless Chromium 156 reports them here, and as real machines do. */
@@ -65,6 +66,14 @@ describe('model', () => {
     expect(chooseModel(timing('webgl', 500, 100, 'standard'))).toBe('standard');
     expect(chooseModel(timing('webgl', 501, 100, 'standard'))).toBe('lite');
     expect(chooseModel(undefined)).toBe('standard');
+  });
+  it('a lite gradient frame already under 2 frames/s decides for lite without timing standard', () => {
+    expect(standardWorthTiming(timing('webgl', 1076))).toBe(false);
+    expect(standardWorthTiming(timing('webgl', 500))).toBe(true);
+    expect(standardWorthTiming(undefined)).toBe(true);
+    expect(explainChoice([], [timing('webgl', 1076), timing('cpu', 1140)], 'webgl', 'lite')).toBe(
+      'Measured one warm lite gradient frame: webgl 1076 ms, cpu 1140 ms → webgl. Lite already under 2 gradient frames/s: standard not timed → lite.',
+    );
   });
   it('visitors are told only when lite was chosen for speed', () => {
     expect(choiceNote('lite', 'measured', false)).toMatch(/smaller, faster network/);

@@ -160,6 +160,16 @@ export function chooseModel(standard: FrameTiming | undefined): ModelId {
 }
 
 /**
+ * Whether the standard model is worth timing after the lite one ran on the chosen backend: the standard network
+ * is the lite one with three times the channels, never faster, so a lite gradient frame already slower than
+ * MIN_GRADIENT_FPS decides for lite without loading standard (here that saved its 29 s shader compilation and a
+ * 7 s gradient frame on SwiftShader WebGL). Undefined lite (not timed): worth timing.
+ */
+export function standardWorthTiming(lite: Pick<FrameTiming, 'gradientMs'> | undefined): boolean {
+  return !lite || 1000 / lite.gradientMs >= MIN_GRADIENT_FPS;
+}
+
+/**
  * Live SmoothGrad samples and occlusion batch sized to FRAME_BUDGET_MS from one timed frame of the model in use.
  * SmoothGrad's noisy copies ride in one batch with the clean frame; a batch of n+1 is costed as n+1 gradient
  * frames (linear: true on CPU, pessimistic on a GPU), so n = ⌊budget / gradientMs⌋ − 1, at least 1 (a map needs
@@ -201,7 +211,8 @@ export function explainChoice(adapters: readonly AdapterReport[], timings: reado
     const under = 1000 / standard.gradientMs < MIN_GRADIENT_FPS;
     parts.push(`Standard model: ${fps(standard.gradientMs)} gradient frames/s${under ? ` (under ${MIN_GRADIENT_FPS}) → lite` : ''}.`);
   } else if (model === 'lite' && lite.length > 0) {
-    parts.push('Lite model.');
+    const own = lite.find((t) => t.backend === backend);
+    parts.push(own && !standardWorthTiming(own) ? `Lite already under ${MIN_GRADIENT_FPS} gradient frames/s: standard not timed → lite.` : 'Lite model.');
   }
   return parts.join(' ');
 }

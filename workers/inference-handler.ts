@@ -24,6 +24,7 @@ import {
   fastestBackend,
   liveBudget,
   parseRemembered,
+  standardWorthTiming,
 } from './backend-choice';
 
 /** What differs between the real worker (browser) and tests (Node): backends, model loading, pixels, posting. */
@@ -226,6 +227,8 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
       } else {
         backend = await env.chooseBackend(forced ?? candidates[0]);
       }
+      const lite = timings.find((t) => t.backend === backend && t.model === 'lite');
+      if (model === 'standard' && autoModel && !standardWorthTiming(lite)) model = 'lite';
       if (model === 'standard') {
         const standard = await time(backend, 'standard');
         if (autoModel) model = chooseModel(standard);

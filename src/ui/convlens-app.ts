@@ -216,7 +216,7 @@ export class ConvLensApp extends LitElement {
     const s = this.store.state;
     const state = JSON.stringify({ ...toConvLensState(s, appUpdates.updateReady), choice: undefined }, null, 1).slice(0, 1200);
     const choice = s.choice ? `\nchoice (${s.choice.how}): ${s.choice.backend} + ${s.choice.model}; ${s.choice.reason} Live budget ${s.choice.budget.budgetMs} ms/frame: SmoothGrad ${s.choice.budget.smoothSamples} samples, occlusion ${s.choice.budget.occlusionBatch} patches/frame.` : '';
-    return `${state}${choice}\nstatus: ${s.status}${s.modelError ? `\nmodel error: ${s.modelError.message}` : ''}`;
+    return `${choice.trimStart()}${choice ? '\n' : ''}${state}\nstatus: ${s.status}${s.modelError ? `\nmodel error: ${s.modelError.message}` : ''}`;
   }
 }
 

@@ -93,7 +93,9 @@ export class WorkerSupervisor implements ReactiveController {
     else if (wanted) kioskProblems = [...kioskProblems, `unknown layer "${wanted}"; the grid shows ${startLayer}`];
     const choice = ready.choice;
     const chosen = choice && choice.how !== 'forced' ? ` (${choice.how === 'measured' ? 'chosen by measurement' : 'chosen earlier on this device'})` : '';
-    const status = `Model ${ready.model} on ${ready.backend}${chosen}: loaded in ${Math.round(ready.loadMs)} ms, warmed up in ${Math.round(ready.warmupMs)} ms${choice?.reason ? `. ${choice.reason}` : ''}`;
+    // A model kept from the measurement was warmed up while it was timed (warmupMs 0).
+    const timing = ready.warmupMs > 0 || !choice ? `loaded in ${Math.round(ready.loadMs)} ms, warmed up in ${Math.round(ready.warmupMs)} ms` : `loaded, warmed up and timed in ${Math.round(ready.loadMs)} ms`;
+    const status = `Model ${ready.model} on ${ready.backend}${chosen}: ${timing}${choice?.reason ? `. ${choice.reason}` : ''}`;
     this.log.info(`ConvLens: ${status}`);
     if (choice?.how === 'measured') this.rememberChoice(choice);
     const budget = choice?.budget;
