@@ -26,9 +26,11 @@ test('no URL parameters: software WebGPU is detected and not used; the backend a
   expect(s.backend).not.toBe('webgpu');
   // The faster of the two by the rule (shortest gradient frame; within 5 % the shorter forward frame).
   expect(s.backend).toBe(fastestBackend(choice.timings.filter((t) => t.model === 'lite')));
-  // The model: standard only if its gradient frame ran at 2 frames/s or faster.
-  const standard = choice.timings.find((t) => t.model === 'standard' && t.backend === s.backend)!;
-  expect(s.model).toBe(1000 / standard.gradientMs >= 2 ? 'standard' : 'lite');
+  // The model: standard only if its gradient frame ran at 2 frames/s or faster; not timed at all when lite was slower.
+  const standard = choice.timings.find((t) => t.model === 'standard' && t.backend === s.backend);
+  const liteHere = choice.timings.find((t) => t.model === 'lite' && t.backend === s.backend)!;
+  if (standard) expect(s.model).toBe(1000 / standard.gradientMs >= 2 ? 'standard' : 'lite');
+  else expect([s.model, liteHere.gradientMs > 500]).toEqual(['lite', true]);
   expect(choice.budget.budgetMs).toBe(500);
   await expect(page.getByTestId('backend')).toHaveText(`${s.backend} · auto`);
   await expect(page.locator('header [role=status]')).toContainText(`Model ${s.model} on ${s.backend} (chosen by measurement)`);

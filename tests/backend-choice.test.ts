@@ -47,14 +47,16 @@ describe('candidate backends', () => {
 });
 
 describe('fastest backend', () => {
-  it('takes the shortest gradient frame', () => {
-    expect(fastestBackend([timing('webgl', 210), timing('cpu', 380)])).toBe('webgl');
-    expect(fastestBackend([timing('webgl', 900), timing('cpu', 380)])).toBe('cpu');
+  const t = (backend: FrameTiming['backend'], gradientMs: number, setupMs: number): FrameTiming => ({ ...timing(backend, gradientMs), setupMs });
+  it('takes the shortest gradient frame when the others are more than 25 % slower', () => {
+    expect(fastestBackend([t('webgl', 210, 20_000), t('cpu', 380, 2000)])).toBe('webgl');
+    expect(fastestBackend([t('webgl', 900, 20_000), t('cpu', 380, 2000)])).toBe('cpu');
+    expect(fastestBackend([t('webgpu', 40, 9000), t('webgl', 51, 3000), t('cpu', 900, 1000)])).toBe('webgpu'); // 27.5 % apart
   });
-  it('within 5 % the shorter forward frame wins, then the order WebGPU, WebGL, CPU', () => {
-    expect(fastestBackend([timing('webgl', 200, 90), timing('cpu', 205, 60)])).toBe('cpu');
-    expect(fastestBackend([timing('cpu', 200, 60), timing('webgl', 200, 60)])).toBe('webgl');
-    expect(fastestBackend([timing('cpu', 200, 60), timing('webgl', 211, 10)])).toBe('cpu'); // 5.5 % apart: gradient decides
+  it('within 25 % the shorter setup wins (the measured case here), then the order WebGPU, WebGL, CPU', () => {
+    expect(fastestBackend([t('webgl', 1019, 23_362), t('cpu', 1056, 2091)])).toBe('cpu');
+    expect(fastestBackend([t('webgl', 1019, 1500), t('cpu', 1270, 2091)])).toBe('webgl');
+    expect(fastestBackend([t('cpu', 200, 1000), t('webgl', 200, 1000)])).toBe('webgl');
   });
   it('refuses an empty list', () => {
     expect(() => fastestBackend([])).toThrow('no backend could be timed');
@@ -126,6 +128,11 @@ describe('device key and remembered choices', () => {
 });
 
 describe('the operator sentence', () => {
+  it('says when a tie was decided by the faster start', () => {
+    const slowStart = { ...timing('webgl', 1019), setupMs: 23_362 };
+    const quickStart = { ...timing('cpu', 1056), setupMs: 2091 };
+    expect(explainChoice([], [slowStart, quickStart], 'cpu', 'lite')).toMatch(/^Measured one warm lite gradient frame: webgl 1019 ms, cpu 1056 ms → cpu \(within 25 %: the faster start, webgl 23\.4 s, cpu 2\.1 s\)\./);
+  });
   it('lists the timings, the software renderers and the model rule', () => {
     const adapters = [report('webgpu', SWIFTSHADER_WEBGPU), report('webgl', SWIFTSHADER_WEBGL), report('cpu', 'cpu')];
     const text = explainChoice(adapters, [timing('webgl', 210.4), timing('cpu', 380), timing('webgl', 1250, 400, 'standard'), timing('webgl', 230)], 'webgl', 'lite');

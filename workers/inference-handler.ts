@@ -250,7 +250,9 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
     if (!kept) throw new Error('no model was kept'); // the try above either keeps one or throws
     const final = kept.timing;
     const how: StartChoice['how'] = forced && !autoModel ? 'forced' : 'measured';
-    const reason = forced ? `${backend} forced by the URL. ${explainChoice(adapters, timings, backend, model)}`.trim() : explainChoice(adapters, timings, backend, model);
+    const reason = forced
+      ? `${backend} forced by the URL; one warm ${model} frame: ${Math.round(final.forwardMs)} ms forward, ${Math.round(final.gradientMs)} ms gradient.`
+      : explainChoice(adapters, timings, backend, model);
     const choice: StartChoice = { backend, model, how, deviceKey: key, adapters, timings, budget: liveBudget(final), reason, note: choiceNote(model, how, !autoModel) };
     return { choice, kept: { net: kept.net, pipeline: kept.pipeline } };
   }
