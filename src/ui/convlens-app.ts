@@ -215,9 +215,13 @@ export class ConvLensApp extends LitElement {
   private hudText(): string {
     const s = this.store.state;
     const state = JSON.stringify({ ...toConvLensState(s, appUpdates.updateReady), choice: undefined }, null, 1).slice(0, 1200);
-    const choice = s.choice ? `\nchoice (${s.choice.how}): ${s.choice.backend} + ${s.choice.model}; ${s.choice.reason} Live budget ${s.choice.budget.budgetMs} ms/frame: SmoothGrad ${s.choice.budget.smoothSamples} samples, occlusion ${s.choice.budget.occlusionBatch} patches/frame.` : '';
+    const choice = s.choice ? `\nchoice (${s.choice.how}): ${s.choice.backend} + ${s.choice.model}; ${s.choice.reason} Live budget ${s.choice.budget.budgetMs} ms/frame: SmoothGrad ${plural(s.choice.budget.smoothSamples, 'sample')}, occlusion ${plural(s.choice.budget.occlusionBatch, 'patch', 'patches')} per frame.` : '';
     return `${choice.trimStart()}${choice ? '\n' : ''}${state}\nstatus: ${s.status}${s.modelError ? `\nmodel error: ${s.modelError.message}` : ''}`;
   }
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** Backend choices measured earlier in this browser (localStorage), by device key; {} where storage is unavailable. */
