@@ -8,7 +8,7 @@ test('WebGPU runs the live views under the CSP without violations or foreign req
   const urls: string[] = [];
   context.on('request', (r) => urls.push(r.url()));
   const violations = await watchCsp(context, page);
-  await page.goto('/?model=lite');
+  await page.goto('/?model=lite&backend=webgpu');
   await expect.poll(async () => (await state(page)).backend, { timeout: 90_000 }).toBe('webgpu');
   await expect.poll(async () => (await state(page)).top5[0]?.label, { timeout: 120_000 }).toBe('espresso');
   for (const tab of ['Saliency', 'Grad-CAM']) {

@@ -5,7 +5,7 @@ test('WebGPU device lost: the backend is recreated on a new device and the live 
   test.setTimeout(300_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto('/?model=lite');
+  await page.goto('/?model=lite&backend=webgpu');
   await expect.poll(async () => (await state(page)).backend, { timeout: 90_000 }).toBe('webgpu');
   await expect.poll(async () => (await state(page)).top5[0]?.label, { timeout: 120_000 }).toBe('espresso');
   expect((await state(page)).recoveries).toBe(0);

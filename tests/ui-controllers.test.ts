@@ -6,7 +6,7 @@ import { JobController } from '../src/ui/controllers/job-controller';
 import { LiveFrames } from '../src/ui/controllers/live-frames';
 import { ShortcutsController, type KeyEventLike } from '../src/ui/controllers/shortcuts-controller';
 import { type SourceEnv, SourceController } from '../src/ui/controllers/source-controller';
-import { type Clock, WorkerSupervisor } from '../src/ui/controllers/worker-supervisor';
+import { type Clock, type SupervisorHooks, WorkerSupervisor } from '../src/ui/controllers/worker-supervisor';
 import { CameraReconnect } from '../src/ui/camera';
 import { Store } from '../src/ui/store';
 import { SHAPLEY_DEFAULTS } from '../src/core/attribution/defaults';
@@ -80,12 +80,12 @@ function fakeClock(): Clock & { t: number; timers: { at: number; callback: () =>
 }
 
 describe('WorkerSupervisor', () => {
-  function setup(search = '?model=lite') {
+  function setup(search = '?model=lite', extraHooks: Partial<SupervisorHooks> = {}) {
     const store = new Store<AppState>(initialState(search));
     const client = new FakeClient();
     const clock = fakeClock();
     const log = { info: vi.fn(), error: vi.fn() };
-    const hooks = { configured: vi.fn(async () => undefined), ready: vi.fn(async () => undefined), stopFrames: vi.fn() };
+    const hooks = { configured: vi.fn(async () => undefined), ready: vi.fn(async () => undefined), stopFrames: vi.fn(), ...extraHooks };
     const supervisor = new WorkerSupervisor(host, store, client, hooks, 'http://127.0.0.1:4181/app/', clock, log);
     return { store, client, clock, log, hooks, supervisor };
   }
@@ -166,8 +166,54 @@ describe('WorkerSupervisor', () => {
     expect(client.sent.filter((r) => r.type === 'init')).toHaveLength(2);
   });
 
-  it('follows the worker’s news about a lost GPU device', () => {
+  it('without a forced backend or model the worker chooses; the choice is shown, remembered and sizes live work', async () => {
+    const stored: Record<string, string> = { 'cpu=cpu': 'older' };
+    const remembered: [string, string][] = [];
+    const { store, client, supervisor } = setup('', { remembered: () => ({ ...stored }), remember: (k, t) => void remembered.push([k, t]) });
+    const started = supervisor.start();
+    await flush();
+    expect(client.last('init').body).toMatchObject({ model: 'standard', auto: { model: true, remembered: { 'cpu=cpu': 'older' } } });
+    expect(client.last('init').body).not.toHaveProperty('backend');
+    const choice = {
+      backend: 'webgl', model: 'lite', how: 'measured', deviceKey: 'cpu=cpu|webgl=SwiftShader', adapters: [], reason: 'Measured one warm lite gradient frame: webgl 210 ms, cpu 380 ms → webgl.',
+      timings: [{ backend: 'webgl', model: 'lite', forwardMs: 70, gradientMs: 210, setupMs: 2000 }], budget: { budgetMs: 500, smoothSamples: 1, occlusionBatch: 4 },
+      note: 'This computer has no fast graphics chip, so a smaller, faster network is used.',
+    };
+    client.last('init').resolve({ ...ready, backend: 'webgl', model: 'lite', choice });
+    await started;
+    expect(store.state).toMatchObject({ backend: 'webgl', model: 'lite', visitorStatus: choice.note });
+    expect(store.state.status).toBe('Model lite on webgl (chosen by measurement): loaded in 1235 ms, warmed up in 99 ms. Measured one warm lite gradient frame: webgl 210 ms, cpu 380 ms → webgl.');
+    expect(store.state.settings.smoothSamples).toBe(1);
+    expect(store.state.settings.occlusion.batchSize).toBe(4);
+    expect(toConvLensState(store.state, false).choice).toMatchObject({ how: 'measured', budget: choice.budget });
+    expect(remembered).toHaveLength(1);
+    expect(remembered[0]![0]).toBe('cpu=cpu|webgl=SwiftShader');
+    expect(JSON.parse(remembered[0]![1])).toMatchObject({ version: 1, backend: 'webgl', model: 'lite', budget: choice.budget });
+
+    // A restarted worker gets the measured choice even where storage kept nothing.
+    stored['cpu=cpu'] = 'older';
+    client.onCrash('gone');
+    await flush();
+    expect((client.last('init').body as { auto: { remembered: Record<string, string> } }).auto.remembered['cpu=cpu|webgl=SwiftShader']).toBe(remembered[0]![1]);
+  });
+
+  it('a forced backend and model send no auto request; a forced model alone lets the worker choose the backend only', async () => {
+    const a = setup('?model=lite&backend=webgl');
+    void a.supervisor.start();
+    await flush();
+    expect(a.client.last('init').body).not.toHaveProperty('auto');
+    const b = setup('?model=lite');
+    void b.supervisor.start();
+    await flush();
+    expect(b.client.last('init').body).toMatchObject({ model: 'lite', auto: { model: false } });
+  });
+
+  it('follows the worker’s news about a lost GPU device or WebGL context', () => {
     const { store, client } = setup();
+    client.onStatus({ type: 'status', id: 0, event: 'device-lost', backend: 'webgl', message: 'WebGL context lost', recoveries: 0 });
+    expect(store.state).toMatchObject({ status: 'The graphics device was lost; recovering…', visitorStatus: 'One moment, please…' });
+    client.onStatus({ type: 'status', id: 0, event: 'recovered', backend: 'webgl', message: 'The graphics device was lost (WebGL context lost); recreated the webgl backend in 2100 ms.', recoveries: 1 });
+    expect(store.state).toMatchObject({ recoveries: 1, backend: 'webgl', visitorStatus: '' });
     client.onStatus({ type: 'status', id: 0, event: 'device-lost', backend: 'webgpu', message: 'destroyed', recoveries: 0 });
     expect(store.state).toMatchObject({ status: 'The graphics device was lost; recovering…', visitorStatus: 'One moment, please…' });
     client.onStatus({ type: 'status', id: 0, event: 'recovered', backend: 'webgpu', message: 'The graphics device was lost (destroyed); recreated the webgpu backend in 11000 ms.', recoveries: 1 });

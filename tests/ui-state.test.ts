@@ -50,12 +50,13 @@ describe('store', () => {
 describe('state() for operators and tests', () => {
   it('reads URL parameters and keeps every field', () => {
     const s = initialState('?model=lite&backend=cpu&view=saliency&lecture');
-    expect(s).toMatchObject({ model: 'lite', forcedBackend: 'cpu', lecture: true, kiosk: false });
+    expect(s).toMatchObject({ model: 'lite', forcedModel: 'lite', forcedBackend: 'cpu', lecture: true, kiosk: false });
+    expect(initialState('?view=saliency')).toMatchObject({ model: 'standard', forcedModel: undefined, forcedBackend: undefined, choice: null });
     expect(s.settings.view).toBe('saliency');
-    expect(initialState('?model=huge&backend=metal&view=nope')).toMatchObject({ model: 'standard', forcedBackend: undefined });
+    expect(initialState('?model=huge&backend=metal&view=nope')).toMatchObject({ model: 'standard', forcedModel: undefined, forcedBackend: undefined });
     const state = toConvLensState({ ...s, frame: frame(), fps: 12.345 }, false);
     expect(Object.keys(state).sort()).toEqual(
-      ['backend', 'model', 'mode', 'fps', 'frames', 'lastFrameMs', 'top5', 'stages', 'error', 'source', 'job', 'recoveries', 'workerRestarts', 'workerMemory',
+      ['backend', 'model', 'choice', 'mode', 'fps', 'frames', 'lastFrameMs', 'top5', 'stages', 'error', 'source', 'job', 'recoveries', 'workerRestarts', 'workerMemory',
         'modelError', 'views', 'layer', 'channel', 'frozen', 'lecture', 'helpOpen', 'updateReady', 'kiosk'].sort(),
     );
     expect(state).toMatchObject({ mode: 'saliency', fps: 12.3, stages: { preprocess: 1.2 }, kiosk: null, modelError: null });

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIVE_SETTINGS } from '../src/core/live/pipeline';
 import { type WorkerRequest, type WorkerResponse, transferables } from '../workers/protocol';
+import { type AdapterReport, CHOICE_VERSION, chooseModel, liveBudget, standardWorthTiming } from '../workers/backend-choice';
 import { sharedImage } from './helpers';
 import { workerHarness } from './worker-harness';
 
@@ -178,4 +179,66 @@ describe('worker memory and recovery (handler on the CPU backend, lite model)', 
     lose!('again'); // the new backend is watched too
     expect(await h.waitFor((r) => r.type === 'status' && r.recoveries === 2)).toMatchObject({ event: 'recovered' });
   });
+});
+
+describe('backend and model chosen by measurement (handler on the CPU backend)', () => {
+  const cpuOnly: AdapterReport[] = [
+    { backend: 'webgpu', available: false, renderer: '', software: false },
+    // Node has no WebGL: reported available, it fails to start and is left out of the timings.
+    { backend: 'webgl', available: true, renderer: 'ANGLE (SwiftShader Device)', software: true },
+    { backend: 'cpu', available: true, renderer: 'cpu', software: true },
+  ];
+
+  it('times each candidate, picks the fastest that ran, decides the model by the 2 frames/s rule, sizes the budget, and is remembered', async () => {
+    const h = workerHarness({
+      detectBackends: async () => cpuOnly,
+      chooseBackend: async (forced) => {
+        if (forced && forced !== 'cpu') throw new Error(`${forced} is not available in Node`);
+        await tf.setBackend('cpu');
+        return 'cpu';
+      },
+    });
+    await h.handle({ type: 'init', id: 1, model: 'standard', modelsUrl: 'unused', auto: { model: true, remembered: {} } });
+    const ready = await h.waitFor((r) => r.id === 1, 300_000);
+    if (ready.type !== 'ready' || !ready.choice) throw new Error(JSON.stringify(ready));
+    const { choice } = ready;
+    expect(choice).toMatchObject({ backend: 'cpu', how: 'measured', deviceKey: 'cpu=cpu|webgl=ANGLE (SwiftShader Device)' });
+    // webgl failed to start, so only cpu was timed with lite; then standard on cpu unless lite was already too slow.
+    expect(choice.timings.filter((t) => t.model === 'lite' && t.backend === 'webgl')).toEqual([]);
+    const lite = choice.timings.find((t) => t.model === 'lite' && t.backend === 'cpu')!;
+    expect(lite.gradientMs).toBeGreaterThan(lite.forwardMs);
+    const standard = choice.timings.find((t) => t.model === 'standard');
+    if (standardWorthTiming(lite)) {
+      expect(standard!.gradientMs).toBeGreaterThan(lite.gradientMs);
+      expect(choice.model).toBe(chooseModel(standard));
+    } else {
+      expect(standard).toBeUndefined();
+      expect(choice.model).toBe('lite');
+      expect(choice.reason).toMatch(/Lite already under 2 gradient frames\/s: standard not timed → lite\.$/);
+    }
+    expect(ready.model).toBe(choice.model);
+    const final = choice.timings.filter((t) => t.model === choice.model).at(-1)!;
+    expect(choice.budget).toEqual(liveBudget(final));
+    expect(choice.reason).toMatch(/^Measured one warm lite gradient frame: cpu \d+ ms → cpu\. WebGL is a software renderer/);
+    // The model in use answers frames.
+    await h.handle({ type: 'frame', id: 2, image: sharedImage('coffee.png'), settings: { ...DEFAULT_LIVE_SETTINGS, fit: 'stretch' } });
+    const answered = await h.waitFor((r) => r.id === 2);
+    expect(answered.type === 'frame' && answered.frame.top5[0]!.label).toBe('espresso');
+
+    // The same device again, with the choice remembered: nothing is timed, the same backend, model and budget.
+    const text = JSON.stringify({ version: CHOICE_VERSION, backend: choice.backend, model: choice.model, budget: choice.budget, reason: choice.reason, timings: choice.timings });
+    await h.handle({ type: 'init', id: 3, model: 'standard', modelsUrl: 'unused', auto: { model: true, remembered: { [choice.deviceKey]: text } } });
+    const again = await h.waitFor((r) => r.id === 3, 300_000);
+    expect(again).toMatchObject({ type: 'ready', backend: 'cpu', model: choice.model, choice: { how: 'remembered', budget: choice.budget, timings: choice.timings } });
+  }, 600_000);
+
+  it('a forced backend and model: that backend, that model, timed once for the budget', async () => {
+    const h = workerHarness({ detectBackends: async () => cpuOnly });
+    await h.handle({ type: 'init', id: 1, model: 'lite', backend: 'cpu', modelsUrl: 'unused' });
+    const ready = await h.waitFor((r) => r.id === 1, 120_000);
+    expect(ready).toMatchObject({ type: 'ready', backend: 'cpu', model: 'lite', choice: { how: 'forced', backend: 'cpu', model: 'lite' } });
+    if (ready.type !== 'ready') return;
+    expect(ready.choice!.timings.map((t) => `${t.backend}/${t.model}`)).toEqual(['cpu/lite']);
+    expect(ready.choice!.budget).toEqual(liveBudget(ready.choice!.timings[0]!));
+  }, 300_000);
 });

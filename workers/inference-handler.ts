@@ -13,10 +13,30 @@ import { LatestWins } from './scheduler';
 import { workerBench } from './bench';
 import { runJob as runJobOf } from './jobs';
 import { EtaEstimator } from '../src/core/eta';
+import {
+  type AdapterReport,
+  type FrameTiming,
+  type StartChoice,
+  candidateBackends,
+  chooseModel,
+  choiceNote,
+  deviceKey,
+  explainChoice,
+  fastestBackend,
+  liveBudget,
+  parseRemembered,
+  standardWorthTiming,
+} from './backend-choice';
 
 /** What differs between the real worker (browser) and tests (Node): backends, model loading, pixels, posting. */
 export interface HandlerEnvironment {
+  /** Starts `forced` (only it), else the first backend that starts; resolves to the one in use. */
   chooseBackend(forced: BackendName | undefined): Promise<BackendName>;
+  /**
+   * Browser: which backends can start here and their renderers (software or not), before timing anything. Without
+   * it (Node tests) the only candidate is what `chooseBackend` starts.
+   */
+  detectBackends?(): Promise<AdapterReport[]>;
   loadNet(model: ModelId, modelsUrl: string): Promise<ConvNet>;
   toPixels(image: FrameImage): tf.Tensor3D;
   toRgba(image: FrameImage): RgbaImage;
@@ -30,7 +50,7 @@ export interface HandlerEnvironment {
   storedGallery?: { entries(): Promise<GalleryEntry[]>; addSnapshot(name: string, image: RgbaImage): Promise<string> };
   closeImage(image: FrameImage): void;
   post(message: WorkerResponse, transfer: Transferable[]): void;
-  /** Browser, WebGPU: calls `lost` once when the chosen backend's device goes away unexpectedly. */
+  /** Browser, WebGPU or WebGL: calls `lost` once when the chosen backend's device or context goes away unexpectedly. */
   watchBackend?(backend: BackendName, lost: (reason: string) => void): void;
   /** After a loss: a fresh device for `lost` (else a fallback backend); resolves to the backend now in use. */
   recreateBackend?(lost: BackendName): Promise<BackendName>;
@@ -73,7 +93,8 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
         }
         let frame;
         try {
-          frame = await pipeline!.process(pixels, request.settings, request.settings.perturb ? perturbation : undefined);
+          // A lost WebGL context never answers a pending readback: the loss ends the frame instead (it then fails).
+          frame = await Promise.race([pipeline!.process(pixels, request.settings, request.settings.perturb ? perturbation : undefined), loss.promise]);
         } finally {
           pixels.dispose();
         }
@@ -90,19 +111,151 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
 
   async function init(request: Extract<WorkerRequest, { type: 'init' }>): Promise<void> {
     const t0 = performance.now();
-    const backend = await env.chooseBackend(request.backend);
     pipeline?.dispose();
     net?.dispose();
-    extractor = undefined;
+    [pipeline, net, extractor] = [undefined, undefined, undefined];
     galleryUrl = request.galleryUrl;
-    net = await env.loadNet(request.model, request.modelsUrl);
-    pipeline = new LivePipeline(net);
-    loaded = { model: request.model, modelsUrl: request.modelsUrl, backend };
+    const chosen = await chooseStart(request);
+    const { choice } = chosen;
+    let warmupMs = 0;
+    if (chosen.kept) {
+      ({ net, pipeline } = chosen.kept);
+    } else {
+      net = await env.loadNet(choice.model, request.modelsUrl);
+      pipeline = new LivePipeline(net);
+    }
+    loaded = { model: choice.model, modelsUrl: request.modelsUrl, backend: choice.backend };
     const loadMs = performance.now() - t0;
-    const t1 = performance.now();
-    await warmUp(pipeline, net);
-    env.watchBackend?.(backend, (reason) => void recover(reason));
-    post({ type: 'ready', id: request.id, backend, model: request.model, loadMs, warmupMs: performance.now() - t1, layers: net.spatialLayers() });
+    if (!chosen.kept) {
+      const t1 = performance.now();
+      await warmUp(pipeline, net);
+      warmupMs = performance.now() - t1;
+    }
+    env.watchBackend?.(choice.backend, (reason) => void recover(reason));
+    post({ type: 'ready', id: request.id, backend: choice.backend, model: choice.model, loadMs, warmupMs, layers: net.spatialLayers(), choice });
+  }
+
+  /** A model loaded, warmed up and timed on one backend. */
+  interface Timed {
+    timing: FrameTiming;
+    net: ConvNet;
+    pipeline: LivePipeline;
+  }
+
+  /**
+   * Starts `backend`, loads `model` on it, warms its kernels (activations and saliency, as at every start) and times
+   * one more frame of each: the forward frame and the gradient frame, readbacks included.
+   */
+  async function timeFrames(backend: BackendName, model: ModelId, modelsUrl: string): Promise<Timed> {
+    const t0 = performance.now();
+    const started = await env.chooseBackend(backend);
+    if (started !== backend) throw new Error(`${backend} did not start`);
+    const n = await env.loadNet(model, modelsUrl);
+    const p = new LivePipeline(n);
+    try {
+      await warmUp(p, n);
+      const setupMs = performance.now() - t0;
+      const grey = tf.fill([n.inputSize, n.inputSize, 3], 128) as tf.Tensor3D;
+      try {
+        const time = async (view: 'activations' | 'saliency'): Promise<number> => {
+          const t = performance.now();
+          await p.process(grey, { ...DEFAULT_LIVE_SETTINGS, view });
+          return performance.now() - t;
+        };
+        const forwardMs = await time('activations');
+        const gradientMs = await time('saliency');
+        return { timing: { backend, model, forwardMs, gradientMs, setupMs }, net: n, pipeline: p };
+      } finally {
+        grey.dispose();
+      }
+    } catch (err) {
+      p.dispose();
+      n.dispose();
+      throw err;
+    }
+  }
+
+  /**
+   * The backend, model and live budget to start with (workers/backend-choice.ts has the rules). A backend forced
+   * by the URL is used as it is; else a choice remembered for this device (same renderers) is reused; else one warm
+   * lite frame is timed on each candidate and the fastest taken. The model: the URL's or kiosk file's, else standard
+   * when its gradient frame runs at 2 frames/s or more on the chosen backend, else lite. The model last timed on the
+   * chosen backend is kept (loaded and warm) when it is the one chosen.
+   */
+  async function chooseStart(request: Extract<WorkerRequest, { type: 'init' }>): Promise<{ choice: StartChoice; kept?: { net: ConvNet; pipeline: LivePipeline } }> {
+    const autoModel = request.auto?.model ?? false;
+    const forced = request.backend;
+    const adapters = env.detectBackends ? await env.detectBackends() : [];
+    const key = deviceKey(adapters);
+    const remembered = request.auto && !forced && autoModel ? parseRemembered(request.auto.remembered[key]) : undefined;
+    if (remembered && adapters.find((a) => a.backend === remembered.backend)?.available !== false) {
+      try {
+        if ((await env.chooseBackend(remembered.backend)) === remembered.backend) {
+          const { backend, model, budget, timings } = remembered;
+          return {
+            choice: { backend, model, how: 'remembered', deviceKey: key, adapters, timings, budget, reason: `Remembered for this device: ${remembered.reason}`, note: choiceNote(model, 'remembered', false) },
+          };
+        }
+      } catch {
+        // measure afresh below
+      }
+    }
+    // Every model timed stays loaded until the choice is made; the one chosen is kept, the others disposed.
+    const timed: Timed[] = [];
+    const timings: FrameTiming[] = [];
+    const time = async (b: BackendName, m: ModelId): Promise<FrameTiming> => {
+      const t = await timeFrames(b, m, request.modelsUrl);
+      timed.push(t);
+      timings.push(t.timing);
+      return t.timing;
+    };
+    let backend: BackendName;
+    let model: ModelId = autoModel ? 'standard' : request.model;
+    let kept: Timed | undefined;
+    try {
+      const candidates = forced || !env.detectBackends ? [] : candidateBackends(adapters);
+      if (candidates.length > 1) {
+        const failures: string[] = [];
+        for (const b of candidates) {
+          try {
+            await time(b, 'lite');
+          } catch (err) {
+            failures.push(`${b}: ${messageOf(err)}`);
+          }
+        }
+        if (timings.length === 0) throw new Error(`no backend could run the model (${failures.join('; ')})`);
+        backend = fastestBackend(timings);
+      } else {
+        backend = await env.chooseBackend(forced ?? candidates[0]);
+      }
+      const lite = timings.find((t) => t.backend === backend && t.model === 'lite');
+      if (model === 'standard' && autoModel && !standardWorthTiming(lite)) model = 'lite';
+      if (model === 'standard') {
+        const standard = await time(backend, 'standard');
+        if (autoModel) model = chooseModel(standard);
+      }
+      kept = timed.find((t) => t.timing.backend === backend && t.timing.model === model);
+      if (!kept) {
+        await time(backend, model);
+        kept = timed.at(-1)!;
+      } else if (tf.getBackend() !== backend) {
+        await env.chooseBackend(backend);
+      }
+    } finally {
+      for (const t of timed) {
+        if (t === kept) continue;
+        t.pipeline.dispose();
+        t.net.dispose();
+      }
+    }
+    if (!kept) throw new Error('no model was kept'); // the try above either keeps one or throws
+    const final = kept.timing;
+    const how: StartChoice['how'] = forced && !autoModel ? 'forced' : 'measured';
+    const reason = forced
+      ? `${backend} forced by the URL; one warm ${model} frame: ${Math.round(final.forwardMs)} ms forward, ${Math.round(final.gradientMs)} ms gradient.`
+      : explainChoice(adapters, timings, backend, model);
+    const choice: StartChoice = { backend, model, how, deviceKey: key, adapters, timings, budget: liveBudget(final), reason, note: choiceNote(model, how, !autoModel) };
+    return { choice, kept: { net: kept.net, pipeline: kept.pipeline } };
   }
 
   /** Warms the kernels (WebGPU compiles shaders on first use) behind the loading screen, not on a visitor's frame. */
@@ -114,6 +267,12 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
       grey.dispose();
     }
   }
+
+  /**
+   * Rejected when the backend's device or context is lost, then replaced: work in flight races it, because a
+   * readback on a lost WebGL context never settles (WebGPU rejects, WebGL polls its fence forever).
+   */
+  let loss = lossSignal();
 
   /** What init loaded, to rebuild it after a lost device. */
   let loaded: { model: ModelId; modelsUrl: string; backend: BackendName } | undefined;
@@ -130,6 +289,8 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
     const t0 = performance.now();
     const was = loaded;
     post({ type: 'status', id: 0, event: 'device-lost', backend: was.backend, message: reason, recoveries });
+    loss.reject(new Error(`the graphics device was lost (${reason})`));
+    loss = lossSignal();
     recovering = (async () => {
       try {
         for (const job of jobs.values()) job.abort();
@@ -173,7 +334,8 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
     // Each progress report carries the time left, estimated from the time per unit of work so far.
     const eta = new EtaEstimator(performance.now());
     try {
-      const result = await runJobOf(
+      const lost = loss.promise;
+      const result = await Promise.race([lost, runJobOf(
         {
           net,
           extractor: (extractor ??= new FeatureExtractor(net, { cache: env.featureCache })),
@@ -205,7 +367,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
             perturbation = v;
           },
         },
-      );
+      )]);
       post({ type: 'done', id, result });
     } catch (err) {
       if (controller.signal.aborted) post({ type: 'cancelled', id });
@@ -255,6 +417,14 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
       post({ type: 'error', id: request.id, message: messageOf(err) });
     }
   };
+}
+
+/** A promise that work in flight races, and its rejection (see `loss` in createInferenceHandler). */
+function lossSignal(): { promise: Promise<never>; reject(err: Error): void } {
+  let reject!: (err: Error) => void;
+  const promise = new Promise<never>((_, r) => (reject = r));
+  promise.catch(() => undefined); // nobody may be racing it when it is rejected
+  return { promise, reject };
 }
 
 function messageOf(err: unknown): string {

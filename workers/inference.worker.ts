@@ -13,13 +13,16 @@ import { workerStoredGallery } from './gallery-store';
 import { createInferenceHandler } from './inference-handler';
 import { PINNED_MODEL_SUMS } from './pinned-checksums';
 import { recreateBackend, simulate, watchWebGPU } from './webgpu-recovery';
+import { watchWebGL } from './webgl-recovery';
+import { type AdapterReport, isSoftwareRenderer } from './backend-choice';
 import type { BackendName, WorkerRequest } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 /**
- * WebGPU first, then WebGL, then CPU (WASM has no gradient kernels). tf.setBackend resolves false when the
- * backend cannot start (e.g. no WebGPU adapter) while getBackend() may still name it: check the boolean.
+ * `forced` only, else WebGPU first, then WebGL, then CPU (WASM has no gradient kernels). tf.setBackend resolves
+ * false when the backend cannot start (e.g. no WebGPU adapter) while getBackend() may still name it: check the
+ * boolean. Without a forced backend the handler measures instead (detectBackends, workers/backend-choice.ts).
  */
 async function chooseBackend(forced: BackendName | undefined): Promise<BackendName> {
   const order: BackendName[] = forced ? [forced] : ['webgpu', 'webgl', 'cpu'];
@@ -34,6 +37,39 @@ async function chooseBackend(forced: BackendName | undefined): Promise<BackendNa
     }
   }
   throw new Error(`no usable TensorFlow.js backend (tried ${order.join(', ')})`);
+}
+
+/**
+ * What can start here, before timing anything: the WebGPU adapter (its info — vendor, architecture, device,
+ * description — and whether it is the fallback adapter) and WebGL's unmasked renderer (WEBGL_debug_renderer_info,
+ * else RENDERER), on a context made with TensorFlow.js's own attributes so that "available" means tfjs can use it.
+ */
+async function detectBackends(): Promise<AdapterReport[]> {
+  const webgpu: AdapterReport = { backend: 'webgpu', available: false, renderer: '', software: false };
+  try {
+    const adapter = 'gpu' in navigator ? await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' }) : null;
+    if (adapter) {
+      const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).info;
+      const renderer = [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ');
+      const fallback = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter === true || info?.isFallbackAdapter === true;
+      Object.assign(webgpu, { available: true, renderer, software: fallback || isSoftwareRenderer(renderer) });
+    }
+  } catch {
+    // no WebGPU
+  }
+  const webgl: AdapterReport = { backend: 'webgl', available: false, renderer: '', software: false };
+  try {
+    const gl = new OffscreenCanvas(1, 1).getContext('webgl2', { alpha: false, antialias: false, depth: false, stencil: false, failIfMajorPerformanceCaveat: true });
+    if (gl) {
+      const debug = gl.getExtension('WEBGL_debug_renderer_info');
+      const renderer = String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+      Object.assign(webgl, { available: true, renderer, software: isSoftwareRenderer(renderer) });
+      gl.getExtension('WEBGL_lose_context')?.loseContext(); // frees the probe's context now, not at GC
+    }
+  } catch {
+    // no WebGL
+  }
+  return [webgpu, webgl, { backend: 'cpu', available: true, renderer: 'cpu', software: true }];
 }
 
 /** The bundled gallery listed in gallery.json; an image that cannot be fetched is left out. */
@@ -79,6 +115,7 @@ function verifiedNet(model: ModelId, modelsUrl: string): Promise<ConvNet> {
 
 const handle = createInferenceHandler({
   chooseBackend,
+  detectBackends,
   loadNet: verifiedNet,
   // Frames are composited over the picture background before the model sees them (see picture-decode.ts).
   toPixels: (image) => {
@@ -98,7 +135,10 @@ const handle = createInferenceHandler({
     if ('close' in image) image.close();
   },
   post: (message, transfer) => self.postMessage(message, transfer),
-  watchBackend: watchWebGPU,
+  watchBackend: (backend, lost) => {
+    watchWebGPU(backend, lost);
+    watchWebGL(backend, lost);
+  },
   recreateBackend,
   simulate,
 });

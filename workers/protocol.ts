@@ -10,6 +10,7 @@ import type { LayerInfo } from '../src/core/network';
 import type { LiveFrame, LiveSettings } from '../src/core/live/settings';
 import type { ModelId } from '../src/core/models';
 import type { RgbaImage } from '../src/core/preprocess';
+import type { StartChoice } from './backend-choice';
 
 /**
  * The TensorFlow.js backends the worker can run on, in the order it tries them when none is forced (?backend= in the
@@ -108,7 +109,12 @@ export type JobResult =
  * times the pipeline, 'memory' and 'simulate' are for health checks and tests.
  */
 export type WorkerRequest =
-  | { type: 'init'; id: number; model: ModelId; backend?: BackendName; modelsUrl: string; galleryUrl?: string }
+  /**
+   * Load the model. `backend` forces a backend (else the fastest measured one); `auto` asks the worker to choose by
+   * measurement: the backend (when none is forced) and, with `auto.model`, the model (`model` is then only the
+   * preference). `auto.remembered`: earlier choices by device key (localStorage texts), to skip measuring again.
+   */
+  | { type: 'init'; id: number; model: ModelId; backend?: BackendName; modelsUrl: string; galleryUrl?: string; auto?: { model: boolean; remembered: Record<string, string> } }
   | { type: 'frame'; id: number; image: FrameImage; settings: LiveSettings }
   | { type: 'filters'; id: number; layer?: string }
   | { type: 'job'; id: number; job: JobSpec }
@@ -116,11 +122,14 @@ export type WorkerRequest =
   | { type: 'bench'; id: number }
   /** The worker's tf.memory() now (soak runs, health checks). */
   | { type: 'memory'; id: number }
-  /** Test/operator hook: 'device-loss' destroys the real WebGPU device; 'crash' throws an uncaught error in the worker. */
+  /**
+   * Test/operator hook: 'device-loss' destroys the real WebGPU device; 'context-loss' loses the WebGL backend's
+   * context (WEBGL_lose_context); 'crash' throws an uncaught error in the worker.
+   */
   | { type: 'simulate'; id: number; what: Simulation };
 
 /** What `simulate` can break on purpose, to exercise the recovery paths (tests, kiosk operators). */
-export const SIMULATIONS = ['device-loss', 'crash'] as const;
+export const SIMULATIONS = ['device-loss', 'context-loss', 'crash'] as const;
 /** One of SIMULATIONS. */
 export type Simulation = (typeof SIMULATIONS)[number];
 
@@ -132,7 +141,7 @@ export interface WorkerMemory {
 }
 
 /**
- * Unsolicited news from the worker (id 0): the WebGPU device was lost, the backend was recreated (or fell back),
+ * Unsolicited news from the worker (id 0): the WebGPU device or the WebGL context was lost, the backend was recreated (or fell back),
  * or recovery failed. `recoveries` counts successful recoveries since the worker started.
  */
 export interface WorkerStatus {
@@ -153,7 +162,8 @@ export interface WorkerStatus {
  * 'memory', 'ok' (cancel, simulate), WorkerStatus, and 'error' with a one-line message.
  */
 export type WorkerResponse =
-  | { type: 'ready'; id: number; backend: BackendName; model: ModelId; loadMs: number; warmupMs: number; layers: LayerInfo[] }
+  /** `choice`: how backend and model were chosen (measured, remembered or forced), the timings and the live budget. */
+  | { type: 'ready'; id: number; backend: BackendName; model: ModelId; loadMs: number; warmupMs: number; layers: LayerInfo[]; choice?: StartChoice }
   | { type: 'frame'; id: number; frame: LiveFrame; ms: number; memory: WorkerMemory }
   | { type: 'dropped'; id: number }
   | { type: 'image'; id: number; image: RgbaImage }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { BackendName, Simulation } from './protocol';
+import { loseWebGLContext, recreateWebGL } from './webgl-recovery';
 
 /**
  * WebGPU device loss in the worker. TensorFlow.js 4.22 does not handle it: after a loss every op fails ("Device
@@ -44,7 +45,8 @@ async function requestDevice(): Promise<{ device: GPUDevice; info: GPUAdapterInf
 }
 
 /**
- * Brings a backend up after `lost` went away: a new WebGPU backend on a fresh device, else WebGL, else CPU.
+ * Brings a backend up after `lost` went away: a new WebGPU backend on a fresh device, or a new WebGL backend on a
+ * fresh context (webgl-recovery.ts), else a fallback (WebGL, then CPU).
  * The caller has disposed every tensor of the old backend and rebuilds the model afterwards.
  */
 export async function recreateBackend(lost: BackendName): Promise<BackendName> {
@@ -54,6 +56,13 @@ export async function recreateBackend(lost: BackendName): Promise<BackendName> {
       tf.removeBackend('webgpu');
       tf.registerBackend('webgpu', () => new WebGPUBackend(device, info), 3);
       if (await tf.setBackend('webgpu')) return 'webgpu';
+    } catch {
+      // fall back below
+    }
+  }
+  if (lost === 'webgl') {
+    try {
+      if (await recreateWebGL()) return 'webgl';
     } catch {
       // fall back below
     }
@@ -71,7 +80,8 @@ export async function recreateBackend(lost: BackendName): Promise<BackendName> {
 
 /**
  * Test/operator hook. 'device-loss' destroys the real device under the current WebGPU backend (the same
- * `device.lost` path a driver reset takes); 'crash' throws an uncaught error from a timer, which reaches the
+ * `device.lost` path a driver reset takes); 'context-loss' loses the WebGL backend's context through
+ * WEBGL_lose_context (the `webglcontextlost` path); 'crash' throws an uncaught error from a timer, which reaches the
  * page as the worker's `error` event.
  */
 export function simulate(what: Simulation): void {
@@ -79,6 +89,10 @@ export function simulate(what: Simulation): void {
     setTimeout(() => {
       throw new Error('simulated worker crash (test hook)');
     });
+    return;
+  }
+  if (what === 'context-loss') {
+    loseWebGLContext();
     return;
   }
   const device = currentDevice();

@@ -6,6 +6,7 @@ import type { PresetName } from '../core/optimize/presets';
 import type { JobDetail } from '../core/attribution/defaults';
 import type { RgbaImage } from '../core/preprocess';
 import { BACKENDS, type BackendName, type WorkerMemory } from '../../workers/protocol';
+import type { StartChoice } from '../../workers/backend-choice';
 import type { Crop, SourceKind } from './frame-source';
 import { type JobState, jobKind } from './jobs/job-kinds';
 import { DEFAULT_KIOSK_CONFIG, DEFAULT_STRINGS, type UiStrings } from './kiosk-config';
@@ -17,7 +18,10 @@ import type { WakeLockState } from './controllers/kiosk-controller';
  */
 export interface AppState {
   // Set once at start (URL parameters, the kiosk file).
+  /** The model in use (before the worker's choice: the one asked for, else standard). */
   model: ModelId;
+  /** The model named by the URL (`?model=`) or the kiosk file; else the worker chooses it by measurement. */
+  forcedModel: ModelId | undefined;
   forcedBackend: BackendName | undefined;
   lecture: boolean;
   kiosk: boolean;
@@ -36,6 +40,8 @@ export interface AppState {
 
   // The inference worker (WorkerSupervisor).
   backend: BackendName | null;
+  /** How the worker chose backend and model (measured, remembered, forced), with its timings and live budget. */
+  choice: StartChoice | null;
   /** The model is loaded and warmed up: frames and jobs can run. */
   ready: boolean;
   /** What the app is doing, for operators (header outside kiosk mode, HUD, console). */
@@ -112,6 +118,7 @@ export function initialState(search: string): AppState {
   if ((LIVE_VIEWS as readonly string[]).includes(view)) settings.view = view as LiveView;
   return {
     model: isModelId(model) ? model : 'standard',
+    forcedModel: isModelId(params.get('model') ?? '') ? (model as ModelId) : undefined,
     forcedBackend: (BACKENDS as readonly string[]).includes(backend) ? (backend as BackendName) : undefined,
     lecture: params.has('lecture'),
     kiosk: params.has('kiosk'),
@@ -123,6 +130,7 @@ export function initialState(search: string): AppState {
     kioskProblems: [],
     retrySeconds: DEFAULT_KIOSK_CONFIG.retrySeconds,
     backend: null,
+    choice: null,
     ready: false,
     status: 'Loading the model…',
     visitorStatus: 'Getting ready…',
@@ -170,6 +178,18 @@ export function initialState(search: string): AppState {
 export interface ConvLensState {
   backend: BackendName | null;
   model: string;
+  /**
+   * How backend and model were chosen: 'measured' (timed now), 'remembered' (timed earlier on this device, same
+   * renderers) or 'forced' (URL); the renderers seen, one warm frame per backend and model timed (ms), the live
+   * per-frame budget, and the operator's sentence. Null until the model is loaded.
+   */
+  choice: {
+    how: StartChoice['how'];
+    reason: string;
+    adapters: { backend: BackendName; available: boolean; renderer: string; software: boolean }[];
+    timings: StartChoice['timings'];
+    budget: StartChoice['budget'];
+  } | null;
   mode: LiveView;
   /** Frames per second over the last 2 s (or the last two frames when slower), two significant digits below 1. */
   fps: number;
@@ -214,6 +234,15 @@ export function toConvLensState(s: Readonly<AppState>, updateReady: boolean): Co
   return {
     backend: s.backend,
     model: s.model,
+    choice: s.choice
+      ? {
+          how: s.choice.how,
+          reason: s.choice.reason,
+          adapters: s.choice.adapters,
+          timings: s.choice.timings.map((t) => ({ ...t, forwardMs: Math.round(t.forwardMs), gradientMs: Math.round(t.gradientMs), setupMs: Math.round(t.setupMs) })),
+          budget: s.choice.budget,
+        }
+      : null,
     mode: s.settings.view,
     fps: readableRate(s.fps),
     frames: s.frames,

@@ -1,6 +1,7 @@
 import { ContextProvider } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import type { Simulation } from '../../workers/protocol';
+import { CHOICE_STORAGE_PREFIX } from '../../workers/backend-choice';
 import { Actions } from './actions';
 import { type AppState, type ConvLensState, initialState, toConvLensState } from './app-state';
 import { appContext } from './context';
@@ -97,6 +98,8 @@ export class ConvLensApp extends LitElement {
       this.live.start();
     },
     stopFrames: () => this.live.stop(),
+    remembered: () => rememberedChoices(),
+    remember: (key, text) => localStorage.setItem(CHOICE_STORAGE_PREFIX + key, text),
   }, location.href);
   private readonly actions = new Actions({
     store: this.store, client: this.client, source: this.source, jobs: this.jobs, supervisor: this.supervisor, snapshots: this.snapshots,
@@ -162,7 +165,7 @@ export class ConvLensApp extends LitElement {
     this.store.update((s) => ({
       views: config.views, strings: config.strings, tools: config.tools, retrySeconds: config.retrySeconds, wantedLayer: config.layer,
       kioskProblems: problems, settings: { ...s.settings, view: config.views[0]! },
-      ...(config.model && !params.has('model') ? { model: config.model } : {}),
+      ...(config.model && !params.has('model') ? { model: config.model, forcedModel: config.model } : {}),
     }));
     this.kiosk = new KioskController(this, config, {
       attractStep: (step) => this.actions.setView(this.store.state.views[step % this.store.state.views.length]!),
@@ -211,9 +214,28 @@ export class ConvLensApp extends LitElement {
   /** The operator's view (key h): the state, plus what visitors are not shown (status, model error detail, kiosk problems). */
   private hudText(): string {
     const s = this.store.state;
-    const state = JSON.stringify(toConvLensState(s, appUpdates.updateReady), null, 1).slice(0, 1200);
-    return `${state}\nstatus: ${s.status}${s.modelError ? `\nmodel error: ${s.modelError.message}` : ''}`;
+    const state = JSON.stringify({ ...toConvLensState(s, appUpdates.updateReady), choice: undefined }, null, 1).slice(0, 1200);
+    const choice = s.choice ? `\nchoice (${s.choice.how}): ${s.choice.backend} + ${s.choice.model}; ${s.choice.reason} Live budget ${s.choice.budget.budgetMs} ms/frame: SmoothGrad ${plural(s.choice.budget.smoothSamples, 'sample')}, occlusion ${plural(s.choice.budget.occlusionBatch, 'patch', 'patches')} per frame.` : '';
+    return `${choice.trimStart()}${choice ? '\n' : ''}${state}\nstatus: ${s.status}${s.modelError ? `\nmodel error: ${s.modelError.message}` : ''}`;
   }
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Backend choices measured earlier in this browser (localStorage), by device key; {} where storage is unavailable. */
+function rememberedChoices(): Record<string, string> {
+  const found: Record<string, string> = {};
+  try {
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (key?.startsWith(CHOICE_STORAGE_PREFIX)) found[key.slice(CHOICE_STORAGE_PREFIX.length)] = localStorage.getItem(key) ?? '';
+    }
+  } catch {
+    // storage blocked: measure every time
+  }
+  return found;
 }
 
 customElements.define('convlens-app', ConvLensApp);

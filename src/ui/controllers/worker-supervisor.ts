@@ -1,5 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { WorkerStatus } from '../../../workers/protocol';
+import { CHOICE_VERSION, type RememberedChoice, type StartChoice } from '../../../workers/backend-choice';
 import type { AppState } from '../app-state';
 import type { Store } from '../store';
 import type { InferenceClient } from '../worker-client';
@@ -12,6 +13,10 @@ export interface SupervisorHooks {
   ready(): Promise<void>;
   /** No more frames to this worker (it crashed, or is being replaced). */
   stopFrames(): void;
+  /** Backend choices remembered on this device, by device key (the browser: localStorage). */
+  remembered?(): Record<string, string>;
+  /** Remembers a measured choice under its device key. */
+  remember?(deviceKey: string, text: string): void;
 }
 
 /** Wall-clock time and timers (a fake one in tests). */
@@ -39,6 +44,8 @@ export const MAX_CRASHES_PER_MINUTE = 3;
 export class WorkerSupervisor implements ReactiveController {
   private crashTimes: number[] = [];
   private retryTimer: unknown;
+  /** Choices measured in this page (a restarted worker reuses them even where localStorage is unavailable). */
+  private readonly measured: Record<string, string> = {};
 
   constructor(
     host: ReactiveControllerHost,
@@ -71,6 +78,8 @@ export class WorkerSupervisor implements ReactiveController {
       modelsUrl: new URL('models/', this.baseUrl).href,
       galleryUrl: new URL('gallery/', this.baseUrl).href,
       ...(s.forcedBackend ? { backend: s.forcedBackend } : {}),
+      // Without a forced backend or model the worker chooses them by measurement (workers/backend-choice.ts).
+      ...(!s.forcedBackend || !s.forcedModel ? { auto: { model: !s.forcedModel, remembered: { ...this.hooks.remembered?.(), ...this.measured } } } : {}),
     });
     const ready = await reply;
     if (ready.type === 'error') {
@@ -82,20 +91,42 @@ export class WorkerSupervisor implements ReactiveController {
     const wanted = now.wantedLayer;
     if (wanted && ready.layers.some((l) => l.name === wanted)) startLayer = wanted;
     else if (wanted) kioskProblems = [...kioskProblems, `unknown layer "${wanted}"; the grid shows ${startLayer}`];
-    const status = `Model ${ready.model} on ${ready.backend}: loaded in ${Math.round(ready.loadMs)} ms, warmed up in ${Math.round(ready.warmupMs)} ms`;
+    const choice = ready.choice;
+    const chosen = choice && choice.how !== 'forced' ? ` (${choice.how === 'measured' ? 'chosen by measurement' : 'chosen earlier on this device'})` : '';
+    // A model kept from the measurement was warmed up while it was timed (warmupMs 0).
+    const timing = ready.warmupMs > 0 || !choice ? `loaded in ${Math.round(ready.loadMs)} ms, warmed up in ${Math.round(ready.warmupMs)} ms` : `loaded, warmed up and timed in ${Math.round(ready.loadMs)} ms`;
+    const status = `Model ${ready.model} on ${ready.backend}${chosen}: ${timing}${choice?.reason ? `. ${choice.reason}` : ''}`;
     this.log.info(`ConvLens: ${status}`);
+    if (choice?.how === 'measured') this.rememberChoice(choice);
+    const budget = choice?.budget;
+    const settings = now.frames === 0 ? { ...now.settings, layer: startLayer } : now.settings;
     this.store.set({
       modelError: null,
       backend: ready.backend,
+      model: ready.model,
+      choice: choice ?? null,
       layers: ready.layers,
       ready: true,
       startLayer,
       kioskProblems,
-      settings: now.frames === 0 ? { ...now.settings, layer: startLayer } : now.settings,
+      // Live SmoothGrad and occlusion sized to the measured per-frame budget.
+      settings: budget ? { ...settings, smoothSamples: budget.smoothSamples, occlusion: { ...settings.occlusion, batchSize: budget.occlusionBatch } } : settings,
       status,
-      visitorStatus: '',
+      visitorStatus: choice?.note ?? '',
     });
     await this.hooks.ready();
+  }
+
+  /** Keeps a measured choice for this device, so the next start (or a restarted worker) skips measuring. */
+  private rememberChoice(choice: StartChoice): void {
+    const { backend, model, budget, reason, timings } = choice;
+    const text = JSON.stringify({ version: CHOICE_VERSION, backend, model, budget, reason, timings } satisfies RememberedChoice);
+    this.measured[choice.deviceKey] = text;
+    try {
+      this.hooks.remember?.(choice.deviceKey, text);
+    } catch (err) {
+      this.log.info(`ConvLens: the backend choice could not be stored (${String(err)}); it is measured again next time`);
+    }
   }
 
   /** "Try again" on the error screen (or the kiosk's own retry): a fresh worker loads the model, no page reload. */

@@ -8,7 +8,7 @@ import { AppView } from './app-view';
  * key h, and the console keep the technical text).
  */
 export class AppHeader extends AppView {
-  protected readonly watch = ['strings', 'backend', 'model', 'status', 'visitorStatus', 'frozen', 'kiosk'] as const;
+  protected readonly watch = ['strings', 'backend', 'choice', 'model', 'status', 'visitorStatus', 'frozen', 'kiosk'] as const;
   static override styles = [controlStyles, css`
     :host { display: block; background: #181818; }
     header { display: flex; flex-wrap: wrap; gap: .35rem 1rem; align-items: center; padding: .4rem 1rem; }
@@ -38,7 +38,7 @@ export class AppHeader extends AppView {
       <h1>${s.strings.title}</h1>
       ${s.kiosk
         ? html`<span class="meta"><span role="status">${s.visitorStatus}</span></span>`
-        : html`<span class="meta"><span class="badge" data-testid="backend" title="TensorFlow.js backend">${s.backend ?? '…'}</span><span class="badge" title="model">${s.model}</span><span role="status">${s.status}</span></span>`}
+        : html`<span class="meta"><span class="badge" data-testid="backend" title=${s.choice?.reason || 'TensorFlow.js backend'}>${s.backend ?? '…'}${s.choice && s.choice.how !== 'forced' ? ' · auto' : ''}</span><span class="badge" title="model">${s.model}</span><span role="status">${s.status}</span></span>`}
       <span class="tools">
         <button aria-pressed=${s.frozen ? 'true' : 'false'} title="Space or f" @click=${() => actions.perform('freeze')}>${s.frozen ? 'Unfreeze' : 'Freeze'}</button>
         ${s.kiosk ? nothing : html`<button title="e" @click=${() => actions.perform('export')}>Export figure</button>`}
