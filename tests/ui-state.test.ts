@@ -149,7 +149,7 @@ describe('job registry', () => {
     // Settings come from the core's declarations at the chosen detail: by default sized for under a minute …
     expect(specs['shapley']).toEqual({ kind: 'explain', method: 'shapley', classIndex: 967, image: bitmap, options: { ...SHAPLEY_DEFAULTS, permutations: 4 } });
     expect(specs['occlusion']).toMatchObject({ options: { patch: 48, stride: 28 } });
-    expect(specs['ig']).toEqual({ kind: 'explain', method: 'integrated-gradients', classIndex: 967, image: bitmap, options: { maxSteps: 32 } });
+    expect(specs['ig']).toEqual({ kind: 'explain', method: 'integrated-gradients', classIndex: 967, image: bitmap, options: { maxSteps: 96 } }); // adaptive, capped at 96 steps
     expect(specs['visualise']).toEqual({ kind: 'class-visualisation', classIndex: 281, preset: 'yosinski', steps: 30 });
     expect(specs['uap']).toEqual({ kind: 'uap', maxPasses: 1, maxSteps: 5 });
     // … and with "more detail" the fine presets (the method's own defaults for IG: adaptive up to 864 steps).
