@@ -8,7 +8,7 @@ import { GOAL_CLASSES, JOB_KINDS, JOB_KIND_IDS, jobKind, jobStartable, jobStatus
 import { DEFAULT_STRINGS } from '../src/ui/kiosk-config';
 import { captionText, computingText, overlayMap, overlayStale, sweepProgress } from '../src/ui/live-status';
 import { SHORTCUTS, jobOfAction } from '../src/ui/shortcuts';
-import { FINE_OCCLUSION, FINE_SHAPLEY, SHAPLEY_DEFAULTS } from '../src/core/attribution/defaults';
+import { FINE_OCCLUSION, FINE_SHAPLEY, IG_JOB_BUDGET_S, SHAPLEY_DEFAULTS, integratedGradientsJobSteps } from '../src/core/attribution/defaults';
 import { Store } from '../src/ui/store';
 
 /** A live frame as the worker sends it (only the fields these tests read are meaningful). */
@@ -140,6 +140,22 @@ describe('what the stage says', () => {
   });
 });
 
+describe('the IG job sized from the measured gradient time', () => {
+  it('takes the largest refinement stage (32, 96, 288, 864) whose gradients fit the budget', () => {
+    expect(IG_JOB_BUDGET_S).toBe(45);
+    expect(integratedGradientsJobSteps(undefined)).toBe(32);
+    expect(integratedGradientsJobSteps(Number.NaN)).toBe(32);
+    expect(integratedGradientsJobSteps(2000)).toBe(32);
+    // 96 × g ≤ 45 s  ⇔  g ≤ 468.75 ms;  288 × g ≤ 45 s  ⇔  g ≤ 156.25 ms;  864 × g ≤ 45 s  ⇔  g ≤ 52.08 ms.
+    expect(integratedGradientsJobSteps(468.75)).toBe(96);
+    expect(integratedGradientsJobSteps(469)).toBe(32);
+    expect(integratedGradientsJobSteps(156.25)).toBe(288);
+    expect(integratedGradientsJobSteps(157)).toBe(96);
+    expect(integratedGradientsJobSteps(52)).toBe(864);
+    expect(integratedGradientsJobSteps(1)).toBe(864); // never beyond the method's own cap
+  });
+});
+
 describe('job registry', () => {
   const bitmap = { width: 224, height: 224, close: vi.fn() } as unknown as ImageBitmap;
 
@@ -149,7 +165,7 @@ describe('job registry', () => {
     // Settings come from the core's declarations at the chosen detail: by default sized for under a minute …
     expect(specs['shapley']).toEqual({ kind: 'explain', method: 'shapley', classIndex: 967, image: bitmap, options: { ...SHAPLEY_DEFAULTS, permutations: 4 } });
     expect(specs['occlusion']).toMatchObject({ options: { patch: 48, stride: 28 } });
-    expect(specs['ig']).toEqual({ kind: 'explain', method: 'integrated-gradients', classIndex: 967, image: bitmap, options: { maxSteps: 96 } }); // adaptive, capped at 96 steps
+    expect(specs['ig']).toEqual({ kind: 'explain', method: 'integrated-gradients', classIndex: 967, image: bitmap, options: { maxSteps: 32 } });
     expect(specs['visualise']).toEqual({ kind: 'class-visualisation', classIndex: 281, preset: 'yosinski', steps: 30 });
     expect(specs['uap']).toEqual({ kind: 'uap', maxPasses: 1, maxSteps: 5 });
     // … and with "more detail" the fine presets (the method's own defaults for IG: adaptive up to 864 steps).
@@ -158,6 +174,16 @@ describe('job registry', () => {
     expect(FINE_SHAPLEY).toMatchObject({ grid: 6, permutations: 12, batchSize: 16 });
     expect(jobKind('occlusion').spec(detailed, bitmap)).toMatchObject({ options: FINE_OCCLUSION });
     expect(jobKind('ig').spec(detailed, bitmap)).toEqual({ kind: 'explain', method: 'integrated-gradients', classIndex: 967, image: bitmap });
+    // The IG job's default cap follows the gradient frame the worker measured for the backend and model in use.
+    const measured = (gradientMs: number, model: AppState['model'] = s.model): AppState => ({
+      ...s,
+      model,
+      choice: { backend: 'webgpu', model: s.model, how: 'measured', deviceKey: 'k', adapters: [], timings: [{ backend: 'webgpu', model: s.model, forwardMs: 5, gradientMs, setupMs: 900 }], budget: { budgetMs: 500, smoothSamples: 4, occlusionBatch: 8 }, reason: '', note: '' },
+    });
+    expect(jobKind('ig').spec(measured(30), bitmap)).toMatchObject({ options: { maxSteps: 864 } }); // a GPU: 864 × 30 ms = 26 s
+    expect(jobKind('ig').spec(measured(150), bitmap)).toMatchObject({ options: { maxSteps: 288 } }); // 43 s
+    expect(jobKind('ig').spec(measured(1000), bitmap)).toMatchObject({ options: { maxSteps: 32 } }); // this machine
+    expect(jobKind('ig').spec(measured(30, s.model === 'lite' ? 'standard' : 'lite'), bitmap)).toMatchObject({ options: { maxSteps: 32 } }); // not measured for this model
     expect(jobKind('visualise').spec(detailed, undefined)).toMatchObject({ steps: 80 });
     expect(jobKind('uap').spec(detailed, undefined)).toEqual({ kind: 'uap', maxPasses: 3, maxSteps: 10 });
     expect(specs['fool']).toEqual({ kind: 'fool', image: bitmap, target: 281 });

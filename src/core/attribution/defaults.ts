@@ -167,15 +167,33 @@ export type JobPresets<T> = Readonly<Record<JobDetail, Readonly<T>>>;
  */
 export const OCCLUSION_JOB: JobPresets<Settings<OcclusionOptions>> = Object.freeze({ default: Object.freeze({ ...OCCLUSION_DEFAULTS, patch: 48, stride: 28 }), detail: FINE_OCCLUSION });
 
+/** Seconds the default integrated-gradients job may spend on gradients (see integratedGradientsJobSteps). */
+export const IG_JOB_BUDGET_S = 45;
+
+/**
+ * The default IG job's step cap on this device: the largest stage of the adaptive refinement (32, 96, 288, 864)
+ * whose gradients fit IG_JOB_BUDGET_S at `gradientMs` per image — the measured live saliency frame (one image,
+ * forward + gradient + read-back, ms; batched steps cost less, so this errs long). 32 when nothing was measured.
+ * On this 2-core machine (0.5–1 s per frame) that is 32; on a GPU (tens of ms) the full refinement, so the gap
+ * stays under 5 % there by default.
+ */
+export function integratedGradientsJobSteps(gradientMs: number | undefined): number {
+  const { startSteps, maxSteps } = INTEGRATED_GRADIENTS_DEFAULTS;
+  let steps = startSteps;
+  if (gradientMs === undefined || !(gradientMs > 0)) return steps;
+  while (steps * 3 <= maxSteps && ((steps * 3 * gradientMs) / 1000) <= IG_JOB_BUDGET_S) steps *= 3;
+  return steps;
+}
+
 /** Shapley values of a frozen frame: 4×4 cells and 4 permutations (62 evaluations), or 6×6 and 12 (422). */
 export const SHAPLEY_JOB: JobPresets<Settings<ShapleyOptions>> = Object.freeze({ default: Object.freeze({ ...SHAPLEY_DEFAULTS, permutations: 4 }), detail: FINE_SHAPLEY });
 
 /**
- * Integrated gradients of a frozen frame: the method's adaptive refinement until the completeness gap is under 5 %,
- * capped at 96 steps (32 → 96; 6 of the 7 shared photos meet 5 % by then, coffee.png stops at 6.2 % and the result
- * states its gap), or up to the method's own cap (32 → 96 → 288 → 864 steps).
+ * Integrated gradients of a frozen frame: by default 32 steps where nothing faster was measured (the result states
+ * the completeness gap; the app raises the cap where the device is fast enough, see integratedGradientsJobSteps),
+ * or the method's adaptive refinement until the gap is under 5 % (32 → 96 → 288 → 864 steps).
  */
 export const INTEGRATED_GRADIENTS_JOB: JobPresets<Settings<IntegratedGradientsOptions>> = Object.freeze({
-  default: Object.freeze({ maxSteps: INTEGRATED_GRADIENTS_DEFAULTS.startSteps * 3 }),
+  default: Object.freeze({ maxSteps: INTEGRATED_GRADIENTS_DEFAULTS.startSteps }),
   detail: Object.freeze({}),
 });

@@ -1,4 +1,4 @@
-import { type AttributionMethodName, INTEGRATED_GRADIENTS_JOB, type JobPresets, type MethodSettings, OCCLUSION_JOB, SHAPLEY_JOB } from '../../core/attribution/defaults';
+import { type AttributionMethodName, INTEGRATED_GRADIENTS_JOB, type JobPresets, type MethodSettings, OCCLUSION_JOB, SHAPLEY_JOB, integratedGradientsJobSteps } from '../../core/attribution/defaults';
 import { UAP_JOB, VISUALIZE_JOB } from '../../core/optimize/defaults';
 import { elapsedText, timeLeftText } from '../../core/eta';
 import type { RgbaImage } from '../../core/preprocess';
@@ -57,6 +57,16 @@ function explain<M extends AttributionMethodName>(method: M, presets: JobPresets
     return image && target !== undefined ? ({ kind: 'explain', method, classIndex: target, image, ...(Object.keys(options).length ? { options } : {}) } as ExplainJob) : undefined;
   };
 }
+/**
+ * The IG job's presets on this device: the default's step cap sized from the gradient frame the worker measured
+ * for the backend and model in use (integratedGradientsJobSteps; 32 steps when none was measured).
+ */
+function integratedGradientsPresets(state: Readonly<AppState>): JobPresets<Partial<MethodSettings['integrated-gradients']>> {
+  const choice = state.choice;
+  const timing = choice?.timings.find((t) => t.backend === choice.backend && t.model === state.model);
+  return { ...INTEGRATED_GRADIENTS_JOB, default: { maxSteps: integratedGradientsJobSteps(timing?.gradientMs) } };
+}
+
 const explainTitle = (name: string) => (state: Readonly<AppState>): string => `${name} for “${label(state.frame?.target.label ?? 'the top class')}”`;
 
 /** Every on-demand mode by id (the id is also its shortcut action, `job-<id>`). */
@@ -76,7 +86,7 @@ export const JOB_KINDS = {
   ig: {
     group: 'explain', stateKind: 'integrated-gradients', name: 'Integrated gradients', button: () => 'Integrated gradients',
     doing: 'Fading the frozen frame in from black, step by step', title: explainTitle('Integrated gradients'), needsFrame: true,
-    spec: explain('integrated-gradients', INTEGRATED_GRADIENTS_JOB), resultView: 'explain-result',
+    spec: (state, image) => explain('integrated-gradients', integratedGradientsPresets(state))(state, image), resultView: 'explain-result',
     shortcut: { key: 'i', description: 'Integrated gradients of the frozen frame' },
   },
   visualise: {
