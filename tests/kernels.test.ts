@@ -9,6 +9,7 @@ import { type ConvNet, type GradientOptions, type GradientPath, type TapObjectiv
 import { imageToModelInput, imageToTensor } from '../src/core/preprocess';
 import { RELU6_GRAD_KERNEL, relu6GradComposed } from '../src/core/relu6-grad';
 import { modelInput, net, sharedImage } from './helpers';
+import { relL2 as relativeL2 } from './metrics';
 
 /**
  * Issue 13: the fused gradient path (one custom-gradient op per run of conv blocks, one ReLU6-gradient kernel per
@@ -18,14 +19,7 @@ import { modelInput, net, sharedImage } from './helpers';
 const GOAL = { nonIdentity: 150, identity: 30 };
 
 function relL2(a: tf.Tensor, b: tf.Tensor): number {
-  const [x, y] = [a.dataSync(), b.dataSync()];
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < x.length; i++) {
-    d += (x[i]! - y[i]!) ** 2;
-    n += y[i]! ** 2;
-  }
-  return Math.sqrt(d / n);
+  return relativeL2(a.dataSync(), b.dataSync());
 }
 
 const topObjective: TapObjective = (t) => tf.sum(tf.max(t.logits!, 1));

@@ -7,6 +7,7 @@ import { DEFAULT_LIVE_SETTINGS, LivePipeline, type LiveSettings, liveMethod } fr
 import { imageToTensor, toModelInput } from '../src/core/preprocess';
 import type { Target } from '../src/core/target';
 import { imagePath, modelInput, net, runCli, sharedImage } from './helpers';
+import { maxAbsDiff, pearson, relL2 } from './metrics';
 
 /**
  * One definition of each method: SmoothGrad is the paper's (average of signed gradients, then the map), its other
@@ -15,39 +16,6 @@ import { imagePath, modelInput, net, runCli, sharedImage } from './helpers';
  */
 
 const ESPRESSO: Target = { kind: 'class', index: 967 };
-
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ma = 0, mb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ma += a[i]!;
-    mb += b[i]!;
-  }
-  ma /= a.length;
-  mb /= b.length;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const [x, y] = [a[i]! - ma, b[i]! - mb];
-    sab += x * y;
-    saa += x * x;
-    sbb += y * y;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
-
-function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, n = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i]! - b[i]!) ** 2;
-    n += b[i]! ** 2;
-  }
-  return Math.sqrt(d / n);
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
 
 /**
  * An independent SmoothGrad: the noisy copies built here from the paper's definition (σ = noise × (max − min) of

@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError, UnknownLayerError } from '../src/core/errors';
 import { disposeTaps } from '../src/core/network';
 import { modelInput, net } from './helpers';
+import { relL2 as relativeL2 } from './metrics';
 
 /** Relative L2 distance ‖a − b‖ / ‖b‖. */
 function relL2(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => tf.norm(tf.sub(a, b)).dataSync()[0]! / tf.norm(b).dataSync()[0]!);
+  return relativeL2(a.dataSync(), b.dataSync());
 }
 
 describe('model adapter (folded batch norm, taps) against the reference LayersModel', () => {

@@ -4,6 +4,7 @@ import { MODELS } from '../../src/core/models';
 import { ConvNet, type Taps } from '../../src/core/network';
 import { toModelInput } from '../../src/core/preprocess';
 import { RELU6_GRAD_KERNEL, relu6GradComposed } from '../../src/core/relu6-grad';
+import { maxAbsDiff as maxAbs, relL2 } from '../../tests/metrics';
 
 /**
  * Runs in Chromium (served by Vite's dev server, see kernels.webgpu.spec.ts): the single-kernel ReLU6 gradient
@@ -22,22 +23,6 @@ export interface BackendReport {
   /** Kernel names of one fused gradient pass, in order (the same list on every backend means the same dispatches). */
   fusedKernels: string[];
   top1: number;
-}
-
-function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i]! - b[i]!) ** 2;
-    n += b[i]! ** 2;
-  }
-  return Math.sqrt(d / n);
-}
-
-function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
 }
 
 async function kernelCases(): Promise<BackendReport['kernel']> {
