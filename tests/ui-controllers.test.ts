@@ -182,10 +182,11 @@ describe('WorkerSupervisor', () => {
     client.last('init').resolve({ ...ready, backend: 'webgl', model: 'lite', choice });
     await started;
     expect(store.state).toMatchObject({ backend: 'webgl', model: 'lite', visitorStatus: choice.note });
-    expect(store.state.status).toBe('Model lite on webgl (chosen by measurement): loaded in 1235 ms, warmed up in 99 ms. Measured one warm lite gradient frame: webgl 210 ms, cpu 380 ms → webgl.');
+    expect(store.state.status).toBe('Model lite on webgl (chosen by measurement): loaded in 1235 ms, warmed up in 99 ms');
     expect(store.state.settings.smoothSamples).toBe(1);
     expect(store.state.settings.occlusion.batchSize).toBe(4);
-    expect(toConvLensState(store.state, false).choice).toMatchObject({ how: 'measured', budget: choice.budget });
+    // The why (renderers, timings) goes to the HUD's choice line, not the header.
+    expect(toConvLensState(store.state, false).choice).toMatchObject({ how: 'measured', budget: choice.budget, reason: choice.reason });
     expect(remembered).toHaveLength(1);
     expect(remembered[0]![0]).toBe('cpu=cpu|webgl=SwiftShader');
     expect(JSON.parse(remembered[0]![1])).toMatchObject({ version: 1, backend: 'webgl', model: 'lite', budget: choice.budget });

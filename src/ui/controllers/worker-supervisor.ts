@@ -95,8 +95,9 @@ export class WorkerSupervisor implements ReactiveController {
     const chosen = choice && choice.how !== 'forced' ? ` (${choice.how === 'measured' ? 'chosen by measurement' : 'chosen earlier on this device'})` : '';
     // A model kept from the measurement was warmed up while it was timed (warmupMs 0).
     const timing = ready.warmupMs > 0 || !choice ? `loaded in ${Math.round(ready.loadMs)} ms, warmed up in ${Math.round(ready.warmupMs)} ms` : `loaded, warmed up and timed in ${Math.round(ready.loadMs)} ms`;
-    const status = `Model ${ready.model} on ${ready.backend}${chosen}: ${timing}${choice?.reason ? `. ${choice.reason}` : ''}`;
-    this.log.info(`ConvLens: ${status}`);
+    // The header keeps one short line; why this backend and model (renderers, timings) is in the HUD and the log.
+    const status = `Model ${ready.model} on ${ready.backend}${chosen}: ${timing}`;
+    this.log.info(`ConvLens: ${status}${choice?.reason ? `. ${choice.reason}` : ''}`);
     if (choice?.how === 'measured') this.rememberChoice(choice);
     const budget = choice?.budget;
     const settings = now.frames === 0 ? { ...now.settings, layer: startLayer } : now.settings;
