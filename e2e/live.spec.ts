@@ -22,7 +22,13 @@ test.describe('live kiosk with a (fake) camera, lite model', () => {
       await page.getByRole('tab', { name: tab }).click();
       await moreFrames(page, 2);
       expect((await state(page)).mode).toBe(mode);
-      expect(await painted(page, 'canvas.overlay'), mode).toBeGreaterThan(0.05);
+      if (mode === 'occlusion') {
+        // The sweep refines as many patches per frame as the measured frame budget allows (one or two here, and
+        // the first ones cover the table, where occluding changes nothing): wait for the map, not for a frame count.
+        await expect.poll(() => painted(page, 'canvas.overlay'), { message: mode, timeout: 90_000 }).toBeGreaterThan(0.05);
+      } else {
+        expect(await painted(page, 'canvas.overlay'), mode).toBeGreaterThan(0.05);
+      }
       expect((await state(page)).stages).toHaveProperty('preprocess');
     }
     await page.getByRole('tab', { name: 'Filters' }).click();

@@ -105,7 +105,7 @@ test('kiosk: plain words and touch controls for visitors; the technical text in 
 
   // The operator's view keeps the technical text.
   await page.keyboard.press('h');
-  await expect(page.getByTestId('hud')).toContainText(/status: Model lite on webgl: loaded in \d+ ms/);
+  await expect(page.getByTestId('hud')).toContainText(/status: Model lite on webgl: loaded(, warmed up and timed)? in \d+ ms/);
   await expect(page.getByTestId('hud')).toContainText('"backend": "webgl"');
 });
 
