@@ -75,7 +75,7 @@ export interface RememberedChoice {
 }
 
 /** Bump when the rules change, so that choices measured under older rules are measured again. */
-export const CHOICE_VERSION = 1;
+export const CHOICE_VERSION = 2;
 
 /** The live gradient views should run at least this fast with the model chosen by default (frames/s). */
 export const MIN_GRADIENT_FPS = 2;

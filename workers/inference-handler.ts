@@ -7,7 +7,7 @@ import { DEFAULT_LIVE_SETTINGS, LivePipeline } from '../src/core/live/pipeline';
 import type { ModelId } from '../src/core/models';
 import type { ConvNet } from '../src/core/network';
 import type { RgbaImage } from '../src/core/preprocess';
-import type { BackendName, FrameImage, JobSpec, Simulation, WorkerMemory, WorkerRequest, WorkerResponse } from './protocol';
+import type { BackendName, ForwardEngine, FrameImage, JobSpec, Simulation, WorkerMemory, WorkerRequest, WorkerResponse } from './protocol';
 import { transferables } from './protocol';
 import { LatestWins } from './scheduler';
 import { workerBench } from './bench';
@@ -38,6 +38,12 @@ export interface HandlerEnvironment {
    */
   detectBackends?(): Promise<AdapterReport[]>;
   loadNet(model: ModelId, modelsUrl: string): Promise<ConvNet>;
+  /**
+   * Browser, and Node tests: `model` loaded on the WASM backend, to be the forward twin of the CPU backend's network
+   * (ConvNet.useForwardTwin), with what that backend runs with; undefined when WASM cannot start here. Must leave
+   * the active backend as it found it.
+   */
+  loadForwardTwin?(model: ModelId, modelsUrl: string): Promise<{ net: ConvNet; engine: ForwardEngine } | undefined>;
   toPixels(image: FrameImage): tf.Tensor3D;
   toRgba(image: FrameImage): RgbaImage;
   /** The bundled gallery (read once, lazily). */
@@ -109,19 +115,45 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
     },
   );
 
+  /** Whether forward-only passes may use a WASM twin on the CPU backend (init's `wasm`, default yes). */
+  let wasmAllowed = true;
+  /** What the last WASM twin runs with (set when one was loaded). */
+  let wasmEngine: ForwardEngine | undefined;
+
+  /**
+   * `model` loaded for `backend`: on the CPU backend with a WASM forward twin where the environment offers one
+   * (forward-only work on XNNPACK, gradients on CPU). A twin that fails to load is left out and said in the log line
+   * of the ready status; the network still works on CPU alone.
+   */
+  async function loadFor(backend: BackendName, model: ModelId, modelsUrl: string): Promise<ConvNet> {
+    const n = await env.loadNet(model, modelsUrl);
+    if (backend !== 'cpu' || !wasmAllowed || !env.loadForwardTwin) return n;
+    try {
+      const twin = await env.loadForwardTwin(model, modelsUrl);
+      if (twin) {
+        n.useForwardTwin(twin.net, twin.engine.backend);
+        wasmEngine = twin.engine;
+      }
+    } catch (err) {
+      console.warn(`ConvLens: the WASM backend could not start (${messageOf(err)}); forward passes stay on the CPU backend`);
+    }
+    return n;
+  }
+
   async function init(request: Extract<WorkerRequest, { type: 'init' }>): Promise<void> {
     const t0 = performance.now();
     pipeline?.dispose();
     net?.dispose();
     [pipeline, net, extractor] = [undefined, undefined, undefined];
     galleryUrl = request.galleryUrl;
+    wasmAllowed = request.wasm !== false;
     const chosen = await chooseStart(request);
     const { choice } = chosen;
     let warmupMs = 0;
     if (chosen.kept) {
       ({ net, pipeline } = chosen.kept);
     } else {
-      net = await env.loadNet(choice.model, request.modelsUrl);
+      net = await loadFor(choice.backend, choice.model, request.modelsUrl);
       pipeline = new LivePipeline(net);
     }
     loaded = { model: choice.model, modelsUrl: request.modelsUrl, backend: choice.backend };
@@ -132,7 +164,8 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
       warmupMs = performance.now() - t1;
     }
     env.watchBackend?.(choice.backend, (reason) => void recover(reason));
-    post({ type: 'ready', id: request.id, backend: choice.backend, model: choice.model, loadMs, warmupMs, layers: net.spatialLayers(), choice });
+    const forward = net.forwardBackend && wasmEngine ? { forward: wasmEngine } : {};
+    post({ type: 'ready', id: request.id, backend: choice.backend, model: choice.model, loadMs, warmupMs, layers: net.spatialLayers(), choice, ...forward });
   }
 
   /** A model loaded, warmed up and timed on one backend. */
@@ -150,7 +183,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
     const t0 = performance.now();
     const started = await env.chooseBackend(backend);
     if (started !== backend) throw new Error(`${backend} did not start`);
-    const n = await env.loadNet(model, modelsUrl);
+    const n = await loadFor(backend, model, modelsUrl);
     const p = new LivePipeline(n);
     try {
       await warmUp(p, n);
@@ -299,7 +332,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
         perturbation?.dispose();
         [pipeline, net, extractor, perturbation] = [undefined, undefined, undefined, undefined];
         const backend = await env.recreateBackend!(was.backend);
-        const fresh = await env.loadNet(was.model, was.modelsUrl);
+        const fresh = await loadFor(backend, was.model, was.modelsUrl);
         net = fresh;
         pipeline = new LivePipeline(fresh);
         await warmUp(pipeline, fresh);

@@ -1,6 +1,12 @@
 /// <reference lib="webworker" />
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// The WASM backend's three builds, served from the app's own origin (hashed assets, precached for offline use);
+// it picks one: threads + SIMD where the worker is cross-origin isolated, else SIMD, else plain.
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { loadVerifiedArtifacts } from '../src/core/model-integrity';
 import { MODELS, type ModelId } from '../src/core/models';
 import { ConvNet } from '../src/core/network';
@@ -15,12 +21,19 @@ import { PINNED_MODEL_SUMS } from './pinned-checksums';
 import { recreateBackend, simulate, watchWebGPU } from './webgpu-recovery';
 import { watchWebGL } from './webgl-recovery';
 import { type AdapterReport, isSoftwareRenderer } from './backend-choice';
-import type { BackendName, WorkerRequest } from './protocol';
+import type { BackendName, ForwardEngine, WorkerRequest } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlainUrl,
+  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
+});
+
 /**
- * `forced` only, else WebGPU first, then WebGL, then CPU (WASM has no gradient kernels). tf.setBackend resolves
+ * `forced` only, else WebGPU first, then WebGL, then CPU (WASM has no gradient kernels: on CPU it runs the forward
+ * passes only, see wasmTwin). tf.setBackend resolves
  * false when the backend cannot start (e.g. no WebGPU adapter) while getBackend() may still name it: check the
  * boolean. Without a forced backend the handler measures instead (detectBackends, workers/backend-choice.ts).
  */
@@ -113,10 +126,28 @@ function verifiedNet(model: ModelId, modelsUrl: string): Promise<ConvNet> {
   return artifacts.then((a) => ConvNet.load(tf.io.fromMemory(a)));
 }
 
+/**
+ * The model's forward twin on the WASM backend (issue 13, goal 5; see ConvNet.useForwardTwin): the same verified
+ * bytes loaded while WASM is the active backend, then the previous backend active again. Runs at start and after a
+ * recovery only, when no frame or job is using TensorFlow.js. Undefined when the WASM backend cannot start.
+ */
+async function wasmTwin(model: ModelId, modelsUrl: string): Promise<{ net: ConvNet; engine: ForwardEngine } | undefined> {
+  const previous = tf.getBackend();
+  try {
+    if (!(await tf.setBackend('wasm'))) return undefined;
+    const net = await verifiedNet(model, modelsUrl);
+    const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+    return { net, engine: { backend: 'wasm', simd, threads: getThreadsCount(), isolated: self.crossOriginIsolated } };
+  } finally {
+    await tf.setBackend(previous);
+  }
+}
+
 const handle = createInferenceHandler({
   chooseBackend,
   detectBackends,
   loadNet: verifiedNet,
+  loadForwardTwin: wasmTwin,
   // Frames are composited over the picture background before the model sees them (see picture-decode.ts).
   toPixels: (image) => {
     if (!('close' in image)) return imageToTensor(image);

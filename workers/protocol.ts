@@ -114,7 +114,11 @@ export type WorkerRequest =
    * measurement: the backend (when none is forced) and, with `auto.model`, the model (`model` is then only the
    * preference). `auto.remembered`: earlier choices by device key (localStorage texts), to skip measuring again.
    */
-  | { type: 'init'; id: number; model: ModelId; backend?: BackendName; modelsUrl: string; galleryUrl?: string; auto?: { model: boolean; remembered: Record<string, string> } }
+  /**
+   * `wasm: false` keeps forward-only passes on the CPU backend too (the URL's `?wasm=0`; benchmarks compare);
+   * otherwise, on the CPU backend, they run on a WASM twin of the model where WASM starts (ForwardEngine).
+   */
+  | { type: 'init'; id: number; model: ModelId; backend?: BackendName; modelsUrl: string; galleryUrl?: string; auto?: { model: boolean; remembered: Record<string, string> }; wasm?: boolean }
   | { type: 'frame'; id: number; image: FrameImage; settings: LiveSettings }
   | { type: 'filters'; id: number; layer?: string }
   | { type: 'job'; id: number; job: JobSpec }
@@ -156,6 +160,19 @@ export interface WorkerStatus {
 }
 
 /**
+ * The backend forward-only passes (activations, occlusion and masking batches, gallery features) run on beside the
+ * CPU backend, which keeps the gradient work (issue 13, goal 5): TensorFlow.js's WASM backend (XNNPACK kernels).
+ * `simd`: WebAssembly SIMD is used; `threads`: its thread-pool size (1 without cross-origin isolation, since threads
+ * need SharedArrayBuffer); `isolated`: the worker is cross-origin isolated (COOP/COEP headers, config/csp.ts).
+ */
+export interface ForwardEngine {
+  backend: 'wasm';
+  simd: boolean;
+  threads: number;
+  isolated: boolean;
+}
+
+/**
  * A message from the inference worker to the page, naming the request id it answers ('status' uses id 0): 'ready'
  * after init (backend, model, load and warm-up ms, spatial layers), 'frame' a processed live frame, 'dropped' a frame
  * replaced by a newer one, 'image' a filters picture, 'progress' / 'done' / 'cancelled' for jobs, 'bench' figures,
@@ -163,7 +180,8 @@ export interface WorkerStatus {
  */
 export type WorkerResponse =
   /** `choice`: how backend and model were chosen (measured, remembered or forced), the timings and the live budget. */
-  | { type: 'ready'; id: number; backend: BackendName; model: ModelId; loadMs: number; warmupMs: number; layers: LayerInfo[]; choice?: StartChoice }
+  /** `forward`: where forward-only passes run when not on `backend` itself (the WASM twin on CPU kiosks). */
+  | { type: 'ready'; id: number; backend: BackendName; model: ModelId; loadMs: number; warmupMs: number; layers: LayerInfo[]; choice?: StartChoice; forward?: ForwardEngine }
   | { type: 'frame'; id: number; frame: LiveFrame; ms: number; memory: WorkerMemory }
   | { type: 'dropped'; id: number }
   | { type: 'image'; id: number; image: RgbaImage }

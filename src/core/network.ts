@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { onBackend } from './backend-switch';
 import { InvalidInputError, ModelLoadError, UnknownLayerError } from './errors';
 import { MODEL_INPUT_SIZE } from './preprocess';
 import { relu6Grad } from './relu6-grad';
@@ -219,6 +220,8 @@ export class ConvNet {
   private readonly featuresStage: number;
   /** Per global-pooling stage: a [1, H, W, 1] tensor of H·W, the divisor of its gradient (made once, not per pass). */
   private readonly poolDivisors = new Map<number, tf.Tensor4D>();
+  /** The copy forward-only passes run on, and its backend (useForwardTwin); undefined: they run here. */
+  private forward: { net: ConvNet; backend: string } | undefined;
 
   private constructor(readonly reference: tf.LayersModel) {
     this.layers = reference.layers.map((layer) => {
@@ -279,16 +282,47 @@ export class ConvNet {
     return this.stageOf.has(name);
   }
 
-  /** Fast forward pass without gradients (fused kernels). */
+  /**
+   * Fast forward pass without gradients (fused kernels). With a forward twin (useForwardTwin) it runs there, on the
+   * twin's backend, and the taps live on that backend.
+   */
   run(input: tf.Tensor4D, request: TapRequest): Taps {
     this.checkInput(input, undefined);
+    const twin = this.forward;
+    if (twin) return onBackend(twin.backend, () => twin.net.run(input, request));
     return tidyTaps(() => this.execute(input, request, INFERENCE));
   }
 
-  /** Forward pass from the output of layer `from` onwards (its activation is `activation`). */
+  /** Forward pass from the output of layer `from` onwards (its activation is `activation`); on the twin if any. */
   runFrom(from: string, activation: tf.Tensor4D, request: TapRequest): Taps {
     this.checkInput(activation, from);
+    const twin = this.forward;
+    if (twin) return onBackend(twin.backend, () => twin.net.runFrom(from, activation, request));
     return tidyTaps(() => this.execute(activation, request, INFERENCE, from));
+  }
+
+  /**
+   * From now on, forward-only passes (run, runFrom — the activations view, occlusion and masking batches, gallery
+   * features, classification) run on `twin`, the same model loaded while `backend` was the active backend, while
+   * differentiable passes (gradient) stay on this network's backend. For CPU kiosks: forward work on WASM (XNNPACK
+   * with SIMD, and threads where the page is cross-origin isolated), gradients on the CPU backend, which has every
+   * gradient kernel (issue 13, goal 5). Inputs made on this backend are moved to the twin's by tfjs on use.
+   * The twin becomes this network's: dispose() disposes it. Throws InvalidInputError when the twin is another
+   * model (different layers) or is this network; `undefined` runs forward passes here again (disposing the twin).
+   */
+  useForwardTwin(twin: ConvNet | undefined, backend = ''): void {
+    if (twin) {
+      if (twin === this) throw new InvalidInputError('a network cannot be its own forward twin');
+      const names = (n: ConvNet): string => n.layers.map((l) => `${l.name}:${l.outputShape.join('x')}`).join(',');
+      if (names(twin) !== names(this)) throw new InvalidInputError('the forward twin is a different model (its layers differ)');
+    }
+    this.forward?.net.dispose();
+    this.forward = twin ? { net: twin, backend } : undefined;
+  }
+
+  /** The backend forward-only passes run on: the twin's (useForwardTwin), else undefined (this network's own). */
+  get forwardBackend(): string | undefined {
+    return this.forward?.backend;
   }
 
   /**
@@ -366,6 +400,7 @@ export class ConvNet {
   }
 
   dispose(): void {
+    this.useForwardTwin(undefined);
     for (const stage of this.stages) {
       if (stage.kind !== 'conv') continue;
       tf.dispose([stage.filter, stage.bias, stage.rawFilter]);
@@ -584,9 +619,9 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 /** conv + bias + activation as one FusedConv2D / FusedDepthwiseConv2D kernel (no gradient of its own). */
 function fusedConv(stage: ConvStage, x: tf.Tensor4D): tf.Tensor4D {
-  const common = { strides: stage.strides, pad: stage.pad, dilations: [1, 1], dimRoundingMode: undefined, activation: stage.activation, leakyreluAlpha: undefined };
+  // dataFormat for both kinds: tfjs-core's fused depthwise op leaves it out, which the WASM backend refuses.
+  const attrs = { strides: stage.strides, pad: stage.pad, dilations: [1, 1], dimRoundingMode: undefined, activation: stage.activation, leakyreluAlpha: undefined, dataFormat: 'NHWC' };
   const inputs = { x, filter: stage.filter, bias: stage.bias };
-  const attrs = stage.depthwise ? common : { ...common, dataFormat: 'NHWC' };
   return tf.engine().runKernel(stage.depthwise ? 'FusedDepthwiseConv2D' : 'FusedConv2D', inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
 

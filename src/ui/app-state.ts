@@ -5,7 +5,7 @@ import type { LayerInfo } from '../core/network';
 import type { PresetName } from '../core/optimize/presets';
 import type { JobDetail } from '../core/attribution/defaults';
 import type { RgbaImage } from '../core/preprocess';
-import { BACKENDS, type BackendName, type WorkerMemory } from '../../workers/protocol';
+import { BACKENDS, type BackendName, type ForwardEngine, type WorkerMemory } from '../../workers/protocol';
 import type { StartChoice } from '../../workers/backend-choice';
 import type { Crop, SourceKind } from './frame-source';
 import { type JobState, jobKind } from './jobs/job-kinds';
@@ -23,6 +23,8 @@ export interface AppState {
   /** The model named by the URL (`?model=`) or the kiosk file; else the worker chooses it by measurement. */
   forcedModel: ModelId | undefined;
   forcedBackend: BackendName | undefined;
+  /** Forward-only passes may run on WASM beside the CPU backend (`?wasm=0` keeps them on CPU, for comparisons). */
+  wasm: boolean;
   lecture: boolean;
   kiosk: boolean;
   /** The on-demand tools are offered (always, except in a kiosk whose file says `tools: false`). */
@@ -40,6 +42,8 @@ export interface AppState {
 
   // The inference worker (WorkerSupervisor).
   backend: BackendName | null;
+  /** Where forward-only passes run beside the CPU backend (the WASM twin), null when they run on `backend`. */
+  forward: ForwardEngine | null;
   /** How the worker chose backend and model (measured, remembered, forced), with its timings and live budget. */
   choice: StartChoice | null;
   /** The model is loaded and warmed up: frames and jobs can run. */
@@ -120,6 +124,7 @@ export function initialState(search: string): AppState {
     model: isModelId(model) ? model : 'standard',
     forcedModel: isModelId(params.get('model') ?? '') ? (model as ModelId) : undefined,
     forcedBackend: (BACKENDS as readonly string[]).includes(backend) ? (backend as BackendName) : undefined,
+    wasm: params.get('wasm') !== '0',
     lecture: params.has('lecture'),
     kiosk: params.has('kiosk'),
     tools: true,
@@ -130,6 +135,7 @@ export function initialState(search: string): AppState {
     kioskProblems: [],
     retrySeconds: DEFAULT_KIOSK_CONFIG.retrySeconds,
     backend: null,
+    forward: null,
     choice: null,
     ready: false,
     status: 'Loading the model…',
@@ -177,6 +183,8 @@ export function initialState(search: string): AppState {
 /** What `window.convlens.state()` returns: health for kiosk operators and tests, without scraping the DOM. */
 export interface ConvLensState {
   backend: BackendName | null;
+  /** Forward-only passes on WASM beside the CPU backend: SIMD, threads, cross-origin isolated; null otherwise. */
+  forward: ForwardEngine | null;
   model: string;
   /**
    * How backend and model were chosen: 'measured' (timed now), 'remembered' (timed earlier on this device, same
@@ -233,6 +241,7 @@ export function readableRate(rate: number): number {
 export function toConvLensState(s: Readonly<AppState>, updateReady: boolean): ConvLensState {
   return {
     backend: s.backend,
+    forward: s.forward,
     model: s.model,
     choice: s.choice
       ? {

@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { WorkerStatus } from '../../../workers/protocol';
+import type { ForwardEngine, WorkerStatus } from '../../../workers/protocol';
 import { CHOICE_VERSION, type RememberedChoice, type StartChoice } from '../../../workers/backend-choice';
 import type { AppState } from '../app-state';
 import type { Store } from '../store';
@@ -78,6 +78,7 @@ export class WorkerSupervisor implements ReactiveController {
       modelsUrl: new URL('models/', this.baseUrl).href,
       galleryUrl: new URL('gallery/', this.baseUrl).href,
       ...(s.forcedBackend ? { backend: s.forcedBackend } : {}),
+      ...(s.wasm ? {} : { wasm: false }),
       // Without a forced backend or model the worker chooses them by measurement (workers/backend-choice.ts).
       ...(!s.forcedBackend || !s.forcedModel ? { auto: { model: !s.forcedModel, remembered: { ...this.hooks.remembered?.(), ...this.measured } } } : {}),
     });
@@ -96,7 +97,7 @@ export class WorkerSupervisor implements ReactiveController {
     // A model kept from the measurement was warmed up while it was timed (warmupMs 0).
     const timing = ready.warmupMs > 0 || !choice ? `loaded in ${Math.round(ready.loadMs)} ms, warmed up in ${Math.round(ready.warmupMs)} ms` : `loaded, warmed up and timed in ${Math.round(ready.loadMs)} ms`;
     // The header keeps one short line; why this backend and model (renderers, timings) is in the HUD and the log.
-    const status = `Model ${ready.model} on ${ready.backend}${chosen}: ${timing}`;
+    const status = `Model ${ready.model} on ${ready.backend}${ready.forward ? ` + ${forwardLabel(ready.forward)}` : ''}${chosen}: ${timing}`;
     this.log.info(`ConvLens: ${status}${choice?.reason ? `. ${choice.reason}` : ''}`);
     if (choice?.how === 'measured') this.rememberChoice(choice);
     const budget = choice?.budget;
@@ -104,6 +105,7 @@ export class WorkerSupervisor implements ReactiveController {
     this.store.set({
       modelError: null,
       backend: ready.backend,
+      forward: ready.forward ?? null,
       model: ready.model,
       choice: choice ?? null,
       layers: ready.layers,
@@ -176,4 +178,14 @@ export class WorkerSupervisor implements ReactiveController {
       this.fail('The graphics device could not be recovered', news.message);
     }
   }
+}
+
+/**
+ * The WASM forward engine in a few words for the status line, e.g. "WASM (SIMD, 4 threads)"; "1 thread, not
+ * cross-origin isolated" says why threads are missing.
+ */
+export function forwardLabel(engine: ForwardEngine): string {
+  const parts = [engine.simd ? 'SIMD' : 'no SIMD', `${engine.threads} thread${engine.threads === 1 ? '' : 's'}`];
+  if (!engine.isolated) parts.push('not cross-origin isolated');
+  return `WASM (${parts.join(', ')})`;
 }
