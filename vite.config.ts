@@ -1,5 +1,5 @@
 import { defineConfig } from 'vite';
-import { SECURITY_HEADERS, cspMeta } from './config/csp.ts';
+import { ISOLATION_HEADERS, SECURITY_HEADERS, cspMeta } from './config/csp.ts';
 import { pwa } from './config/pwa.ts';
 
 export default defineConfig({
@@ -10,5 +10,6 @@ export default defineConfig({
   // Offline PWA (service worker + manifest) and the Content-Security-Policy: see config/pwa.ts, config/csp.ts.
   plugins: [cspMeta(), pwa()],
   preview: { host: '127.0.0.1', headers: { ...SECURITY_HEADERS } },
-  server: { host: '127.0.0.1' },
+  // Dev gets cross-origin isolation (SharedArrayBuffer for WASM threads) but not the CSP: hot reload runs inline scripts.
+  server: { host: '127.0.0.1', headers: { ...ISOLATION_HEADERS } },
 });

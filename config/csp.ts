@@ -1,17 +1,33 @@
 import type { Plugin } from 'vite';
+import { ISOLATION_HEADERS } from './isolation.ts';
+
+export { ISOLATION_HEADERS };
 
 /**
- * ConvLens's Content-Security-Policy: everything from the app's own origin, nothing inline, no eval.
+ * ConvLens's Content-Security-Policy: everything from the app's own origin, nothing inline, no JavaScript eval.
  * Measured with the webgl, cpu and webgpu backends (e2e/privacy.spec.ts, e2e/csp-webgpu.spec.ts): none of
  * them needs more. Lit's component styles are constructable stylesheets (adoptedStyleSheets), which CSP does
  * not govern; inline `style="…"` attributes would be blocked, so components set styles through the CSSOM
  * (Lit's styleMap) instead. blob:/data: images and blob:/mediastream: media are picked files, dropped files,
  * video files and the camera.
+ *
+ * Three additions are for TensorFlow.js's WASM backend (@tensorflow/tfjs-backend-wasm 4.22, threaded SIMD
+ * build) on GPU-less kiosks; none of them lets an inline script or a script from another origin run
+ * (e2e/privacy.spec.ts, e2e/isolation.spec.ts check that):
+ * - script-src `'wasm-unsafe-eval'`: compiling WebAssembly (`WebAssembly.compile`/`instantiate`) is refused
+ *   without it. It allows WebAssembly only, not `eval`/`new Function` (CSP3; Chromium ≥ 97, Firefox ≥ 102,
+ *   Safari ≥ 16). The inference worker needs it under its own policy: a worker script served with this header
+ *   takes its policy from its own response (Chromium), so the same header must carry it.
+ * - worker-src `blob:`: the threaded build starts its pthread workers from blob: URLs (dist/backend_wasm.js:
+ *   `locateFile` answers '*.worker.js' with `URL.createObjectURL(new Blob([workerCode]))`).
+ * - script-src `blob:`: each pthread worker then `importScripts` the main script, which the backend passes as
+ *   a Blob URL too (`mainScriptUrlOrBlob`). blob: URLs are made by code that already runs on this origin, so
+ *   this admits no script the page did not itself produce.
  */
 export const CSP_DIRECTIVES: Readonly<Record<string, string>> = {
   'default-src': "'self'",
-  'script-src': "'self'",
-  'worker-src': "'self'",
+  'script-src': "'self' 'wasm-unsafe-eval' blob:",
+  'worker-src': "'self' blob:",
   'connect-src': "'self'",
   'img-src': "'self' blob: data:",
   'media-src': "'self' blob: mediastream:",
@@ -35,9 +51,10 @@ export const CSP_META = serialize(CSP_DIRECTIVES);
 /** The policy sent as an HTTP header by `vite preview` (and the e2e static server): the meta one, plus no framing. */
 export const CSP_HEADER = serialize({ ...CSP_DIRECTIVES, 'frame-ancestors': "'none'" });
 
-/** Headers any server of the built app should send. */
+/** Headers any server of the built app should send: the CSP, cross-origin isolation and two hardening headers. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': CSP_HEADER,
+  ...ISOLATION_HEADERS,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
 };

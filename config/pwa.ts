@@ -6,10 +6,11 @@ import { type VitePWAOptions, VitePWA } from 'vite-plugin-pwa';
 import type { PluginOption } from 'vite';
 
 /**
- * The offline, installable app: a Workbox service worker generated at build time (vite-plugin-pwa, generateSW)
- * that precaches the app shell, the inference worker bundle, the font, the gallery, the manifest and icons and
- * BOTH models, and a web app manifest. The page registers the worker itself (src/ui/pwa.ts, production builds
- * only) and announces new versions without forcing them (registerType 'prompt').
+ * The offline, installable app: a Workbox service worker (src/sw.ts, built by vite-plugin-pwa with
+ * injectManifest) that precaches the app shell, the inference worker bundle, the font, the gallery, the
+ * manifest and icons and BOTH models, and a web app manifest. The page registers the worker itself (src/ui/pwa.ts, production builds
+ * only) and announces new versions without forcing them (registerType 'prompt'). The worker also puts the
+ * cross-origin isolation headers on what it serves (see src/sw.ts).
  */
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -33,7 +34,7 @@ function pinnedSums(): Map<string, string> {
   return sums;
 }
 
-type ManifestTransform = NonNullable<VitePWAOptions['workbox']['manifestTransforms']>[number];
+type ManifestTransform = NonNullable<VitePWAOptions['injectManifest']['manifestTransforms']>[number];
 
 /**
  * Gives every model file's precache entry `integrity: 'sha256-<base64>'` from scripts/models.sha256 (the sums
@@ -64,10 +65,10 @@ export const modelIntegrity: ManifestTransform = (entries) => {
 };
 
 export const PWA_OPTIONS: Partial<VitePWAOptions> = {
-  strategies: 'generateSW',
+  strategies: 'injectManifest',
   registerType: 'prompt',
   injectRegister: false, // src/ui/pwa.ts registers it with workbox-window
-  filename: 'sw.js',
+  filename: 'sw.ts', // built to sw.js
   manifestFilename: 'manifest.webmanifest',
   includeManifestIcons: false, // icons/*.png are in globPatterns (with the apple-touch icon)
   manifest: {
@@ -89,34 +90,21 @@ export const PWA_OPTIONS: Partial<VitePWAOptions> = {
       { src: 'icons/icon-512-maskable.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
     ],
   },
-  workbox: {
+  // src/sw.ts is the service worker; the build bundles it (Workbox included) into one self-contained sw.js and
+  // injects the precache manifest below into it.
+  srcDir: 'src',
+  injectManifest: {
     // App shell and worker bundle (html/js/css), the font (woff2 only: every browser we serve takes it), the
     // icons, the gallery (images, gallery.json, LICENSES.md) and both models: model.json plus the
     // extension-less weight shards. Top-level *.json (kiosk.json and other operator-edited kiosk files) is
-    // deliberately not precached: see runtimeCaching.
+    // deliberately not precached: src/sw.ts fetches it network-first.
     globPatterns: ['*.html', 'assets/**/*.{js,css,woff2}', 'icons/*.png', 'gallery/**/*', 'models/*/model.json', 'models/*/group*-shard*'],
     maximumFileSizeToCacheInBytes: MAX_PRECACHED_FILE_BYTES,
     manifestTransforms: [modelIntegrity],
     // Hashed file names carry their own version: no cache-busting revision needed for them.
     dontCacheBustURLsMatching: /^assets\//,
-    // Any navigation (e.g. /?model=lite&backend=webgl) gets the precached shell.
-    navigateFallback: 'index.html',
-    // Kiosk settings files beside the app (kiosk.json, ?kiosk=other.json) are edited in place by operators:
-    // network first so an edit shows on the next reload, the last copy when offline.
-    runtimeCaching: [
-      {
-        urlPattern: ({ url, sameOrigin }) => sameOrigin && /^\/[^/]+\.json$/.test(url.pathname),
-        handler: 'NetworkFirst',
-        options: { cacheName: 'convlens-settings', networkTimeoutSeconds: 4, expiration: { maxEntries: 16 } },
-      },
-    ],
-    // Once installed the first time, take over the open page at once: a kiosk loaded once keeps working if the
-    // network goes away mid-session. Updates still wait (no skipWaiting) until the page asks for them.
-    clientsClaim: true,
-    skipWaiting: false,
-    cleanupOutdatedCaches: true,
-    // One self-contained sw.js (no separate workbox-*.js to fetch and version).
-    inlineWorkboxRuntime: true,
+    // A classic script (registered without {type: 'module'}), as the generated worker was.
+    rollupFormat: 'iife',
     sourcemap: false,
   },
   devOptions: { enabled: false }, // no service worker under `npm run dev`

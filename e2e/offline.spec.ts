@@ -42,6 +42,8 @@ test.describe('offline PWA', () => {
     await waitForEspresso(page);
     const s = await state(page);
     expect(s).toMatchObject({ model: 'lite', backend: 'webgl', source: 'camera', error: null });
+    // Still cross-origin isolated (SharedArrayBuffer for WASM threads) with everything from the precache.
+    expect(await page.evaluate(() => ({ isolated: crossOriginIsolated, sab: typeof SharedArrayBuffer }))).toEqual({ isolated: true, sab: 'function' });
     await expect(page.getByTestId('offline-ready'), 'shown once, not on every visit').toHaveCount(0);
     // The gallery is there too (fetched by the page through the service worker).
     const gallery = await page.evaluate(async () => {

@@ -2,13 +2,14 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import { SECURITY_HEADERS } from '../config/csp';
+import { ISOLATION_HEADERS, SECURITY_HEADERS } from '../config/csp';
 import { DIST } from '../playwright.config';
 
 /**
  * A tiny static server for the built app (DIST), for tests that must control the server: stop it for real
  * (offline), or serve changed bytes for one path (a new build, a corrupt model shard). Same headers as
- * `vite preview` (the CSP), index.html for unknown paths without an extension (like a SPA host), 404 otherwise.
+ * `vite preview` (the CSP and cross-origin isolation), index.html for unknown paths without an extension (like a
+ * SPA host), 404 otherwise.
  */
 export interface StaticServer {
   /** e.g. 'http://127.0.0.1:40123' (no trailing slash). */
@@ -45,16 +46,28 @@ function mimeType(path: string): string {
   return MIME[extname(path).toLowerCase()] ?? 'application/octet-stream';
 }
 
-export async function startStaticServer(root: string = DIST): Promise<StaticServer> {
+/** Options of {@link startStaticServer}. */
+export interface StaticServerOptions {
+  /**
+   * false: leave out the cross-origin isolation headers (COOP, COEP, CORP), as a host that does not know about
+   * them would; the CSP and the other headers are still sent. Default true.
+   */
+  isolation?: boolean;
+}
+
+/** Serves `root` (default: the e2e build, DIST) on a free port of 127.0.0.1. */
+export async function startStaticServer(root: string = DIST, options: StaticServerOptions = {}): Promise<StaticServer> {
   if (!existsSync(join(root, 'index.html'))) throw new Error(`static server: no built app in ${root}`);
   const overrides = new Map<string, Uint8Array>();
   const counts = new Map<string, number>();
+  const isolation = new Set(Object.keys(ISOLATION_HEADERS));
+  const base = Object.fromEntries(Object.entries(SECURITY_HEADERS).filter(([name]) => options.isolation !== false || !isolation.has(name)));
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = decodeURIComponent(url.pathname);
     counts.set(path, (counts.get(path) ?? 0) + 1);
-    const headers: Record<string, string> = { ...SECURITY_HEADERS, 'Cache-Control': 'no-cache' };
+    const headers: Record<string, string> = { ...base, 'Cache-Control': 'no-cache' };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, headers).end();
       return;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CSP_HEADER, CSP_META } from '../config/csp';
+import { CSP_HEADER, CSP_META, SECURITY_HEADERS } from '../config/csp';
 import { modelIntegrity } from '../config/pwa';
 
 /** Every pinned model file as a precache entry, as Workbox's glob produces them. */
@@ -32,9 +32,20 @@ describe('precache integrity (config/pwa.ts)', () => {
 
 describe('CSP (config/csp.ts)', () => {
   it('allows nothing inline and nothing from other origins; the header adds frame-ancestors', () => {
-    expect(CSP_META).not.toMatch(/unsafe-inline|unsafe-eval|https?:|\*/);
-    expect(CSP_META).toContain("script-src 'self'");
+    // 'wasm-unsafe-eval' (WebAssembly only) is allowed; 'unsafe-eval' (eval, new Function) and 'unsafe-inline' are not.
+    expect(CSP_META).not.toMatch(/'unsafe-inline'|'unsafe-eval'|'unsafe-hashes'|https?:|\*/);
+    expect(CSP_META.split('; ')).toContain("script-src 'self' 'wasm-unsafe-eval' blob:");
+    expect(CSP_META.split('; ')).toContain("worker-src 'self' blob:");
     expect(CSP_META).not.toContain('frame-ancestors');
     expect(CSP_HEADER).toBe(`${CSP_META}; frame-ancestors 'none'`);
+  });
+
+  it('the server headers make the app cross-origin isolated', () => {
+    expect(SECURITY_HEADERS).toMatchObject({
+      'Content-Security-Policy': CSP_HEADER,
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    });
   });
 });
