@@ -1,9 +1,12 @@
 /**
  * Browser benchmark: the built app in headless Debian Chromium with a fake camera, per backend — time from page
  * load to the first live overlay (cold context, then warm reload), live frames/s and per-stage ms for the
- * activation and saliency views, main-thread long tasks during live mode, and the in-worker micro-benchmarks
- * (one pass with taps vs separate passes, batched vs one-by-one occlusion). Prints figures; asserts nothing.
- *   npm run bench:browser [-- --model lite|standard] [-- --backends webgpu,webgl,cpu]
+ * activation, saliency and occlusion views, seconds to a full live occlusion map, main-thread long tasks during
+ * live mode, and the in-worker micro-benchmarks (one pass with taps vs separate passes, batched vs one-by-one
+ * occlusion). Prints figures; asserts nothing.
+ * Backends: webgpu, webgl, `cpu` (forward passes on the WASM twin, as the app runs on CPU) and `cpu-only`
+ * (`?wasm=0`: everything on tfjs's CPU backend, as before the WASM twin), all in the same run.
+ *   npm run bench:browser [-- --model lite|standard] [-- --backends webgpu,webgl,cpu,cpu-only] [-- --seconds 8]
  */
 import type { Page } from 'playwright-core';
 import { startBuiltApp } from './browser-app';
@@ -15,7 +18,7 @@ const arg = (name: string, fallback: string): string => {
   return i >= 0 ? process.argv[i + 1]! : fallback;
 };
 const model = arg('model', 'lite');
-const backends = arg('backends', 'webgpu,webgl,cpu').split(',');
+const backends = arg('backends', 'webgpu,webgl,cpu,cpu-only').split(',');
 const liveSeconds = Number(arg('seconds', '8'));
 
 const app = await startBuiltApp('dist-bench', 4176);
@@ -41,12 +44,30 @@ for (const backend of backends) {
     new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
   });
   const page = await context.newPage();
-  const url = `${origin}?model=${model}&backend=${backend}&view=saliency`;
+  const tfBackend = backend === 'cpu-only' ? 'cpu' : backend;
+  const url = `${origin}?model=${model}&backend=${tfBackend}&view=saliency${backend === 'cpu-only' ? '&wasm=0' : ''}`;
   try {
     rows.push([backend, 'first overlay, cold (ms)', await firstOverlayMs(page, url, false)]);
     rows.push([backend, 'first overlay, warm reload (ms)', await firstOverlayMs(page, url, true)]);
-    if ((await state(page)).backend !== backend) throw new Error(`asked for ${backend}, got ${(await state(page)).backend}`);
-    for (const [key, view] of [['1', 'activations'], ['2', 'saliency']] as const) {
+    const started = await state(page);
+    if (started.backend !== tfBackend) throw new Error(`asked for ${tfBackend}, got ${started.backend}`);
+    const forward = started.forward;
+    rows.push([backend, 'forward passes on', forward ? `wasm (SIMD ${forward.simd}, ${forward.threads} threads, isolated ${forward.isolated})` : tfBackend]);
+    for (const [key, view] of [['1', 'activations'], ['2', 'saliency'], ['4', 'occlusion']] as const) {
+      if (view === 'occlusion') {
+        // The fake camera shows one still picture: the sweep runs to a full map without starting over. Frames/s
+        // while it sweeps (each frame: the forward pass + one budget-sized batch of occluded copies).
+        const t0 = Date.now();
+        const framesBefore = (await state(page)).frames;
+        await page.keyboard.press(key);
+        await page.waitForFunction(() => window.convlens.state().occlusionProgress === 1, null, { timeout: 600_000, polling: 100 });
+        const seconds = (Date.now() - t0) / 1000;
+        const after = await state(page);
+        rows.push([backend, 'occlusion: s to a full live map', Math.round(seconds * 10) / 10]);
+        rows.push([backend, 'occlusion: frames/s while sweeping', Math.round(((after.frames - framesBefore) / seconds) * 100) / 100]);
+        rows.push([backend, 'occlusion: stages (ms)', JSON.stringify(after.stages)]);
+        continue;
+      }
       await page.keyboard.press(key);
       await page.waitForTimeout(1500);
       await page.evaluate(() => ((window as unknown as { longTasks: number[] }).longTasks.length = 0));

@@ -94,11 +94,11 @@ export const PWA_OPTIONS: Partial<VitePWAOptions> = {
   // injects the precache manifest below into it.
   srcDir: 'src',
   injectManifest: {
-    // App shell and worker bundle (html/js/css), the font (woff2 only: every browser we serve takes it), the
-    // icons, the gallery (images, gallery.json, LICENSES.md) and both models: model.json plus the
+    // App shell and worker bundle (html/js/css), the WASM backend's three binaries (.wasm: CPU kiosks run their
+    // forward passes on it, offline too), the font (woff2 only: every browser we serve takes it), the icons, the gallery (images, gallery.json, LICENSES.md) and both models: model.json plus the
     // extension-less weight shards. Top-level *.json (kiosk.json and other operator-edited kiosk files) is
     // deliberately not precached: src/sw.ts fetches it network-first.
-    globPatterns: ['*.html', 'assets/**/*.{js,css,woff2}', 'icons/*.png', 'gallery/**/*', 'models/*/model.json', 'models/*/group*-shard*'],
+    globPatterns: ['*.html', 'assets/**/*.{js,css,woff2,wasm}', 'icons/*.png', 'gallery/**/*', 'models/*/model.json', 'models/*/group*-shard*'],
     maximumFileSizeToCacheInBytes: MAX_PRECACHED_FILE_BYTES,
     manifestTransforms: [modelIntegrity],
     // Hashed file names carry their own version: no cache-busting revision needed for them.

@@ -6,7 +6,7 @@ import { JobController } from '../src/ui/controllers/job-controller';
 import { LiveFrames } from '../src/ui/controllers/live-frames';
 import { ShortcutsController, type KeyEventLike } from '../src/ui/controllers/shortcuts-controller';
 import { type SourceEnv, SourceController } from '../src/ui/controllers/source-controller';
-import { type Clock, type SupervisorHooks, WorkerSupervisor } from '../src/ui/controllers/worker-supervisor';
+import { type Clock, type SupervisorHooks, WorkerSupervisor, forwardLabel } from '../src/ui/controllers/worker-supervisor';
 import { CameraReconnect } from '../src/ui/camera';
 import { Store } from '../src/ui/store';
 import { SHAPLEY_DEFAULTS } from '../src/core/attribution/defaults';
@@ -105,6 +105,21 @@ describe('WorkerSupervisor', () => {
     expect(hooks.ready).toHaveBeenCalledTimes(1);
   });
 
+  it('says where forward passes run (the WASM twin on CPU), and `?wasm=0` asks the worker for none', async () => {
+    const { store, client, supervisor } = setup('?model=lite&backend=cpu');
+    const started = supervisor.start();
+    await flush();
+    client.last('init').resolve({ ...ready, forward: { backend: 'wasm', simd: true, threads: 2, isolated: true } });
+    await started;
+    expect(store.state.status).toBe('Model lite on cpu, forward passes on WASM (SIMD, 2 threads): loaded in 1235 ms, warmed up in 99 ms');
+    expect(toConvLensState(store.state, false).forward).toEqual({ backend: 'wasm', simd: true, threads: 2, isolated: true });
+    expect(forwardLabel({ backend: 'wasm', simd: false, threads: 1, isolated: false })).toBe('WASM (no SIMD, 1 thread, not cross-origin isolated)');
+    const off = setup('?model=lite&backend=cpu&wasm=0');
+    void off.supervisor.start();
+    await flush();
+    expect(off.client.last('init').body).toMatchObject({ backend: 'cpu', wasm: false });
+  });
+
   it('a kiosk file naming an unknown layer is reported and the default layer used', async () => {
     const { store, client, supervisor } = setup();
     store.set({ wantedLayer: 'conv_pw_99_relu' });
@@ -189,7 +204,7 @@ describe('WorkerSupervisor', () => {
     expect(toConvLensState(store.state, false).choice).toMatchObject({ how: 'measured', budget: choice.budget, reason: choice.reason });
     expect(remembered).toHaveLength(1);
     expect(remembered[0]![0]).toBe('cpu=cpu|webgl=SwiftShader');
-    expect(JSON.parse(remembered[0]![1])).toMatchObject({ version: 1, backend: 'webgl', model: 'lite', budget: choice.budget });
+    expect(JSON.parse(remembered[0]![1])).toMatchObject({ version: 2, backend: 'webgl', model: 'lite', budget: choice.budget });
 
     // A restarted worker gets the measured choice even where storage kept nothing.
     stored['cpu=cpu'] = 'older';

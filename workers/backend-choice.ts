@@ -74,7 +74,10 @@ export interface RememberedChoice {
   timings: FrameTiming[];
 }
 
-/** Bump when the rules change, so that choices measured under older rules are measured again. */
+/**
+ * Bump when the rules change, so that choices measured under older rules are measured again. 2: a CPU timing
+ * includes the WASM forward twin (its forward frame and setup), so CPU choices made before it are stale.
+ */
 export const CHOICE_VERSION = 2;
 
 /** The live gradient views should run at least this fast with the model chosen by default (frames/s). */

@@ -162,8 +162,8 @@ export interface WorkerStatus {
 /**
  * The backend forward-only passes (activations, occlusion and masking batches, gallery features) run on beside the
  * CPU backend, which keeps the gradient work (issue 13, goal 5): TensorFlow.js's WASM backend (XNNPACK kernels).
- * `simd`: WebAssembly SIMD is used; `threads`: its thread-pool size (1 without cross-origin isolation, since threads
- * need SharedArrayBuffer); `isolated`: the worker is cross-origin isolated (COOP/COEP headers, config/csp.ts).
+ * `simd`: WebAssembly SIMD is used; `threads`: its thread-pool size (XNNPACK's pthreadpool: half the logical cores,
+ * 1 to 8, as tfjs-backend-wasm sizes it; 1 without cross-origin isolation, since threads need SharedArrayBuffer); `isolated`: the worker is cross-origin isolated (COOP/COEP headers, config/csp.ts).
  */
 export interface ForwardEngine {
   backend: 'wasm';

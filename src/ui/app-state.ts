@@ -203,6 +203,8 @@ export interface ConvLensState {
   fps: number;
   frames: number;
   lastFrameMs: number;
+  /** Share of the live occlusion sweep done (0..1; 1 = a full map), null outside the occlusion view. */
+  occlusionProgress: number | null;
   top5: Prediction[];
   stages: Record<string, number>;
   error: string | null;
@@ -256,6 +258,7 @@ export function toConvLensState(s: Readonly<AppState>, updateReady: boolean): Co
     fps: readableRate(s.fps),
     frames: s.frames,
     lastFrameMs: Math.round(s.lastFrameMs),
+    occlusionProgress: s.frame?.occlusionProgress ?? null,
     top5: s.frame?.top5 ?? [],
     stages: Object.fromEntries(Object.entries(s.frame?.stages ?? {}).map(([k, v]) => [k, Math.round(v * 10) / 10])),
     error: s.error,

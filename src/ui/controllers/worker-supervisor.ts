@@ -97,7 +97,8 @@ export class WorkerSupervisor implements ReactiveController {
     // A model kept from the measurement was warmed up while it was timed (warmupMs 0).
     const timing = ready.warmupMs > 0 || !choice ? `loaded in ${Math.round(ready.loadMs)} ms, warmed up in ${Math.round(ready.warmupMs)} ms` : `loaded, warmed up and timed in ${Math.round(ready.loadMs)} ms`;
     // The header keeps one short line; why this backend and model (renderers, timings) is in the HUD and the log.
-    const status = `Model ${ready.model} on ${ready.backend}${ready.forward ? ` + ${forwardLabel(ready.forward)}` : ''}${chosen}: ${timing}`;
+    const forward = ready.forward ? `, forward passes on ${forwardLabel(ready.forward)}` : '';
+    const status = `Model ${ready.model} on ${ready.backend}${chosen}${forward}: ${timing}`;
     this.log.info(`ConvLens: ${status}${choice?.reason ? `. ${choice.reason}` : ''}`);
     if (choice?.how === 'measured') this.rememberChoice(choice);
     const budget = choice?.budget;
