@@ -134,7 +134,7 @@ describe('the live view shows the CLI map (same frame, target and seed)', () => 
     }
     pipeline.dispose();
     pixels.dispose();
-  }, 300_000); // 6 live methods × (a live frame + a CLI run): 70 s alone here, 122 s on a loaded machine (120 s failed once)
+  }, 300_000); // 6 live methods × (a live frame + a CLI run): it timed out once at 120 s on a loaded machine
 });
 
 describe('one registry of methods', () => {
