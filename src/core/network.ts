@@ -320,6 +320,17 @@ export class ConvNet {
     this.forward = twin ? { net: twin, backend } : undefined;
   }
 
+  /**
+   * Runs `fn` — synchronous tensor work around forward passes, such as building a batch of masked copies — on the
+   * backend forward passes run on: the twin's (useForwardTwin), else the active one. Tensors `fn` makes live there,
+   * and inputs it uses are moved there on first use (for a twin on WASM: the masking ops run on XNNPACK instead of
+   * the CPU backend's JavaScript loops, which cost more than the forward pass itself). `fn` may not await.
+   */
+  onForwardBackend<T>(fn: () => T): T {
+    const twin = this.forward;
+    return twin ? onBackend(twin.backend, fn) : fn();
+  }
+
   /** The backend forward-only passes run on: the twin's (useForwardTwin), else undefined (this network's own). */
   get forwardBackend(): string | undefined {
     return this.forward?.backend;

@@ -89,11 +89,14 @@ export function maskedEvaluator(
         // Pad the last batch with copies of its last mask so every pass of this size has the same shape.
         const built = chunk.map((make) => make());
         for (let b = 0; b < size; b++) buffer.set(built[Math.min(b, built.length - 1)]!, b * h * w);
-        const scores = tf.tidy(() => {
-          const mask = tf.tensor4d(buffer, [size, h, w, 1]);
-          const batch = tf.add(tf.mul(first, mask), tf.mul(filler, tf.sub(1, mask))) as tf.Tensor4D;
-          return scoresOf(net.run(batch, request));
-        });
+        // Masking and scoring where the forward pass runs (a WASM twin's backend on CPU kiosks).
+        const scores = net.onForwardBackend(() =>
+          tf.tidy(() => {
+            const mask = tf.tensor4d(buffer, [size, h, w, 1]);
+            const batch = tf.add(tf.mul(first, mask), tf.mul(filler, tf.sub(1, mask))) as tf.Tensor4D;
+            return scoresOf(net.run(batch, request));
+          }),
+        );
         let values: Float32Array;
         try {
           // A cancel that arrives while the GPU works ends the wait at once (the tensor is still disposed).

@@ -200,7 +200,8 @@ export class FeatureExtractor {
     for (const entry of entries) {
       try {
         const image = await entry.decode();
-        inputs.push(imageToModelInput(image, 'stretch').tensor);
+        // Resized where the forward pass runs (a WASM twin's backend on CPU kiosks).
+        inputs.push(this.net.onForwardBackend(() => imageToModelInput(image, 'stretch').tensor));
       } catch (err) {
         // Any decode failure belongs to that one image (broken file, unsupported format): report it, go on.
         this.stats.skipped++;
@@ -213,7 +214,7 @@ export class FeatureExtractor {
     if (present.length === 0) return out;
     const featuresLayer = this.net.featuresLayer;
     const tapped = layers.filter((l) => l !== featuresLayer);
-    const batch = present.length === 1 ? present[0]! : tf.concat(present, 0);
+    const batch = present.length === 1 ? present[0]! : this.net.onForwardBackend(() => tf.concat(present, 0));
     let taps: Taps;
     try {
       taps = this.net.run(batch, { layers: tapped, features: tapped.length !== layers.length });
