@@ -11,7 +11,7 @@
  * load from other processes hits them alike; backends run one after another. A backend that cannot start here
  * gives one line and empty cells. Asserts nothing (tests/kernels.test.ts and e2e/kernels.webgpu.spec.ts check).
  *
- *   npm run bench:table [-- --model lite|standard] [--frames N] [--json] [--port N]
+ *   npm run bench:table [-- --model lite|standard] [--frames N] [--json] [--port N] [--backends cpu,webgl,dawn]
  *
  * Text (a Markdown table) by default, JSON with `--json`; progress on stderr. Default: lite model, 5 frames.
  */
@@ -24,7 +24,7 @@ import { imageToTensor } from '../src/core/preprocess';
 import { readImage } from '../src/node/image-io';
 import { loadModel } from '../src/node/model-files';
 import { GpuSetupError, describeAdapter, useDawnWebGpu } from '../src/node/webgpu';
-import { SWIFTSHADER_WEBGL_FLAGS } from '../e2e/chromium';
+import { CHROMIUM, SWIFTSHADER_WEBGL_FLAGS } from '../e2e/chromium';
 import { type ServedBrowser, startBuiltPage } from './browser-app';
 import { LIVE_KERNEL_VIEWS, type LiveKernelView, countFrameKernels, medianFrameMs } from './kernel-count';
 import { setupBackend } from './harness';
@@ -56,6 +56,12 @@ if (!isModelId(modelArg)) fail(`--model must be lite or standard, got '${modelAr
 const model: ModelId = modelArg;
 const frames = intArg('--frames', 5, 1);
 const port = intArg('--port', 0, 0);
+const BACKENDS = ['cpu', 'webgl', 'dawn'] as const;
+type Backend = (typeof BACKENDS)[number];
+const wantedRaw = (argValue('--backends') ?? BACKENDS.join(',')).split(',');
+const unknown = wantedRaw.filter((b) => !(BACKENDS as readonly string[]).includes(b));
+if (unknown.length) fail(`--backends takes a comma-separated list of ${BACKENDS.join(', ')}; unknown: ${unknown.join(', ')}`);
+const wanted = new Set(wantedRaw as Backend[]);
 
 const started = performance.now();
 const log = (line: string): void => void process.stderr.write(`[table ${((performance.now() - started) / 1000).toFixed(0)} s] ${line}\n`);
@@ -95,11 +101,7 @@ interface Section {
 const rows: Row[] = VIEWS.flatMap((v) => PATHS.map((path) => ({ view: v.name, path, errors: {} })));
 const rowOf = (view: string, path: GradientPath): Row => rows.find((r) => r.view === view && r.path === path)!;
 const round = (x: number): number => Math.round(x * 10) / 10;
-const sections: Record<'cpu' | 'webgl' | 'dawn', Section> = {
-  cpu: { ok: false, note: 'not run' },
-  webgl: { ok: false, note: 'not run' },
-  dawn: { ok: false, note: 'not run' },
-};
+const sections = Object.fromEntries(BACKENDS.map((b) => [b, { ok: false, note: wanted.has(b) ? 'not run' : 'left out (--backends)' }])) as Record<Backend, Section>;
 const loadStart = loadavg()[0]!;
 
 // ---------------------------------------------------------------------------------------------------- CPU (Node)
@@ -133,7 +135,7 @@ async function webglSection(): Promise<void> {
     log('webgl: building bench/table/index.html into dist-table-bench/ and starting Chromium');
     served = await startBuiltPage('bench/table/index.html', 'dist-table-bench', port, SWIFTSHADER_WEBGL_FLAGS);
   } catch (err) {
-    sections.webgl = { ok: false, note: `could not start headless Chromium with the page: ${oneLine(err)}` };
+    sections.webgl = { ok: false, note: `could not build the page or start headless Chromium (${CHROMIUM}): ${oneLine(err)}` };
     return;
   }
   try {
@@ -147,7 +149,7 @@ async function webglSection(): Promise<void> {
     try {
       setup = await page.evaluate((m) => window.tableBench.setup('webgl', m), model);
     } catch (err) {
-      sections.webgl = { ok: false, note: `WebGL backend did not start in Chromium ${served.browser.version()}: ${oneLine(err)}` };
+      sections.webgl = { ok: false, note: `set-up on the webgl backend (backend, model, picture) failed in Chromium ${served.browser.version()}: ${oneLine(err)}` };
       return;
     }
     sections.webgl = { ok: true, note: `Chromium ${served.browser.version()} (headless, ${SWIFTSHADER_WEBGL_FLAGS.join(' ')}), tfjs webgl backend, renderer ${setup.renderer || 'not reported'}` };
@@ -204,6 +206,7 @@ async function dawnSection(): Promise<void> {
 
 // The CPU part first (it needs no set-up), then the browser, then Dawn (it takes tfjs over for the process).
 for (const [name, run] of [['cpu', cpuSection], ['webgl', webglSection], ['dawn', dawnSection]] as const) {
+  if (!wanted.has(name)) continue;
   try {
     await run();
   } catch (err) {
