@@ -64,6 +64,7 @@ if (unknown.length) fail(`--backends takes a comma-separated list of ${BACKENDS.
 const wanted = new Set(wantedRaw as Backend[]);
 
 const started = performance.now();
+const startedAt = new Date().toISOString();
 const log = (line: string): void => void process.stderr.write(`[table ${((performance.now() - started) / 1000).toFixed(0)} s] ${line}\n`);
 // With --json, stdout carries the JSON only (tfjs notices go to stderr).
 if (json) console.log = console.error;
@@ -220,7 +221,8 @@ log(`done in ${seconds} s`);
 // ---------------------------------------------------------------------------------------------------- output
 
 const meta = {
-  date: new Date().toISOString(),
+  /** When the run started. */
+  date: startedAt,
   model,
   framesTimed: frames,
   warmUpFramesPerPath: 1,
@@ -251,7 +253,7 @@ if (json) {
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)));
   const line = (cells: string[]): string => `| ${cells.map((v, c) => (c < 2 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join(' | ')} |`;
-  console.log(`bench:table — ${meta.date}, model ${model}, median of ${frames} frame(s) per view and path after 1 warm-up frame each, paths in turns; picture ${meta.picture}`);
+  console.log(`bench:table — started ${meta.date}, model ${model}, median of ${frames} frame(s) per view and path after 1 warm-up frame each, paths in turns; picture ${meta.picture}`);
   console.log(`machine: ${meta.machine.cpus} × ${meta.machine.cpuModel}, load average (1 min) ${meta.machine.loadAverage1m.start} at the start, ${meta.machine.loadAverage1m.end} at the end; run took ${seconds} s`);
   for (const [name, s] of Object.entries(sections)) console.log(`${name}: ${s.ok ? s.note : `NOT MEASURED — ${s.note}`}`);
   console.log('kernels: tf.profile entries of one frame on the CPU backend (the same kernels run on every backend); dispatches: per frame, counted on Dawn.\n');
