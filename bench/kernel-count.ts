@@ -19,6 +19,7 @@ export interface LiveKernelView {
   settings: Partial<LiveSettings>;
 }
 
+/** The live views whose frames are counted and timed (bench:kernels, bench:table, tests/kernels.test.ts), forward-only first. */
 export const LIVE_KERNEL_VIEWS: readonly LiveKernelView[] = [
   { name: 'activations', gradient: false, settings: { view: 'activations' } },
   { name: 'saliency (vanilla)', gradient: true, settings: { view: 'saliency', saliency: 'vanilla' } },
@@ -39,6 +40,7 @@ export interface FrameKernels {
   byName: [string, number][];
 }
 
+/** The full LiveSettings of `view`: DEFAULT_LIVE_SETTINGS with the view's own settings on top. */
 export function liveSettings(view: LiveKernelView): LiveSettings {
   return { ...DEFAULT_LIVE_SETTINGS, ...view.settings };
 }
@@ -74,13 +76,18 @@ export async function countFrameKernels(net: ConvNet, pixels: tf.Tensor3D, view:
 /** Median milliseconds per frame: wall-clock, and CPU time of this process (user + system; steadier on a shared machine). */
 export interface FrameMs {
   wallMs: number;
+  /** NaN where `process.cpuUsage` does not exist (in a browser page). */
   cpuMs: number;
+  /** Median of `counter`'s increase over one frame (e.g. GPU dispatches); undefined without a counter. */
+  counted?: number;
 }
 
 /**
  * Median ms per frame of `view` for each gradient path, over `frames` frames each after one warm-up frame per
  * path; the paths take turns frame by frame so that load from other processes hits them alike. The network's
- * `gradientPath` is restored afterwards. CPU time is read with process.cpuUsage (Node).
+ * `gradientPath` is restored afterwards. CPU time is read with process.cpuUsage (Node; NaN in a browser, where
+ * this runs too: bench/table/page.ts). `counter`, when given, returns a running total (e.g. Dawn's dispatches,
+ * src/node/gpu-counters.ts) read before and after each timed frame.
  */
 export async function medianFrameMs(
   net: ConvNet,
@@ -88,23 +95,29 @@ export async function medianFrameMs(
   view: LiveKernelView,
   frames: number,
   paths: readonly GradientPath[] = [net.gradientPath],
+  counter?: () => number,
 ): Promise<Record<GradientPath, FrameMs>> {
   const pipeline = new LivePipeline(net);
   const settings = liveSettings(view);
   const saved = net.gradientPath;
-  const times = new Map<GradientPath, { wall: number[]; cpu: number[] }>(paths.map((p) => [p, { wall: [], cpu: [] }]));
+  const cpuUsage = typeof process !== 'undefined' && typeof process.cpuUsage === 'function' ? process.cpuUsage.bind(process) : undefined;
+  const times = new Map<GradientPath, { wall: number[]; cpu: number[]; counted: number[] }>(paths.map((p) => [p, { wall: [], cpu: [], counted: [] }]));
   try {
     for (let i = -1; i < frames; i++) {
       for (const path of paths) {
         net.gradientPath = path;
-        const cpu0 = process.cpuUsage();
+        const n0 = counter?.();
+        const cpu0 = cpuUsage?.();
         const t0 = performance.now();
         await pipeline.process(pixels, settings);
         const wall = performance.now() - t0;
-        const cpu = process.cpuUsage(cpu0);
+        const cpu = cpuUsage?.(cpu0);
+        const n1 = counter?.();
         if (i < 0) continue;
-        times.get(path)!.wall.push(wall);
-        times.get(path)!.cpu.push((cpu.user + cpu.system) / 1000);
+        const t = times.get(path)!;
+        t.wall.push(wall);
+        t.cpu.push(cpu ? (cpu.user + cpu.system) / 1000 : NaN);
+        if (n0 !== undefined && n1 !== undefined) t.counted.push(n1 - n0);
       }
     }
   } finally {
@@ -112,5 +125,7 @@ export async function medianFrameMs(
     pipeline.dispose();
   }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  return Object.fromEntries([...times].map(([p, t]) => [p, { wallMs: median(t.wall), cpuMs: median(t.cpu) }])) as Record<GradientPath, FrameMs>;
+  return Object.fromEntries(
+    [...times].map(([p, t]) => [p, { wallMs: median(t.wall), cpuMs: median(t.cpu), ...(counter ? { counted: median(t.counted) } : {}) }]),
+  ) as Record<GradientPath, FrameMs>;
 }

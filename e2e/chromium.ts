@@ -32,7 +32,10 @@ export const FAKE_CAMERA = resolve('.cache', 'fake-camera.y4m');
 
 export const CAMERA_FLAGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${FAKE_CAMERA}`];
 
-export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader'];
+/** WebGL on SwiftShader (ANGLE's software GL on the CPU): the WebGL backend where no GPU is present. */
+export const SWIFTSHADER_WEBGL_FLAGS = ['--use-angle=swiftshader'];
+
+export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', ...SWIFTSHADER_WEBGL_FLAGS];
 
 /**
  * A still picture as a YUV4MPEG2 video (4:2:0, BT.601 studio range, as ffmpeg's `-pix_fmt yuv420p` writes it):
