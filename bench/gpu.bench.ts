@@ -33,32 +33,14 @@ import { type RgbaImage, imageToModelInput, imageToTensor } from '../src/core/pr
 import { countsBetween, type GpuCounts } from '../src/node/gpu-counters';
 import { loadModel, modelsRoot } from '../src/node/model-files';
 import { type DawnBackendChoice, GpuSetupError, describeAdapter, useDawnWebGpu } from '../src/node/webgpu';
-import { table } from './harness';
+import { argValue, fail, intArg, table } from './harness';
 
 // ---------------------------------------------------------------------------------------------------- arguments
 
-function argValue(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function fail(message: string): never {
-  console.error(message);
-  process.exit(2);
-}
-
-function countArg(name: string, fallback: number, min: number): number {
-  const raw = argValue(name);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) fail(`${name} needs an integer ≥ ${min}, got '${raw}'`);
-  return n;
-}
-
 const json = process.argv.includes('--json');
 // Defaults depend on the adapter (software frames take seconds): set once the adapter is known.
-const framesArg = argValue('--frames') === undefined ? undefined : countArg('--frames', 0, 1);
-const warmupArg = argValue('--warmup') === undefined ? undefined : countArg('--warmup', 0, 1);
+const framesArg = argValue('--frames') === undefined ? undefined : intArg('--frames', 0, 1);
+const warmupArg = argValue('--warmup') === undefined ? undefined : intArg('--warmup', 0, 1);
 const modelArg = argValue('--model');
 if (modelArg !== undefined && !isModelId(modelArg)) fail(`--model must be lite or standard, got '${modelArg}'`);
 const models: ModelId[] = modelArg ? [modelArg as ModelId] : ['lite', 'standard'];

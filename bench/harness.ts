@@ -30,3 +30,24 @@ export function table(rows: (string | number)[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
   return rows.map((r) => r.map((v, c) => (typeof v === 'number' ? String(v).padStart(widths[c]!) : String(v).padEnd(widths[c]!))).join('  ')).join('\n');
 }
+
+/** The value after `name` on the command line (`--frames 5` → '5'), undefined when the flag is absent. */
+export function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** Prints one line to stderr and exits with status 2 (bad command-line input). */
+export function fail(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
+/** A whole-number flag ≥ `min`, `fallback` when absent; fails with one line otherwise. */
+export function intArg(name: string, fallback: number, min: number): number {
+  const raw = argValue(name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) fail(`${name} needs an integer ≥ ${min}, got '${raw}'`);
+  return n;
+}

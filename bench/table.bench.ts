@@ -27,28 +27,10 @@ import { GpuSetupError, describeAdapter, useDawnWebGpu } from '../src/node/webgp
 import { CHROMIUM, SWIFTSHADER_WEBGL_FLAGS } from '../e2e/chromium';
 import { type ServedBrowser, startBuiltPage } from './browser-app';
 import { LIVE_KERNEL_VIEWS, type LiveKernelView, countFrameKernels, medianFrameMs } from './kernel-count';
-import { setupBackend } from './harness';
+import { argValue, fail, intArg, setupBackend } from './harness';
 import type { PageSetup, PageTimes } from './table/page';
 
 // ---------------------------------------------------------------------------------------------------- arguments
-
-function argValue(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function fail(message: string): never {
-  console.error(message);
-  process.exit(2);
-}
-
-function intArg(name: string, fallback: number, min: number): number {
-  const raw = argValue(name);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) fail(`${name} needs an integer ≥ ${min}, got '${raw}'`);
-  return n;
-}
 
 const json = process.argv.includes('--json');
 const modelArg = argValue('--model') ?? 'lite';
