@@ -56,10 +56,12 @@ describe('state() for operators and tests', () => {
     expect(initialState('?model=huge&backend=metal&view=nope')).toMatchObject({ model: 'standard', forcedModel: undefined, forcedBackend: undefined });
     const state = toConvLensState({ ...s, frame: frame(), fps: 12.345 }, false);
     expect(Object.keys(state).sort()).toEqual(
-      ['backend', 'model', 'choice', 'mode', 'fps', 'frames', 'lastFrameMs', 'top5', 'stages', 'error', 'source', 'job', 'recoveries', 'workerRestarts', 'workerMemory',
+      ['backend', 'forward', 'model', 'choice', 'mode', 'fps', 'frames', 'lastFrameMs', 'occlusionProgress', 'top5', 'stages', 'error', 'source', 'job', 'recoveries', 'workerRestarts', 'workerMemory',
         'modelError', 'views', 'layer', 'channel', 'frozen', 'lecture', 'helpOpen', 'updateReady', 'kiosk'].sort(),
     );
-    expect(state).toMatchObject({ mode: 'saliency', fps: 12.3, stages: { preprocess: 1.2 }, kiosk: null, modelError: null });
+    expect(state).toMatchObject({ mode: 'saliency', fps: 12.3, stages: { preprocess: 1.2 }, kiosk: null, modelError: null, forward: null, occlusionProgress: null });
+    expect(s.wasm).toBe(true);
+    expect(initialState('?backend=cpu&wasm=0').wasm).toBe(false);
   });
 
   it('keeps two significant digits of slow frame rates instead of rounding them to 0', () => {
