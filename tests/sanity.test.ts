@@ -6,7 +6,9 @@ import { InvalidInputError } from '../src/core/errors';
 import { disposeTaps } from '../src/core/network';
 import { seededRandom } from '../src/core/random';
 import { freshConvWeights, type SanityResult, sanityCheck, spearman } from '../src/core/sanity';
-import { expectOneLineFailures, imagePath, modelInput, net, runCli } from './helpers';
+import type { RgbaImage } from '../src/core/preprocess';
+import { type JobContext, runJob } from '../workers/jobs';
+import { expectOneLineFailures, imagePath, modelInput, net, runCli, sharedImage } from './helpers';
 
 /** chelsea.png (the cat): the lite model's top class is 285 (Egyptian cat). */
 const PHOTO = 'chelsea.png';
@@ -159,6 +161,30 @@ describe('sanityCheck (cascading randomisation, Adebayo et al. 2018) on the lite
     await expect(sanityCheck(n, input, { method: 'saliency', target: 'top', layers: 0 })).rejects.toThrow(InvalidInputError);
     await expect(sanityCheck(n, input, { method: 'saliency', target: 'top', layers: 29 })).rejects.toThrow(/1\.\.28/);
     input.tensor.dispose();
+  }, 60_000);
+});
+
+describe('worker job', () => {
+  it("the 'sanity' job runs the core on the frame: the same ρ per layer, display maps in [0, 1], progress per map", async () => {
+    const n = await net('lite');
+    const ctx = { net: n, toRgba: (image) => image as RgbaImage } as Pick<JobContext, 'net' | 'toRgba'> as JobContext;
+    const progress: number[] = [];
+    const control = { signal: new AbortController().signal, onProgress: (done: number) => void progress.push(done), setPerturbation: () => undefined };
+    const tensors = tf.memory().numTensors;
+    const result = await runJob(ctx, { kind: 'sanity', image: sharedImage(PHOTO), method: 'saliency', classIndex: 'top', layers: 2 }, control);
+    expect(tf.memory().numTensors).toBe(tensors);
+    if (result.kind !== 'sanity') throw new Error(`expected a sanity result, got ${result.kind}`);
+    expect(result.target.index).toBe(285);
+    expect(result.steps.map((s) => s.layer)).toEqual(['conv_preds', 'conv_pw_13']);
+    // Seen in the core test (seed 0): 0.279, 0.285.
+    expect(result.steps[0]!.spearman).toBeCloseTo(0.279, 2);
+    expect(result.steps[1]!.spearman).toBeCloseTo(0.285, 2);
+    for (const map of [result.original, ...result.steps.map((s) => s.heatmap)]) {
+      expect(map.data).toHaveLength(224 * 224);
+      expect(Math.min(...map.data)).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...map.data)).toBe(1);
+    }
+    expect(progress).toEqual([1, 2, 3]);
   }, 60_000);
 });
 
