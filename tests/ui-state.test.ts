@@ -191,6 +191,7 @@ describe('job registry', () => {
     expect(specs['sanity']).toEqual({ kind: 'sanity', image: bitmap, method: 'saliency', classIndex: 967, layers: 8 });
     expect(jobKind('sanity').spec(detailed, bitmap)).toEqual({ kind: 'sanity', image: bitmap, method: 'saliency', classIndex: 967 });
     expect(jobKind('sanity').available?.(s)).toBe(true);
+    expect(jobKind('sanity').spec({ ...s, settings: { ...s.settings, saliency: 'smoothgrad' } }, bitmap)).toMatchObject({ method: 'smoothgrad', layers: 3 });
     expect(jobKind('sanity').available?.({ ...s, settings: { ...s.settings, view: 'occlusion' } })).toBe(false);
     expect(specs['snapshot']).toMatchObject({ kind: 'gallery-add', name: 'snapshot 3' });
     expect(specs['tsne']).toEqual({ kind: 'embed', method: 'tsne', seed: 1 });

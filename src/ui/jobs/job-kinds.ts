@@ -1,4 +1,4 @@
-import { type AttributionMethodName, INTEGRATED_GRADIENTS_JOB, METHOD_INFO, type JobPresets, type MethodSettings, OCCLUSION_JOB, SHAPLEY_JOB, integratedGradientsJobSteps } from '../../core/attribution/defaults';
+import { type AttributionMethodName, INTEGRATED_GRADIENTS_JOB, type JobDetail, METHOD_INFO, type JobPresets, type MethodSettings, OCCLUSION_JOB, SHAPLEY_JOB, integratedGradientsJobSteps } from '../../core/attribution/defaults';
 import { UAP_JOB, VISUALIZE_JOB } from '../../core/optimize/defaults';
 import { elapsedText, timeLeftText } from '../../core/eta';
 import { liveMethod } from '../../core/live/settings';
@@ -70,8 +70,14 @@ function integratedGradientsPresets(state: Readonly<AppState>): JobPresets<Parti
 
 /** The live map's methods a sanity check is offered for (gradient methods: a few seconds per randomised layer). */
 const SANITY_METHODS: readonly AttributionMethodName[] = ['saliency', 'guided', 'smoothgrad', 'gradcam'];
-/** Layers a sanity job randomises from the top: the default detail stops after 8, "more detail" goes to the input. */
-export const SANITY_JOB_LAYERS = { default: 8, detail: undefined } as const;
+/**
+ * Layers a sanity job randomises from the top: by default 8 (SmoothGrad, a few dozen gradients per map: 3), so it
+ * stays near a minute; "more detail" goes down to the input (undefined: all).
+ */
+export function sanityJobLayers(method: AttributionMethodName, detail: JobDetail): number | undefined {
+  if (detail === 'detail') return undefined;
+  return method === 'smoothgrad' ? 3 : 8;
+}
 
 const explainTitle = (name: string) => (state: Readonly<AppState>): string => `${name} for “${label(state.frame?.target.label ?? 'the top class')}”`;
 
@@ -106,10 +112,9 @@ export const JOB_KINDS = {
     spec: (s, image) => {
       const method = liveMethod(s.settings);
       const target = s.frame?.target.index;
-      const layers = SANITY_JOB_LAYERS[s.detail];
-      return image && target !== undefined && method !== undefined && SANITY_METHODS.includes(method)
-        ? { kind: 'sanity', image, method, classIndex: target, ...(layers !== undefined ? { layers } : {}) }
-        : undefined;
+      if (!image || target === undefined || method === undefined || !SANITY_METHODS.includes(method)) return undefined;
+      const layers = sanityJobLayers(method, s.detail);
+      return { kind: 'sanity', image, method, classIndex: target, ...(layers !== undefined ? { layers } : {}) };
     },
     resultView: 'sanity-result',
     shortcut: { key: 'k', description: 'Sanity check of the live map (randomise the network)' },
