@@ -189,6 +189,12 @@ describe('job registry', () => {
     expect(jobKind('visualise').spec(detailed, undefined)).toMatchObject({ steps: 80 });
     expect(jobKind('uap').spec(detailed, undefined)).toEqual({ kind: 'uap', maxPasses: 3, maxSteps: 10 });
     expect(specs['fool']).toEqual({ kind: 'fool', image: bitmap, target: 281 });
+    // The sanity check randomises the live map's method: 8 layers from the top by default, all with "more detail".
+    expect(specs['sanity']).toEqual({ kind: 'sanity', image: bitmap, method: 'saliency', classIndex: 967, layers: 8 });
+    expect(jobKind('sanity').spec(detailed, bitmap)).toEqual({ kind: 'sanity', image: bitmap, method: 'saliency', classIndex: 967 });
+    expect(jobKind('sanity').available?.(s)).toBe(true);
+    expect(jobKind('sanity').spec({ ...s, settings: { ...s.settings, saliency: 'smoothgrad' } }, bitmap)).toMatchObject({ method: 'smoothgrad', layers: 3 });
+    expect(jobKind('sanity').available?.({ ...s, settings: { ...s.settings, view: 'occlusion' } })).toBe(false);
     expect(specs['snapshot']).toMatchObject({ kind: 'gallery-add', name: 'snapshot 3' });
     expect(specs['tsne']).toEqual({ kind: 'embed', method: 'tsne', seed: 1 });
     expect(specs['patches']).toBeUndefined(); // no channel chosen

@@ -16,6 +16,7 @@ import type { ConvNet } from '../src/core/network';
 import { UNIT_BUDGET_MS } from '../src/core/pacing';
 import { type RgbaImage, imageToModelInput, modelInputToImage } from '../src/core/preprocess';
 import { classLabel } from '../src/core/labels';
+import { sanityCheck } from '../src/core/sanity';
 import { classTarget } from '../src/core/target';
 import type { FrameImage, JobResult, JobSpec } from './protocol';
 
@@ -172,6 +173,31 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
         return { kind: 'uap', foolingRate: result.foolingRate, passes: result.passes, images: result.images, picture };
       } finally {
         tf.dispose(images);
+      }
+    }
+    case 'sanity': {
+      const input = imageToModelInput(ctx.toRgba(job.image));
+      try {
+        const result = await sanityCheck(ctx.net, input, {
+          method: job.method,
+          target: job.classIndex === 'top' ? 'top' : classTarget(job.classIndex),
+          ...(job.layers !== undefined ? { layers: job.layers } : {}),
+          seed: job.seed ?? 0,
+          signal: control.signal,
+          onProgress: (done, total) => control.onProgress(done, total),
+        });
+        const index = result.target.kind === 'class' ? result.target.index : -1;
+        const show = (data: Float32Array) => ({ width: result.original.width, height: result.original.height, data: displayMap(job.method, data) });
+        return {
+          kind: 'sanity',
+          method: job.method,
+          target: { index, label: index >= 0 ? classLabel(index) : '' },
+          original: show(result.original.data),
+          steps: result.steps.map((s) => ({ layer: s.layer, spearman: s.spearman, heatmap: show(s.map.data) })),
+          ms: performance.now() - t0,
+        };
+      } finally {
+        input.tensor.dispose();
       }
     }
     case 'gallery-add': {

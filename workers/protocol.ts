@@ -58,7 +58,23 @@ export type JobSpec =
   /** ε in pixel levels: FOOL_DEFAULTS unless given. */
   | { kind: 'fool'; image: FrameImage; target: number; eps?: number }
   /** The gallery UAP job (UAP_JOB.default unless given; maxSteps: signed steps of the attack per picture). */
-  | { kind: 'uap'; eps?: number; maxPasses?: number; maxSteps?: number };
+  | { kind: 'uap'; eps?: number; maxPasses?: number; maxSteps?: number }
+  /** Sanity check of a method (src/core/sanity.ts): randomise `layers` conv layers from the top down (default all). */
+  | { kind: 'sanity'; image: FrameImage; method: AttributionMethodName; classIndex: number | 'top'; layers?: number; seed?: number };
+
+/**
+ * A sanity check's result (Adebayo et al. 2018, src/core/sanity.ts): the trained network's map and, per randomised
+ * layer (top first), the map of the network randomised down to it with its Spearman ρ in [−1, 1] against the
+ * original (NaN for a constant map). Maps are display maps, [0, 1], width × height row-major.
+ */
+export interface SanityJobResult {
+  kind: 'sanity';
+  method: AttributionMethodName;
+  target: { index: number; label: string };
+  original: { width: number; height: number; data: Float32Array };
+  steps: { layer: string; spearman: number; heatmap: { width: number; height: number; data: Float32Array } }[];
+  ms: number;
+}
 
 /**
  * What a finished job returns (in a 'done' response), one shape per JobSpec kind: explain maps, neighbour views, 2-D
@@ -100,7 +116,8 @@ export type JobResult =
       target: Prediction;
       linf: number;
     }
-  | { kind: 'uap'; foolingRate: number; passes: number; images: number; picture: RgbaImage };
+  | { kind: 'uap'; foolingRate: number; passes: number; images: number; picture: RgbaImage }
+  | SanityJobResult;
 
 /**
  * A message from the page to the inference worker; every one carries an `id` that its reply names. 'init' loads a
@@ -237,6 +254,7 @@ export function transferables(message: WorkerResponse): ArrayBuffer[] {
       if (message.result.signed) buffers.push(message.result.signed.buffer);
     }
     if (message.result.kind === 'top-patches') buffers.push(message.result.grid.data.buffer);
+    if (message.result.kind === 'sanity') buffers.push(message.result.original.data.buffer, ...message.result.steps.map((s) => s.heatmap.data.buffer));
   }
   return buffers.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
 }

@@ -125,6 +125,8 @@ interface ConvStage {
   /** Unfolded weights, only used when a tap asks for the raw conv output in front of a folded batch norm. */
   rawFilter: tf.Tensor4D;
   rawBias: tf.Tensor1D | undefined;
+  /** The folded batch norm's ε (undefined without one). */
+  bnEpsilon: number | undefined;
   strides: [number, number];
   pad: 'same' | 'valid';
 }
@@ -137,6 +139,16 @@ interface SimpleStage {
 }
 
 type Stage = ConvStage | SimpleStage;
+
+/**
+ * New weights for one convolution layer (ConvNet.withConvWeights), shaped as the Keras layer holds them: `kernel`
+ * [kh, kw, in, out] for Conv2D, [kh, kw, channels, multiplier] for DepthwiseConv2D; `bias` [out] (Conv2D) or
+ * [channels · multiplier] (depthwise).
+ */
+export interface ConvWeights {
+  kernel: tf.Tensor4D;
+  bias: tf.Tensor1D;
+}
 
 type Mode = 'inference' | 'differentiable';
 
@@ -223,12 +235,19 @@ export class ConvNet {
   /** The copy forward-only passes run on, and its backend (useForwardTwin); undefined: they run here. */
   private forward: { net: ConvNet; backend: string } | undefined;
 
-  private constructor(readonly reference: tf.LayersModel) {
+  /**
+   * Tensors this network owns when it was made by withConvWeights (the folded copies it made); undefined for a
+   * loaded network, which owns every stage tensor and its reference model.
+   */
+  private readonly owned: tf.Tensor[] | undefined;
+
+  private constructor(readonly reference: tf.LayersModel, derived?: { stages: Stage[]; owned: tf.Tensor[] }) {
     this.layers = reference.layers.map((layer) => {
       const shape = layer.outputShape as (number | null)[];
       return { name: layer.name, className: layer.getClassName(), outputShape: shape.slice(1) as number[] };
     });
-    this.stages = compile(reference);
+    this.stages = derived?.stages ?? compile(reference);
+    this.owned = derived?.owned;
     this.stages.forEach((stage, i) => stageNames(stage).forEach((n) => this.stageOf.set(n, i)));
     const logits = this.stages.findIndex((s, i) => s.kind === 'conv' && this.stages[i + 1]?.kind === 'softmax');
     const features = this.stages.findIndex((s) => s.kind === 'gap');
@@ -386,13 +405,19 @@ export class ConvNet {
    * depthwise layers, [kh, kw, channels, multiplier]. A copy: the caller disposes it.
    */
   kernel(name: string): { kernel: tf.Tensor4D; depthwise: boolean } {
+    const stage = this.convStage(name);
+    return { kernel: stage.rawFilter.clone(), depthwise: stage.depthwise };
+  }
+
+  /** The stage of convolution layer `name`; UnknownLayerError / InvalidInputError when it is none. */
+  private convStage(name: string): ConvStage {
     const stage = this.stages[this.stageOf.get(name) ?? -1];
     if (stage?.kind !== 'conv' || stage.convName !== name) {
       this.layer(name); // throws UnknownLayerError for names that do not exist
       const convs = this.stages.filter((s): s is ConvStage => s.kind === 'conv').map((s) => s.convName);
       throw new InvalidInputError(`layer '${name}' is not a convolution; conv layers are ${convs[0]}, ${convs[1]}, … ${convs.at(-1)}`);
     }
-    return { kernel: stage.rawFilter.clone(), depthwise: stage.depthwise };
+    return stage;
   }
 
   /**
@@ -410,8 +435,51 @@ export class ConvNet {
     return this.stages.filter((s): s is ConvStage => s.kind === 'conv').map((s) => s.convName);
   }
 
+  /**
+   * A new network equal to this one except for the convolution layers in `replacements` (conv layer name →
+   * ConvWeights), whose kernel and bias are replaced and whose batch norm, if any, is reset to a freshly
+   * initialised Keras BatchNormalization (γ = 1, β = 0, moving mean 0, moving variance 1, the layer's own ε) before
+   * folding. This network is not touched: the copy shares every unchanged stage's tensors, has no forward twin (its
+   * forward passes run on the active backend) and takes this network's gradientPath. It does not take ownership of
+   * the given tensors (the caller disposes them, after disposing the copy, which frees only what it made itself).
+   * Its `reference` is this network's trained LayersModel, so it is no reference for the replaced layers, and
+   * `kernel(name)` returns the replacement kernel. For weight-randomisation tests (src/core/sanity.ts). Throws
+   * UnknownLayerError / InvalidInputError for a name that is not a convolution layer, InvalidInputError for
+   * weights of the wrong shape.
+   */
+  withConvWeights(replacements: ReadonlyMap<string, ConvWeights>): ConvNet {
+    for (const [name, w] of replacements) {
+      const stage = this.convStage(name);
+      if (!sameShape(w.kernel.shape, stage.rawFilter.shape) || !sameShape(w.bias.shape, stage.bias.shape)) {
+        throw new InvalidInputError(
+          `layer '${name}': expected a kernel [${stage.rawFilter.shape.join(', ')}] and a bias [${stage.bias.shape.join(', ')}], ` +
+            `got [${w.kernel.shape.join(', ')}] and [${w.bias.shape.join(', ')}]`,
+        );
+      }
+    }
+    const owned: tf.Tensor[] = [];
+    const stages = this.stages.map((stage): Stage => {
+      if (stage.kind !== 'conv') return stage;
+      const w = replacements.get(stage.convName);
+      if (w === undefined) return stage;
+      if (stage.bnEpsilon === undefined) return { ...stage, filter: w.kernel, bias: w.bias, rawFilter: w.kernel, rawBias: w.bias };
+      // A fresh batch norm folds to W' = W·s, b' = b·s with s = 1 / √(1 + ε) (foldBatchNorm with μ = 0, σ² = 1, γ = 1, β = 0).
+      const scale = 1 / Math.sqrt(1 + stage.bnEpsilon);
+      const [filter, bias] = tf.tidy(() => [tf.keep(tf.mul(w.kernel, scale) as tf.Tensor4D), tf.keep(tf.mul(w.bias, scale) as tf.Tensor1D)]);
+      owned.push(filter!, bias!);
+      return { ...stage, filter: filter!, bias: bias!, rawFilter: w.kernel, rawBias: w.bias };
+    });
+    const copy = new ConvNet(this.reference, { stages, owned });
+    copy.gradientPath = this.gradientPath;
+    return copy;
+  }
+
   dispose(): void {
     this.useForwardTwin(undefined);
+    if (this.owned !== undefined) {
+      tf.dispose([...this.owned, ...this.poolDivisors.values()]);
+      return;
+    }
     for (const stage of this.stages) {
       if (stage.kind !== 'conv') continue;
       tf.dispose([stage.filter, stage.bias, stage.rawFilter]);
@@ -769,6 +837,7 @@ function convStage(layer: tf.layers.Layer, depthwise: boolean, config: Record<st
     depthwise,
     convName: layer.name,
     bnName: undefined,
+    bnEpsilon: undefined,
     actName: undefined,
     activation,
     filter: rawFilter,
@@ -806,4 +875,5 @@ function foldBatchNorm(stage: ConvStage, bn: tf.layers.Layer): void {
   stage.filter = filter;
   stage.bias = bias;
   stage.bnName = bn.name;
+  stage.bnEpsilon = epsilon;
 }

@@ -9,6 +9,7 @@ import { gallery } from './gallery';
 import { invert } from './invert';
 import { layers } from './layers';
 import { neighbours } from './neighbours';
+import { sanity } from './sanity';
 import { topPatches } from './top-patches';
 import { uap } from './uap';
 import { uapEval } from './uap-eval';
@@ -21,6 +22,7 @@ export const COMMANDS: Record<string, CliCommand> = {
   activations,
   filters,
   explain,
+  sanity,
   gallery,
   neighbours,
   embed,

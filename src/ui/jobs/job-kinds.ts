@@ -1,6 +1,7 @@
-import { type AttributionMethodName, INTEGRATED_GRADIENTS_JOB, type JobPresets, type MethodSettings, OCCLUSION_JOB, SHAPLEY_JOB, integratedGradientsJobSteps } from '../../core/attribution/defaults';
+import { type AttributionMethodName, INTEGRATED_GRADIENTS_JOB, type JobDetail, METHOD_INFO, type JobPresets, type MethodSettings, OCCLUSION_JOB, SHAPLEY_JOB, integratedGradientsJobSteps } from '../../core/attribution/defaults';
 import { UAP_JOB, VISUALIZE_JOB } from '../../core/optimize/defaults';
 import { elapsedText, timeLeftText } from '../../core/eta';
+import { liveMethod } from '../../core/live/settings';
 import type { RgbaImage } from '../../core/preprocess';
 import type { ExplainJob, FrameImage, JobResult, JobSpec } from '../../../workers/protocol';
 import type { AppState } from '../app-state';
@@ -67,6 +68,17 @@ function integratedGradientsPresets(state: Readonly<AppState>): JobPresets<Parti
   return { ...INTEGRATED_GRADIENTS_JOB, default: { maxSteps: integratedGradientsJobSteps(timing?.gradientMs) } };
 }
 
+/** The live map's methods a sanity check is offered for (gradient methods: a few seconds per randomised layer). */
+const SANITY_METHODS: readonly AttributionMethodName[] = ['saliency', 'guided', 'smoothgrad', 'gradcam'];
+/**
+ * Layers a sanity job randomises from the top: by default 8 (SmoothGrad, a few dozen gradients per map: 3), so it
+ * stays near a minute; "more detail" goes down to the input (undefined: all).
+ */
+export function sanityJobLayers(method: AttributionMethodName, detail: JobDetail): number | undefined {
+  if (detail === 'detail') return undefined;
+  return method === 'smoothgrad' ? 3 : 8;
+}
+
 const explainTitle = (name: string) => (state: Readonly<AppState>): string => `${name} for “${label(state.frame?.target.label ?? 'the top class')}”`;
 
 /** Every on-demand mode by id (the id is also its shortcut action, `job-<id>`). */
@@ -88,6 +100,24 @@ export const JOB_KINDS = {
     doing: 'Fading the frozen frame in from black, step by step', title: explainTitle('Integrated gradients'), needsFrame: true,
     spec: (state, image) => explain('integrated-gradients', integratedGradientsPresets(state))(state, image), resultView: 'explain-result',
     shortcut: { key: 'i', description: 'Integrated gradients of the frozen frame' },
+  },
+  sanity: {
+    group: 'explain', stateKind: 'sanity', name: 'Sanity check', button: () => 'Sanity check: randomise the network',
+    doing: 'Randomising the network layer by layer from the top and redrawing the map', needsFrame: true,
+    title: (s) => {
+      const method = liveMethod(s.settings);
+      return `Is the map about the network? ${method ? METHOD_INFO[method].label : 'The map'} for “${label(s.frame?.target.label ?? 'the top class')}” as layers are randomised`;
+    },
+    available: (s) => SANITY_METHODS.includes(liveMethod(s.settings) ?? 'occlusion'),
+    spec: (s, image) => {
+      const method = liveMethod(s.settings);
+      const target = s.frame?.target.index;
+      if (!image || target === undefined || method === undefined || !SANITY_METHODS.includes(method)) return undefined;
+      const layers = sanityJobLayers(method, s.detail);
+      return { kind: 'sanity', image, method, classIndex: target, ...(layers !== undefined ? { layers } : {}) };
+    },
+    resultView: 'sanity-result',
+    shortcut: { key: 'k', description: 'Sanity check of the live map (randomise the network)' },
   },
   visualise: {
     group: 'generate', stateKind: 'class-visualisation', name: 'Class visualisation', button: () => 'Visualise the class',

@@ -4,6 +4,7 @@ import './fool-result';
 import './map-result';
 import './neighbours-result';
 import './patches-result';
+import './sanity-result';
 import './snapshot-result';
 import './uap-result';
 import './visualisation-result';
