@@ -9,7 +9,6 @@ import {
   SMOOTHGRAD_DEFAULTS as SG,
   SMOOTHGRAD_FORMS,
   displayMap,
-  isAttributionMethod,
   runAttribution,
 } from '../../core/attribution';
 import { type Prediction, classify } from '../../core/classify';
@@ -21,7 +20,7 @@ import { overlay } from '../../core/render/image';
 import { writePng } from '../../node/image-io';
 import { type CliCommand, type OptionValues, UsageError, choiceOption, numberOption, stringOption } from '../command';
 import { FIT_OPTION, loadImage } from '../shared/inputs';
-import { classIndexOption, parseNeuron } from '../shared/target';
+import { classIndexOption, methodOption, parseNeuron } from '../shared/target';
 
 /** A layer target as the JSON reports it: the core's channel or neuron target without its `kind`. */
 type LayerTarget = Omit<Extract<AttributionTarget, { kind: 'channel' }>, 'kind'> & Partial<Pick<Extract<AttributionTarget, { kind: 'neuron' }>, 'x' | 'y'>>;
@@ -97,9 +96,7 @@ export const explain: CliCommand<ExplainResult> = {
   positionals: { min: 1, max: 1 },
   async run(ctx) {
     const v = ctx.values;
-    const methodName = stringOption(v, 'method');
-    if (methodName === undefined) throw new UsageError(`--method is required: one of ${METHOD_NAMES.join(', ')}`);
-    if (!isAttributionMethod(methodName)) throw new UsageError(`unknown method '${methodName}': choose one of ${METHOD_NAMES.join(', ')}`);
+    const methodName = methodOption(v);
     const targetLayer = stringOption(v, 'target-layer');
     const classTarget = targetLayer === undefined ? (classIndexOption(v, 'target', { allowTop: true }) ?? 'top') : 'top';
     const layer = stringOption(v, 'layer');

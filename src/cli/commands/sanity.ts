@@ -1,10 +1,10 @@
-import { ATTRIBUTION_METHOD_NAMES, isAttributionMethod } from '../../core/attribution';
+import { ATTRIBUTION_METHOD_NAMES } from '../../core/attribution';
 import { type Prediction, classify } from '../../core/classify';
 import type { ModelId } from '../../core/models';
 import { sanityCheck } from '../../core/sanity';
-import { type CliCommand, UsageError, numberOption, stringOption } from '../command';
+import { type CliCommand, numberOption } from '../command';
 import { FIT_OPTION, loadImage } from '../shared/inputs';
-import { classIndexOption } from '../shared/target';
+import { classIndexOption, methodOption } from '../shared/target';
 
 /**
  * The JSON document of `sanity` (Adebayo et al. 2018's cascading randomisation, src/core/sanity.ts): per randomised
@@ -39,9 +39,7 @@ export const sanity: CliCommand<SanityCliResult> = {
   positionals: { min: 1, max: 1 },
   async run(ctx) {
     const v = ctx.values;
-    const methodName = stringOption(v, 'method');
-    if (methodName === undefined) throw new UsageError(`--method is required: one of ${METHOD_NAMES.join(', ')}`);
-    if (!isAttributionMethod(methodName)) throw new UsageError(`unknown method '${methodName}': choose one of ${METHOD_NAMES.join(', ')}`);
+    const methodName = methodOption(v);
     const classTarget = classIndexOption(v, 'target', { allowTop: true }) ?? 'top';
     const seed = numberOption(v, 'seed', 0, { min: 0, max: 2 ** 32 - 1, integer: true });
     const net = await ctx.net();

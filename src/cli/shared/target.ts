@@ -1,6 +1,18 @@
+import { ATTRIBUTION_METHOD_NAMES, type AttributionMethodName, isAttributionMethod } from '../../core/attribution';
 import { InvalidInputError } from '../../core/errors';
 import { NUM_CLASSES, assertClassIndex } from '../../core/labels';
 import { type OptionValues, UsageError, stringOption } from '../command';
+
+/**
+ * --method NAME: one of the registered attribution methods (ATTRIBUTION_METHOD_NAMES). A missing or unknown name
+ * is a UsageError naming the choices.
+ */
+export function methodOption(values: OptionValues): AttributionMethodName {
+  const name = stringOption(values, 'method');
+  if (name === undefined) throw new UsageError(`--method is required: one of ${ATTRIBUTION_METHOD_NAMES.join(', ')}`);
+  if (!isAttributionMethod(name)) throw new UsageError(`unknown method '${name}': choose one of ${ATTRIBUTION_METHOD_NAMES.join(', ')}`);
+  return name;
+}
 
 /**
  * A class index option (--target, --class). Every bad value — too large, negative, fractional, not a number —
