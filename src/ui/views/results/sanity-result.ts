@@ -12,7 +12,7 @@ export class SanityResult extends ResultView<'sanity'> {
   static override styles = [
     ResultView.baseStyles,
     css`
-      .strip { display: grid; grid-template-columns: repeat(auto-fill, minmax(7.5rem, 1fr)); gap: .5rem; overflow: auto; min-height: 0; }
+      .strip { display: grid; grid-template-columns: repeat(auto-fill, minmax(6rem, 1fr)); gap: .5rem; overflow: auto; min-height: 0; }
       figure { margin: 0; display: flex; flex-direction: column; gap: .2rem; }
       figure canvas { width: 100%; aspect-ratio: 1; }
       figcaption { font-size: .85rem; line-height: 1.2; }
