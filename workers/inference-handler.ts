@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureCache } from '../src/core/gallery/feature-cache';
 import { FeatureExtractor } from '../src/core/gallery/features';
+import { type PrecomputedFeatures, PrecomputedFeatureCache } from '../src/core/gallery/precomputed';
 import { type GalleryEntry, entryFromImage, uniqueEntries } from '../src/core/gallery/gallery';
 import { kernelTiles, rgbFilterTiles } from '../src/core/filters';
 import { DEFAULT_LIVE_SETTINGS, LivePipeline } from '../src/core/live/pipeline';
@@ -49,6 +50,11 @@ export interface HandlerEnvironment {
   /** The bundled gallery (read once, lazily). */
   loadGallery(galleryUrl: string | undefined): Promise<GalleryEntry[]>;
   featureCache: FeatureCache;
+  /**
+   * The gallery's shipped features (public/gallery/features.json + features.bin, scripts/gallery-features.ts),
+   * read lazily on the first gallery feature lookup and answered before `featureCache`; undefined when absent.
+   */
+  loadPrecomputed?(galleryUrl: string): Promise<PrecomputedFeatures | undefined>;
   /**
    * Browser: the pictures kept in IndexedDB (imports and visitors' snapshots, workers/gallery-store.ts), read
    * afresh for every gallery job. Without it (Node tests) snapshots live in memory for the session.
@@ -357,6 +363,14 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
   let bundled: Promise<GalleryEntry[]> | undefined;
   const snapshots: GalleryEntry[] = [];
   let extractor: FeatureExtractor | undefined;
+  // One shipped-features cache for the worker's life: loaded once, kept across model switches (rows are keyed by
+  // the model's fingerprint).
+  let shipped: FeatureCache | undefined;
+  const featureCache = (): FeatureCache => {
+    const load = env.loadPrecomputed;
+    if (!load) return env.featureCache;
+    return (shipped ??= new PrecomputedFeatureCache(async () => (galleryUrl ? load(galleryUrl) : undefined), env.featureCache));
+  };
   /** The latest universal perturbation, added to live frames while `settings.perturb` is on. */
   let perturbation: tf.Tensor4D | undefined;
 
@@ -371,7 +385,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
       const result = await Promise.race([lost, runJobOf(
         {
           net,
-          extractor: (extractor ??= new FeatureExtractor(net, { cache: env.featureCache })),
+          extractor: (extractor ??= new FeatureExtractor(net, { cache: featureCache() })),
           gallery: async () => uniqueEntries([...(await (bundled ??= env.loadGallery(galleryUrl))), ...(env.storedGallery ? await env.storedGallery.entries() : snapshots)]),
           addToGallery: async (name, image) => {
             if (env.storedGallery) return env.storedGallery.addSnapshot(name, image);

@@ -11,6 +11,7 @@ import { loadVerifiedArtifacts } from '../src/core/model-integrity';
 import { MODELS, type ModelId } from '../src/core/models';
 import { ConvNet } from '../src/core/network';
 import { contentId, type GalleryEntry } from '../src/core/gallery/gallery';
+import { PrecomputedFeatures, type PrecomputedIndex } from '../src/core/gallery/precomputed';
 import { imageToTensor } from '../src/core/preprocess';
 import { bitmapToRgba, compositeFrame, decodePictureBytes } from './picture-decode';
 import { assetProblem } from '../src/core/fetched-asset';
@@ -110,6 +111,24 @@ async function loadGallery(galleryUrl: string | undefined): Promise<GalleryEntry
 }
 
 /**
+ * The gallery's shipped features (features.json + features.bin beside gallery.json), fetched on the first gallery
+ * feature lookup. Missing or unreadable files mean none: every feature is then computed (and cached) as before.
+ */
+async function loadPrecomputed(galleryUrl: string): Promise<PrecomputedFeatures | undefined> {
+  try {
+    const [index, data] = await Promise.all(['features.json', 'features.bin'].map(async (name) => {
+      const response = await fetch(new URL(name, galleryUrl));
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      return assetProblem(response, bytes) ? undefined : bytes;
+    }));
+    if (!index || !data) return undefined;
+    return new PrecomputedFeatures(JSON.parse(new TextDecoder().decode(index)) as PrecomputedIndex, data);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Model bytes fetched and checked against the pinned SHA-256 sums, kept in memory: the model is rebuilt from them
  * after a lost GPU device without fetching again. A failed load is forgotten, so "Try again" fetches afresh.
  */
@@ -161,6 +180,7 @@ const handle = createInferenceHandler({
   toRgba: (image) => ('close' in image ? bitmapToRgba(image) : image),
   loadGallery,
   featureCache: new IdbFeatureCache(),
+  loadPrecomputed,
   storedGallery: workerStoredGallery(),
   closeImage: (image) => {
     if ('close' in image) image.close();

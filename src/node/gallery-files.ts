@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidInputError } from '../core/errors';
 import { type GalleryEntry, type SkipHandler, UnreadableImageError, contentId, skipReason, uniqueEntries } from '../core/gallery/gallery';
+import { PrecomputedFeatures, type PrecomputedIndex } from '../core/gallery/precomputed';
 import { decodeImage } from './image-io';
 
 /** The bundled default gallery: the shared CC0 images (with their licence file) in public/gallery. */
@@ -14,7 +15,7 @@ export function bundledGalleryDir(): string {
  * Hidden files and the documents that travel with images (licences, read-me files, the browser's gallery.json
  * listing) are not gallery images.
  */
-const NOT_AN_IMAGE = /^(\.|(licen[cs]es?|readme|copying|notice|authors)(\.|$)|gallery\.json$)/i;
+const NOT_AN_IMAGE = /^(\.|(licen[cs]es?|readme|copying|notice|authors|attribution)([.-]|$)|gallery\.json$|features\.(json|bin)$)/i;
 
 export type ImageKind = 'png' | 'jpg';
 
@@ -71,6 +72,22 @@ export async function fileEntry(path: string, name = path): Promise<FileEntry> {
       }
     },
   };
+}
+
+/**
+ * The app's gallery as the browser's worker reads it: every picture public/gallery/gallery.json lists (the sample
+ * pictures and photos/…), named as listed (paths relative to `dir`), in the listing's order. A listed file that is
+ * missing or not an image throws an InvalidInputError naming it (the listing is part of the build).
+ */
+export async function appGalleryEntries(dir = bundledGalleryDir()): Promise<FileEntry[]> {
+  const listing = JSON.parse(await readFile(join(dir, 'gallery.json'), 'utf8')) as { images: string[] };
+  return Promise.all(listing.images.map((name) => fileEntry(join(dir, name), name)));
+}
+
+/** The shipped features beside gallery.json (features.json + features.bin, src/core/gallery/precomputed.ts). */
+export async function readPrecomputed(dir = bundledGalleryDir()): Promise<PrecomputedFeatures> {
+  const index = JSON.parse(await readFile(join(dir, 'features.json'), 'utf8')) as PrecomputedIndex;
+  return new PrecomputedFeatures(index, new Uint8Array(await readFile(join(dir, 'features.bin'))));
 }
 
 async function statDir(dir: string): Promise<void> {

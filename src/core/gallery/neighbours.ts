@@ -199,3 +199,23 @@ export async function compareNeighbours(
     return { space, metric, neighbours: found.map((n) => ({ entry: g.entries[n.index]!, distance: n.distance })) };
   });
 }
+
+/**
+ * Leave-one-out nearest-neighbour agreement: for each point i with a label (`labels[i]` defined), whether its
+ * nearest OTHER point among all `points` (by `metric`; ties to the lower index) has the same label — a point whose
+ * nearest neighbour is unlabelled counts as a miss. Returns the matches and the labelled count; the fraction
+ * matched/total is the 1-NN accuracy of the space (Cover & Hart 1967), the standard check that a representation
+ * groups what belongs together.
+ */
+export function neighbourAgreement(points: readonly ArrayLike<number>[], labels: readonly (string | undefined)[], metric: Metric): { matched: number; total: number } {
+  if (points.length !== labels.length) throw new InvalidInputError(`${points.length} points but ${labels.length} labels`);
+  let matched = 0;
+  let total = 0;
+  points.forEach((p, i) => {
+    if (labels[i] === undefined) return;
+    total++;
+    const [first] = nearest(p, points, 1, metric, (j) => j === i);
+    if (first && labels[first.index] === labels[i]) matched++;
+  });
+  return { matched, total };
+}
