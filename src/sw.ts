@@ -4,7 +4,7 @@ import type { WorkboxPlugin } from 'workbox-core/types.js';
 import { ExpirationPlugin } from 'workbox-expiration';
 import { type PrecacheEntry, addPlugins, cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import { NetworkFirst } from 'workbox-strategies';
+import { CacheFirst, NetworkFirst } from 'workbox-strategies';
 import { ISOLATION_HEADERS } from '../config/isolation.ts';
 
 /**
@@ -50,5 +50,15 @@ registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html')));
 registerRoute(
   ({ url, sameOrigin }) => sameOrigin && /^\/[^/]+\.json$/.test(url.pathname),
   new NetworkFirst({ cacheName: 'convlens-settings', networkTimeoutSeconds: 4, plugins: [new ExpirationPlugin({ maxEntries: 16 }), isolationHeaders] }),
+  'GET',
+);
+// The gallery's 183 photos are not precached (config/pwa.ts keeps the first download within its budget): each is
+// kept the first time the worker fetches it (the first gallery job fetches them all), then served from here, also
+// offline. A photo may change under its name only with a new app version, so a new version starts this cache afresh.
+const PHOTO_CACHE = 'convlens-gallery-photos';
+self.addEventListener('activate', (event: ExtendableEvent) => event.waitUntil(caches.delete(PHOTO_CACHE)));
+registerRoute(
+  ({ url, sameOrigin }) => sameOrigin && /\/gallery\/photos\/[^/]+\.jpg$/.test(url.pathname),
+  new CacheFirst({ cacheName: PHOTO_CACHE, plugins: [new ExpirationPlugin({ maxEntries: 400 }), isolationHeaders] }),
   'GET',
 );

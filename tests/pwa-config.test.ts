@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CSP_HEADER, CSP_META, SECURITY_HEADERS } from '../config/csp';
-import { modelIntegrity } from '../config/pwa';
+import { PRECACHE_BUDGET_BYTES, modelIntegrity, precacheBudget } from '../config/pwa';
 
 /** Every pinned model file as a precache entry, as Workbox's glob produces them. */
 function modelEntries(): { url: string; revision: string; size: number }[] {
@@ -27,6 +27,15 @@ describe('precache integrity (config/pwa.ts)', () => {
   it('fails the build when a pinned model file would be missing from the precache, or a model file is unpinned', () => {
     expect(() => modelIntegrity(modelEntries().slice(1))).toThrow(/missing from the precache/);
     expect(() => modelIntegrity([...modelEntries(), { url: 'models/mobilenet_v1_0.25_224/extra.bin', revision: 'r', size: 1 }])).toThrow(/no pinned SHA-256/);
+  });
+});
+
+describe('precache budget (config/pwa.ts)', () => {
+  it('passes a manifest up to the budget and fails the build one byte over it, naming the total', async () => {
+    const at = [{ url: 'a', revision: 'r', size: PRECACHE_BUDGET_BYTES - 10 }, { url: 'b', revision: 'r', size: 10 }];
+    expect((await precacheBudget(at)).manifest).toEqual(at);
+    const over = [...at, { url: 'c', revision: 'r', size: 1 }];
+    expect(() => precacheBudget(over)).toThrow(`the precache is 20.00 MB in 3 files, over its budget of 20 MB`);
   });
 });
 

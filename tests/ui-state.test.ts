@@ -57,7 +57,7 @@ describe('state() for operators and tests', () => {
     const state = toConvLensState({ ...s, frame: frame(), fps: 12.345 }, false);
     expect(Object.keys(state).sort()).toEqual(
       ['backend', 'forward', 'model', 'choice', 'mode', 'fps', 'frames', 'lastFrameMs', 'occlusionProgress', 'top5', 'stages', 'error', 'source', 'job', 'recoveries', 'workerRestarts', 'workerMemory',
-        'modelError', 'views', 'layer', 'channel', 'frozen', 'lecture', 'helpOpen', 'updateReady', 'kiosk'].sort(),
+        'modelError', 'views', 'layer', 'channel', 'frozen', 'lecture', 'helpOpen', 'aboutOpen', 'updateReady', 'kiosk'].sort(),
     );
     expect(state).toMatchObject({ mode: 'saliency', fps: 12.3, stages: { preprocess: 1.2 }, kiosk: null, modelError: null, forward: null, occlusionProgress: null });
     expect(s.wasm).toBe(true);

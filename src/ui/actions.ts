@@ -56,8 +56,9 @@ export class Actions implements AppActions {
       case 'previous-view': return this.setView(s.views[(at - 1 + s.views.length) % s.views.length]!);
       case 'freeze': return void (s.frozen ? this.parts.source.unfreeze() : this.parts.source.freeze());
       case 'export': return s.kiosk ? undefined : void this.parts.exportFigure(); // a kiosk offers no downloads
-      case 'help': return this.store.set({ helpOpen: !s.helpOpen });
-      case 'close': return this.store.set({ helpOpen: false });
+      case 'help': return this.store.set({ helpOpen: !s.helpOpen, aboutOpen: false });
+      case 'about': return this.store.set({ aboutOpen: !s.aboutOpen, helpOpen: false });
+      case 'close': return this.store.set({ helpOpen: false, aboutOpen: false });
       case 'hud': return this.store.set({ hud: !s.hud });
       case 'next-layer': case 'previous-layer': {
         const next = reluLayers[Math.min(reluLayers.length - 1, Math.max(0, layerAt + (action === 'next-layer' ? 1 : -1)))];
@@ -173,6 +174,7 @@ export class Actions implements AppActions {
     this.store.set({
       resets: s.resets + 1,
       helpOpen: false,
+      aboutOpen: false,
       hud: false,
       channel: -1,
       goal: { index: 130, label: 'flamingo' },

@@ -106,6 +106,8 @@ export interface AppState {
 
   // Overlays and kiosk.
   helpOpen: boolean;
+  /** The About overlay (credits of the gallery's pictures) is open. */
+  aboutOpen: boolean;
   hud: boolean;
   attract: boolean;
   wakeLock: WakeLockState;
@@ -173,6 +175,7 @@ export function initialState(search: string): AppState {
     uapReady: false,
     snapshots: 0,
     helpOpen: false,
+    aboutOpen: false,
     hud: false,
     attract: false,
     wakeLock: 'released',
@@ -228,6 +231,7 @@ export interface ConvLensState {
   frozen: boolean;
   lecture: boolean;
   helpOpen: boolean;
+  aboutOpen: boolean;
   /** A new version is installed and waits (announced by the banner; a kiosk applies it at its next idle reset). */
   updateReady: boolean;
   /** Kiosk mode only: the attract loop, the screen wake lock, idle resets so far, problems in the kiosk file. */
@@ -284,6 +288,7 @@ export function toConvLensState(s: Readonly<AppState>, updateReady: boolean): Co
     updateReady,
     lecture: s.lecture,
     helpOpen: s.helpOpen,
+    aboutOpen: s.aboutOpen,
     kiosk: s.kiosk ? { attract: s.attract, wakeLock: s.wakeLock, resets: s.resets, problems: s.kioskProblems } : null,
   };
 }

@@ -27,6 +27,7 @@ import './views/job-launcher';
 import './views/live-controls';
 import './views/model-error';
 import './views/shortcut-help';
+import './views/about-panel';
 import './views/source-panel';
 import './views/stage-view';
 import './views/top5-bars';
@@ -115,14 +116,15 @@ export class ConvLensApp extends LitElement {
   constructor() {
     super();
     new ContextProvider(this, { context: appContext, initialValue: { store: this.store, actions: this.actions } });
-    new StoreController(this, this.store, ['error', 'cameraMessage', 'modelError', 'attract', 'helpOpen', 'hud', 'kiosk', 'lecture', 'settings', 'strings', 'frame', 'status']);
+    new StoreController(this, this.store, ['error', 'cameraMessage', 'modelError', 'attract', 'helpOpen', 'aboutOpen', 'hud', 'kiosk', 'lecture', 'settings', 'strings', 'frame', 'status']);
     this.store.subscribe((_, changed) => {
       if (!changed.has('frames') || !this.firstFrameAfterLoad) return;
       this.firstFrameAfterLoad = false;
       this.kiosk?.restartClock();
     });
     new ShortcutsController(this, {
-      helpOpen: () => this.store.state.helpOpen,
+      // An open overlay (shortcut list or About) takes only its own keys.
+      helpOpen: () => this.store.state.helpOpen || this.store.state.aboutOpen,
       perform: (action) => this.actions.perform(action),
       refocusTab: () => void this.renderRoot.querySelector<ViewTabs>('view-tabs')?.focusSelected(),
     });
@@ -207,6 +209,7 @@ export class ConvLensApp extends LitElement {
         ${s.kiosk ? nothing : html`<section><h2>Gallery</h2><gallery-panel></gallery-panel></section>`}
       </aside>
       ${s.helpOpen ? html`<shortcut-help @close=${() => this.store.set({ helpOpen: false })}></shortcut-help>` : nothing}
+      ${s.aboutOpen ? html`<about-panel @close=${() => this.store.set({ aboutOpen: false })}></about-panel>` : nothing}
       ${s.hud ? html`<div class="hud" data-testid="hud">${this.hudText()}</div>` : nothing}
     `;
   }

@@ -7,7 +7,7 @@ import { JOB_KINDS, JOB_KIND_IDS, type JobKindId } from './jobs/job-kinds';
 /** Actions of the app itself; each on-demand mode adds `job-<id>` from the job registry (src/ui/jobs/job-kinds.ts). */
 export const APP_ACTIONS = [
   'view-1', 'view-2', 'view-3', 'view-4', 'view-5', 'next-view', 'previous-view',
-  'freeze', 'export', 'help', 'close', 'hud',
+  'freeze', 'export', 'help', 'about', 'close', 'hud',
   'next-layer', 'previous-layer', 'next-channel', 'previous-channel', 'saliency-method', 'top-class',
   'camera', 'next-picture', 'job-cancel',
 ] as const;
@@ -45,7 +45,8 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: [' ', 'f'], action: 'freeze', description: 'Freeze / unfreeze the frame', group: 'Frame' },
   { keys: ['e'], action: 'export', description: 'Export the current figure as PNG (with its caption)', group: 'Frame' },
   { keys: ['?'], action: 'help', description: 'Show / hide this list', group: 'Frame' },
-  { keys: ['Escape'], action: 'close', description: 'Close this list', group: 'Frame' },
+  { keys: ['A'], action: 'about', description: 'About ConvLens and the picture credits', group: 'Frame' },
+  { keys: ['Escape'], action: 'close', description: 'Close this list (or About)', group: 'Frame' },
   { keys: ['h'], action: 'hud', description: 'Performance display (HUD)', group: 'Frame' },
   { keys: ['l'], action: 'next-layer', description: 'Deeper layer (activations)', group: 'Network' },
   { keys: ['L'], action: 'previous-layer', description: 'Shallower layer (activations)', group: 'Network' },

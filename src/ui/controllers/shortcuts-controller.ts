@@ -44,7 +44,7 @@ export class ShortcutsController implements ReactiveController {
     if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA') return undefined;
     if (tag === 'BUTTON' && (event.key === ' ' || event.key === 'Enter')) return undefined;
     const action = shortcutFor(event);
-    if (!action || (this.hooks.helpOpen() && action !== 'help' && action !== 'close')) return undefined;
+    if (!action || (this.hooks.helpOpen() && action !== 'help' && action !== 'about' && action !== 'close')) return undefined;
     event.preventDefault();
     this.hooks.perform(action);
     if (origin?.getAttribute?.('role') === 'tab') this.hooks.refocusTab();

@@ -3,8 +3,8 @@ import { controlStyles } from '../control-styles';
 import { AppView } from './app-view';
 
 /**
- * The title bar: the title, what the app is doing, and Freeze (plus Export figure and the shortcut list outside
- * kiosk mode). Operators see the model, backend and load times; kiosk visitors see plain words only (the HUD,
+ * The title bar: the title, what the app is doing, and Freeze (plus Export figure, the shortcut list and About —
+ * the gallery's picture credits — outside kiosk mode). Operators see the model, backend and load times; kiosk visitors see plain words only (the HUD,
  * key h, and the console keep the technical text).
  */
 export class AppHeader extends AppView {
@@ -43,6 +43,7 @@ export class AppHeader extends AppView {
         <button aria-pressed=${s.frozen ? 'true' : 'false'} title="Space or f" @click=${() => actions.perform('freeze')}>${s.frozen ? 'Unfreeze' : 'Freeze'}</button>
         ${s.kiosk ? nothing : html`<button title="e" @click=${() => actions.perform('export')}>Export figure</button>`}
         ${s.kiosk ? nothing : html`<button class="shortcuts" title="?" aria-haspopup="dialog" @click=${() => actions.perform('help')}>Shortcuts (?)</button>`}
+        ${s.kiosk ? nothing : html`<button title="Shift+a" aria-haspopup="dialog" @click=${() => actions.perform('about')}>About</button>`}
       </span>
     </header>`;
   }
