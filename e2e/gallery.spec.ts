@@ -18,7 +18,7 @@ test('gallery modes: neighbours side by side, the map with a live dot, snapshots
   await expect.poll(() => painted(page, 'mode-result canvas')).toBeGreaterThan(0.99);
 
   await page.getByRole('button', { name: 'Add this frame to the gallery' }).click();
-  await expect(page.locator('mode-result')).toContainText('The gallery now has 8 pictures');
+  await expect(page.locator('mode-result')).toContainText('The gallery now has 191 pictures');
 
   await page.getByRole('tab', { name: 'Activations' }).click();
   await page.locator('activation-grid canvas').click({ position: { x: 5, y: 5 } });

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { groceryClass, parseAttribution } from '../src/core/gallery/attribution';
 import { MemoryFeatureCache } from '../src/core/gallery/feature-cache';
 import { FeatureExtractor, modelKey } from '../src/core/gallery/features';
+import { evenlySpaced } from '../src/core/gallery/gallery';
 import { type Metric, neighbourAgreement, pixelVectors } from '../src/core/gallery/neighbours';
 import { PrecomputedFeatureCache, PrecomputedFeatures, fromHalf, packPrecomputed, toHalf } from '../src/core/gallery/precomputed';
 import type { ModelId } from '../src/core/models';
@@ -33,6 +34,17 @@ beforeAll(async () => {
   shipped = await readPrecomputed();
   for (const id of MODELS) models[id] = await net(id);
 }, 120_000);
+
+describe('evenlySpaced (the UAP job\'s pictures)', () => {
+  it('picks max items evenly, first and last included; all when there are few', () => {
+    const items = Array.from({ length: 190 }, (_, i) => i);
+    expect(evenlySpaced(items, 8)).toEqual([0, 27, 54, 81, 108, 135, 162, 189]);
+    expect(evenlySpaced(items.slice(0, 5), 8)).toEqual([0, 1, 2, 3, 4]);
+    expect(evenlySpaced(items.slice(0, 10), 4)).toEqual([0, 3, 6, 9]);
+    expect(evenlySpaced(items, 1)).toEqual([0]);
+    expect(() => evenlySpaced(items, 0)).toThrow(/positive integer/);
+  });
+});
 
 describe('float16 packing', () => {
   it('encodes hand-computed values exactly and rounds others to nearest even within 2^-11 relative', () => {

@@ -57,8 +57,11 @@ export type JobSpec =
   | { kind: 'class-visualisation'; classIndex: number; preset: PresetName; steps?: number }
   /** ε in pixel levels: FOOL_DEFAULTS unless given. */
   | { kind: 'fool'; image: FrameImage; target: number; eps?: number }
-  /** The gallery UAP job (UAP_JOB.default unless given; maxSteps: signed steps of the attack per picture). */
-  | { kind: 'uap'; eps?: number; maxPasses?: number; maxSteps?: number }
+  /**
+   * The gallery UAP job (UAP_JOB.default unless given; maxSteps: signed steps of the attack per picture; pictures:
+   * how many gallery pictures it trains on, picked evenly through the gallery).
+   */
+  | { kind: 'uap'; eps?: number; maxPasses?: number; maxSteps?: number; pictures?: number }
   /** Sanity check of a method (src/core/sanity.ts): randomise `layers` conv layers from the top down (default all). */
   | { kind: 'sanity'; image: FrameImage; method: AttributionMethodName; classIndex: number | 'top'; layers?: number; seed?: number };
 

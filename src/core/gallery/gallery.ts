@@ -85,6 +85,17 @@ export async function entryFromImage(name: string, image: RgbaImage): Promise<Ga
 }
 
 /**
+ * At most `max` items picked evenly through `items`, the first and the last included (indices round(i·(n−1)/(max−1)));
+ * all of them, in order, when there are no more than `max`. `max` ≥ 1 (1 gives the first).
+ */
+export function evenlySpaced<T>(items: readonly T[], max: number): T[] {
+  if (!Number.isInteger(max) || max < 1) throw new InvalidInputError(`max must be a positive integer, got ${max}`);
+  if (items.length <= max) return [...items];
+  if (max === 1) return [items[0]!];
+  return Array.from({ length: max }, (_, i) => items[Math.round((i * (items.length - 1)) / (max - 1))]!);
+}
+
+/**
  * Drops entries whose content repeats an earlier one (reported through `onSkip`): a duplicate would only be its
  * own nearest neighbour at distance 0 and a second copy of the same patches.
  */

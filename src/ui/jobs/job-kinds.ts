@@ -134,7 +134,7 @@ export const JOB_KINDS = {
   uap: {
     group: 'generate', stateKind: 'uap', name: 'Universal perturbation', button: () => 'Universal perturbation',
     doing: 'Looking for one pattern that fools the network on every gallery picture', title: () => 'One pattern that fools the network on many pictures', needsFrame: false,
-    spec: (s) => ({ kind: 'uap', maxPasses: UAP_JOB[s.detail].maxPasses, maxSteps: UAP_JOB[s.detail].maxSteps }), resultView: 'uap-result', done: () => ({ uapReady: true }),
+    spec: (s) => ({ kind: 'uap', maxPasses: UAP_JOB[s.detail].maxPasses, maxSteps: UAP_JOB[s.detail].maxSteps, pictures: UAP_JOB[s.detail].pictures }), resultView: 'uap-result', done: () => ({ uapReady: true }),
     shortcut: { key: 'u', description: 'Universal perturbation' },
   },
   neighbours: {
