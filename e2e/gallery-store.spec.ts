@@ -109,7 +109,7 @@ test('import, refuse one by one, persist, feed the worker, export and restore, f
   await expect(results(page)).toHaveText([/^dropped-cat\.gif: added/, 'dropped.webp: not an image (it is text)']);
   await expectStored(page, ['coffee-copy.png', 'rocket-copy.jpg', 'dropped-cat.gif']);
 
-  // A reload keeps everything; the worker's gallery jobs read the store (7 bundled + 3 stored).
+  // A reload keeps everything; the worker's gallery jobs read the store (190 bundled + 3 stored).
   await page.reload();
   await expectStored(page, ['coffee-copy.png', 'rocket-copy.jpg', 'dropped-cat.gif']);
   await expect.poll(async () => (await state(page)).top5[0]?.label, { timeout: 90_000 }).toBe('espresso');
@@ -121,7 +121,7 @@ test('import, refuse one by one, persist, feed the worker, export and restore, f
   await expect(cosine.and(page.locator('[alt="coffee-copy.png"]'))).toHaveAttribute('src', /^blob:/);
 
   await page.getByRole('button', { name: 'Add this frame to the gallery' }).click();
-  await expect(page.locator('mode-result')).toContainText('The gallery now has 11 pictures');
+  await expect(page.locator('mode-result')).toContainText('The gallery now has 194 pictures');
   await expectStored(page, ['coffee-copy.png', 'rocket-copy.jpg', 'dropped-cat.gif', 'snapshot 1']);
   await expect(panel(page).locator('ul.images li').last()).toContainText('visitor snapshot');
 

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { groceryClass, parseAttribution } from '../src/core/gallery/attribution';
 import { MemoryFeatureCache } from '../src/core/gallery/feature-cache';
 import { FeatureExtractor, modelKey } from '../src/core/gallery/features';
-import { evenlySpaced } from '../src/core/gallery/gallery';
+import { evenlySpaced, trainingPictures } from '../src/core/gallery/gallery';
 import { type Metric, neighbourAgreement, pixelVectors } from '../src/core/gallery/neighbours';
 import { PrecomputedFeatureCache, PrecomputedFeatures, fromHalf, packPrecomputed, toHalf } from '../src/core/gallery/precomputed';
 import type { ModelId } from '../src/core/models';
@@ -35,14 +35,22 @@ beforeAll(async () => {
   for (const id of MODELS) models[id] = await net(id);
 }, 120_000);
 
-describe('evenlySpaced (the UAP job\'s pictures)', () => {
+describe('evenlySpaced and trainingPictures (the UAP job\'s pictures)', () => {
   it('picks max items evenly, first and last included; all when there are few', () => {
     const items = Array.from({ length: 190 }, (_, i) => i);
     expect(evenlySpaced(items, 8)).toEqual([0, 27, 54, 81, 108, 135, 162, 189]);
     expect(evenlySpaced(items.slice(0, 5), 8)).toEqual([0, 1, 2, 3, 4]);
     expect(evenlySpaced(items.slice(0, 10), 4)).toEqual([0, 3, 6, 9]);
     expect(evenlySpaced(items, 1)).toEqual([0]);
-    expect(() => evenlySpaced(items, 0)).toThrow(/positive integer/);
+    expect(evenlySpaced(items, 0)).toEqual([]);
+    expect(() => evenlySpaced(items, -1)).toThrow(/non-negative integer/);
+  });
+
+  it('trains on the sample and stored pictures first, topped up with photos picked evenly', () => {
+    const names = [...['a.png', 'b.png', 'c.png'], ...Array.from({ length: 10 }, (_, i) => `photos/p${i}.jpg`), 'snapshot 1'];
+    const entries = names.map((name) => ({ id: name, name, decode: () => ({ width: 1, height: 1, data: new Uint8ClampedArray(4) }) }));
+    expect(trainingPictures(entries, 8).map((e) => e.name)).toEqual(['a.png', 'b.png', 'c.png', 'snapshot 1', 'photos/p0.jpg', 'photos/p3.jpg', 'photos/p6.jpg', 'photos/p9.jpg']);
+    expect(trainingPictures(entries, 2).map((e) => e.name)).toEqual(['a.png', 'snapshot 1']);
   });
 });
 

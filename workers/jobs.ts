@@ -6,7 +6,7 @@ import { gradientAttack } from '../src/core/optimize/attacks';
 import { universalPerturbation } from '../src/core/optimize/uap';
 import { FOOL_DEFAULTS, UAP_JOB } from '../src/core/optimize/defaults';
 import { visualizeClass } from '../src/core/optimize/visualize';
-import { type GalleryEntry, entryFromImage, evenlySpaced } from '../src/core/gallery/gallery';
+import { type GalleryEntry, entryFromImage, trainingPictures } from '../src/core/gallery/gallery';
 import { embed, type EmbedMethod } from '../src/core/gallery/embed';
 import type { FeatureExtractor } from '../src/core/gallery/features';
 import { compareNeighbours } from '../src/core/gallery/neighbours';
@@ -155,10 +155,10 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
       }
     }
     case 'uap': {
-      // Trained on the gallery (bundled pictures and visitors' snapshots; `pictures` of them picked evenly, the
-      // latest snapshot last) with the quick gradient attack, each picture both whole and as the centred square
-      // the camera view shows, so it carries over to the camera.
-      const entries = evenlySpaced(await ctx.gallery(), job.pictures ?? UAP_JOB.default.pictures);
+      // Trained on `pictures` of the gallery (the sample pictures and those stored here first, topped up with photos
+      // of the photo set: trainingPictures) with the quick gradient attack, each picture both whole and as the
+      // centred square the camera view shows, so it carries over to the camera.
+      const entries = trainingPictures(await ctx.gallery(), job.pictures ?? UAP_JOB.default.pictures);
       const decoded = await Promise.all(entries.map((e) => e.decode()));
       const images = decoded.flatMap((img) => [imageToModelInput(img, 'stretch').tensor, imageToModelInput(img, 'center-crop').tensor]);
       try {

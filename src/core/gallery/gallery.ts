@@ -86,13 +86,29 @@ export async function entryFromImage(name: string, image: RgbaImage): Promise<Ga
 
 /**
  * At most `max` items picked evenly through `items`, the first and the last included (indices round(i·(n−1)/(max−1)));
- * all of them, in order, when there are no more than `max`. `max` ≥ 1 (1 gives the first).
+ * all of them, in order, when there are no more than `max`. `max` ≥ 0 (1 gives the first).
  */
 export function evenlySpaced<T>(items: readonly T[], max: number): T[] {
-  if (!Number.isInteger(max) || max < 1) throw new InvalidInputError(`max must be a positive integer, got ${max}`);
+  if (!Number.isInteger(max) || max < 0) throw new InvalidInputError(`max must be a non-negative integer, got ${max}`);
   if (items.length <= max) return [...items];
+  if (max === 0) return [];
   if (max === 1) return [items[0]!];
   return Array.from({ length: max }, (_, i) => items[Math.round((i * (items.length - 1)) / (max - 1))]!);
+}
+
+/** Folder of the default gallery's photo set (public/gallery/photos/): the names of its entries start with it. */
+export const PHOTO_SET_PREFIX = 'photos/';
+
+/**
+ * The pictures a gallery job that cannot afford all of them (the universal perturbation) trains on, at most `max`:
+ * the gallery's own pictures — the sample pictures and those stored in this browser (imports, visitors' snapshots:
+ * what the camera shows here) — first, then photos of the photo set (names under PHOTO_SET_PREFIX) picked evenly to
+ * fill up to `max`. With more than `max` pictures of the first kind, `max` of them picked evenly.
+ */
+export function trainingPictures<T extends GalleryEntry>(entries: readonly T[], max: number): T[] {
+  const own = entries.filter((e) => !e.name.startsWith(PHOTO_SET_PREFIX));
+  if (own.length >= max) return evenlySpaced(own, max);
+  return [...own, ...evenlySpaced(entries.filter((e) => e.name.startsWith(PHOTO_SET_PREFIX)), max - own.length)];
 }
 
 /**

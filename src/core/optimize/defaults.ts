@@ -31,7 +31,7 @@ export const VISUALIZE_JOB = Object.freeze({ default: Object.freeze({ steps: 30 
 /**
  * The gallery's universal perturbation: 1 pass of at most 5 signed steps per picture on 8 of the gallery's
  * pictures, or UAP_GALLERY_JOB on 16. The default gallery has 190 pictures; all of them would take about 27 times
- * as long, so the job trains on that many picked evenly through the gallery (gallery.ts evenlySpaced).
+ * as long, so the job trains on that many (gallery.ts trainingPictures: the sample and stored pictures first).
  */
 export const UAP_JOB = Object.freeze({
   default: Object.freeze({ ...UAP_GALLERY_JOB, maxPasses: 1, maxSteps: 5, pictures: 8 }),
