@@ -33,6 +33,13 @@ test.describe('offline PWA', () => {
     for (const path of ['/index.html', '/manifest.webmanifest', '/gallery/gallery.json', '/gallery/coffee.png', '/icons/icon-192.png']) expect(cached, path).toContain(path);
     expect([...cached].some((p) => /^\/assets\/inference\.worker-.*\.js$/.test(p)), 'worker bundle').toBe(true);
     expect([...cached].some((p) => p.endsWith('.woff2')), 'font').toBe(true);
+    // The gallery's shipped features and photo credits are precached; the 183 photos are not (precache budget),
+    // they are kept the first time they are fetched (runtime cache) and then served offline.
+    for (const path of ['/gallery/features.json', '/gallery/features.bin', '/gallery/photos/ATTRIBUTION.csv', '/gallery/photos/LICENSE-kodak.txt']) expect(cached, path).toContain(path);
+    expect([...cached].filter((p) => p.startsWith('/gallery/photos/') && p.endsWith('.jpg'))).toEqual([]);
+    const photo = 'gallery/photos/kodak-hats-03.jpg';
+    expect(await page.evaluate(async (url) => (await fetch(url)).ok, photo)).toBe(true);
+    await expect.poll(() => page.evaluate(async () => (await (await caches.open('convlens-gallery-photos')).keys()).map((r) => new URL(r.url).pathname))).toEqual([`/${photo}`]);
 
     const origin = server.origin;
     await server.close();
@@ -52,6 +59,10 @@ test.describe('offline PWA', () => {
     });
     expect(gallery.ok).toBe(true);
     expect(gallery.text).toBeGreaterThan(10);
+    // The photo fetched online comes from the runtime cache; one never fetched is not there.
+    const photos = await page.evaluate(async (url) => ({ seen: (await fetch(url)).status, unseen: await fetch('gallery/photos/kodak-parrots-23.jpg').then((r) => r.status, () => 'failed') }), photo);
+    expect(photos.seen).toBe(200);
+    expect(photos.unseen).not.toBe(200);
     expect(errors).toEqual([]);
   });
 
