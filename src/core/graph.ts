@@ -32,6 +32,7 @@ export type Activation =
 /** The rectifiers: guided backpropagation's rule applies to each of them. */
 export const RECTIFIERS: ReadonlySet<Activation> = new Set<Activation>(['relu', 'relu6', 'leakyrelu']);
 
+/** A Conv2D or DepthwiseConv2D (or half of a SeparableConv2D), with its batch norm folded and activation fused. */
 export interface ConvNode {
   kind: 'conv';
   depthwise: boolean;
@@ -57,6 +58,7 @@ export interface ConvNode {
   inputs: number[];
 }
 
+/** A Dense layer: x·kernel + bias on the last axis, then its activation (softmax split off as its own node). */
 export interface DenseNode {
   kind: 'dense';
   name: string;
@@ -69,6 +71,7 @@ export interface DenseNode {
   inputs: number[];
 }
 
+/** Every other node: input, merges, pooling, reshapes, padding, rescaling, activations, unfolded batch norm. */
 export interface SimpleNode {
   kind:
     | 'input'
@@ -110,6 +113,7 @@ export interface SimpleNode {
   axis?: number;
 }
 
+/** One executable node of a compiled graph; `inputs` index earlier nodes (topological order). */
 export type GraphNode = ConvNode | DenseNode | SimpleNode;
 
 /**

@@ -42,6 +42,7 @@ export interface ModelOptions {
 
 export type { InputSpec } from './graph';
 
+/** A layer taps can address: its name, Keras class and output shape. */
 export interface LayerInfo {
   name: string;
   className: string;
