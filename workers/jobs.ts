@@ -15,7 +15,6 @@ import { patchGrid, topPatches } from '../src/core/gallery/top-patches';
 import type { ConvNet } from '../src/core/network';
 import { UNIT_BUDGET_MS } from '../src/core/pacing';
 import { type RgbaImage, imageToModelInput, modelInputToImage } from '../src/core/preprocess';
-import { classLabel } from '../src/core/labels';
 import { sanityCheck } from '../src/core/sanity';
 import { classTarget } from '../src/core/target';
 import type { FrameImage, JobResult, JobSpec } from './protocol';
@@ -50,7 +49,7 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
   const t0 = performance.now();
   switch (job.kind) {
     case 'explain': {
-      const input = imageToModelInput(ctx.toRgba(job.image));
+      const input = imageToModelInput(ctx.toRgba(job.image), 'stretch', ctx.net.inputSize);
       try {
         const map = await runAttribution(job.method, ctx.net, input, {
           ...job.options,
@@ -64,7 +63,7 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
         return {
           kind: 'explain',
           method: job.method,
-          target: { index, label: index >= 0 ? classLabel(index) : '' },
+          target: { index, label: index >= 0 ? (ctx.net.labels[index] ?? '') : '' },
           heatmap: { width: map.width, height: map.height, data: displayMap(job.method, map.data) },
           ...(map.signed ? { signed: map.signed } : {}),
           ...(map.extras ? { extras: map.extras } : {}),
@@ -132,7 +131,7 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
       }
     }
     case 'fool': {
-      const input = imageToModelInput(ctx.toRgba(job.image));
+      const input = imageToModelInput(ctx.toRgba(job.image), 'stretch', ctx.net.inputSize);
       try {
         const result = await fool(ctx.net, input.tensor, job.target, { eps: job.eps ?? FOOL_DEFAULTS.eps, signal: control.signal, onProgress: (p) => control.onProgress(p.step, p.steps) });
         try {
@@ -160,7 +159,7 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
       // centred square the camera view shows, so it carries over to the camera.
       const entries = trainingPictures(await ctx.gallery(), job.pictures ?? UAP_JOB.default.pictures);
       const decoded = await Promise.all(entries.map((e) => e.decode()));
-      const images = decoded.flatMap((img) => [imageToModelInput(img, 'stretch').tensor, imageToModelInput(img, 'center-crop').tensor]);
+      const images = decoded.flatMap((img) => [imageToModelInput(img, 'stretch', ctx.net.inputSize).tensor, imageToModelInput(img, 'center-crop', ctx.net.inputSize).tensor]);
       try {
         const result = await universalPerturbation(ctx.net, images, {
           eps: job.eps ?? UAP_JOB.default.eps,
@@ -177,7 +176,7 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
       }
     }
     case 'sanity': {
-      const input = imageToModelInput(ctx.toRgba(job.image));
+      const input = imageToModelInput(ctx.toRgba(job.image), 'stretch', ctx.net.inputSize);
       try {
         const result = await sanityCheck(ctx.net, input, {
           method: job.method,
@@ -192,7 +191,7 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
         return {
           kind: 'sanity',
           method: job.method,
-          target: { index, label: index >= 0 ? classLabel(index) : '' },
+          target: { index, label: index >= 0 ? (ctx.net.labels[index] ?? '') : '' },
           original: show(result.original.data),
           steps: result.steps.map((s) => ({ layer: s.layer, spearman: s.spearman, heatmap: show(s.map.data) })),
           ms: performance.now() - t0,

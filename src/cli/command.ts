@@ -25,7 +25,8 @@ export interface CliCommand<Result extends object = object> {
 export interface CliContext {
   values: OptionValues;
   positionals: string[];
-  model: ModelId;
+  /** The model: 'standard' or 'lite' (bundled), or the path of a user's model.json as given to --model. */
+  model: ModelId | string;
   json: boolean;
   /** Loads the selected model once per process. */
   net(): Promise<ConvNet>;

@@ -3,12 +3,15 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConvLensError } from '../core/errors';
 import { MODEL_IDS, type ModelId } from '../core/models';
 import type { ConvNet } from '../core/network';
-import { loadModel } from '../node/model-files';
-import { type CliCommand, type CliContext, type OptionValues, UsageError, choiceOption } from './command';
+import { loadModel, loadUserModel } from '../node/model-files';
+import { type CliCommand, type CliContext, type OptionValues, UsageError, choiceOption, stringOption } from './command';
 import { COMMANDS } from './commands';
 
 const GLOBAL_OPTIONS = {
   model: { type: 'string' },
+  labels: { type: 'string' },
+  'input-range': { type: 'string' },
+  channels: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -16,13 +19,15 @@ const GLOBAL_OPTIONS = {
 function helpText(): string {
   const lines = ['usage: npm run -s cli -- <command> [options]', '', 'commands:'];
   for (const [name, cmd] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(14)} ${cmd.summary}`);
-  lines.push('', 'global options: --model standard|lite (default standard), --json (one JSON document on stdout)');
+  lines.push('', 'global options: --model standard|lite|PATH/model.json (default standard), --json (one JSON document on stdout)');
+  lines.push('  for your own model: --labels FILE (metadata.json, JSON list or one label per line; default: metadata.json beside');
+  lines.push('  model.json, else "class N"), --input-range LO,HI (its pixel range: -1,1 default, 0,1, 0,255), --channels rgb|bgr');
   lines.push("run '<command> --help' for a command's options");
   return lines.join('\n');
 }
 
 function commandHelp(name: string, cmd: CliCommand): string {
-  return `usage: npm run -s cli -- ${name} ${cmd.usage} [--model standard|lite] [--json]\n${cmd.summary}`;
+  return `usage: npm run -s cli -- ${name} ${cmd.usage} [--model standard|lite|PATH/model.json [--labels FILE] [--input-range LO,HI] [--channels rgb|bgr]] [--json]\n${cmd.summary}`;
 }
 
 /**
@@ -43,6 +48,33 @@ export function joinNegativeValues(args: readonly string[], options: NonNullable
     }
   }
   return out;
+}
+
+/**
+ * --model standard|lite, or the path of a layers-format model.json (anything ending in .json or containing a path
+ * separator), with --labels, --input-range and --channels for the latter (UsageError for them without a path).
+ */
+export function modelOption(values: OptionValues): { model: ModelId | string; load: () => Promise<ConvNet> } {
+  const given = stringOption(values, 'model');
+  const isPath = given !== undefined && (given.endsWith('.json') || given.includes('/') || given.includes('\\'));
+  const userOnly = ['labels', 'input-range', 'channels'].filter((o) => values[o] !== undefined);
+  if (!isPath) {
+    if (userOnly.length > 0) throw new UsageError(`--${userOnly[0]} applies to your own model: give --model PATH/model.json`);
+    const id: ModelId = choiceOption(values, 'model', MODEL_IDS, 'standard');
+    return { model: id, load: () => loadModel(id) };
+  }
+  let range: [number, number] = [-1, 1];
+  const rangeText = stringOption(values, 'input-range');
+  if (rangeText !== undefined) {
+    const parts = rangeText.split(',').map((p) => Number(p.trim()));
+    if (parts.length !== 2 || parts.some((p) => !Number.isFinite(p)) || !(parts[0]! < parts[1]!)) {
+      throw new UsageError(`--input-range must be LO,HI with LO < HI (e.g. -1,1 or 0,1 or 0,255), got '${rangeText}'`);
+    }
+    range = [parts[0]!, parts[1]!];
+  }
+  const channels = choiceOption(values, 'channels', ['rgb', 'bgr'] as const, 'rgb');
+  const labels = stringOption(values, 'labels');
+  return { model: given, load: () => loadUserModel(given, { input: { range, channels }, ...(labels !== undefined ? { labelsFile: labels } : {}) }) };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -77,7 +109,8 @@ export async function main(argv: string[]): Promise<number> {
     if (positionals.length < command.positionals.min || positionals.length > command.positionals.max) {
       throw new UsageError(`usage: ${name} ${command.usage}`);
     }
-    const model: ModelId = choiceOption(values, 'model', MODEL_IDS, 'standard');
+    const spec = modelOption(values);
+    const model = spec.model;
     tf.enableProdMode(); // silences tfjs' console advice, which must not mix with CLI output
     await tf.setBackend('cpu');
     let loaded: Promise<ConvNet> | undefined;
@@ -86,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
       positionals,
       model,
       json: values.json === true,
-      net: () => (loaded ??= loadModel(model)),
+      net: () => (loaded ??= spec.load()),
       progress: (message) => {
         if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${message}`);
       },

@@ -1,35 +1,48 @@
 import * as tf from '@tensorflow/tfjs';
 import { onBackend } from './backend-switch';
 import { InvalidInputError, ModelLoadError, UnknownLayerError } from './errors';
-import { MODEL_INPUT_SIZE } from './preprocess';
+import { type Activation, type CompiledGraph, compileGraph, type ConvNode, type DenseNode, disposeGraph, type GraphNode, type InputSpec, MODEL_SPACE, RECTIFIERS, type SimpleNode } from './graph';
+import { defaultLabels } from './labels';
 import { relu6Grad } from './relu6-grad';
 
 /**
  * The model adapter: one place that runs the network, once, with "taps".
  *
- * It loads a tfjs LayersModel (a single chain of Conv2D / DepthwiseConv2D / BatchNormalization / Activation /
- * pooling layers, as MobileNet v1 is) and compiles it into a list of stages with batch-norm folded into the
- * convolution weights. Two execution modes share that list:
+ * It loads any tfjs layers-format image classifier — MobileNet v1's chain, functional graphs with branches and
+ * merges, nested models such as Teachable Machine exports — and compiles it (graph.ts) into nodes in topological
+ * order, batch norm folded into the convolution weights. A pass computes only the nodes its results depend on.
+ * Two execution modes share the nodes:
  * - inference: tf.fused conv ops with bias + relu6 in one kernel (fastest; no gradients needed);
- * - differentiable, 'fused' path (the default): each run of conv blocks between two tapped or probed layers is
- *   ONE custom-gradient op. Its forward pass is one fused conv + bias + ReLU6 kernel per block (nothing recorded
- *   on the tape, nothing cloned); its backward pass is, per block, the ReLU6 derivative from the saved output
+ * - differentiable, 'fused' path (the default): each chain of conv blocks (ReLU6 or linear), pooling and reshapes
+ *   between two tapped or probed layers, branches or merges is ONE custom-gradient op. Its forward pass is one
+ *   fused conv + bias + ReLU6 kernel per block (nothing recorded on the tape, nothing cloned); its backward pass is, per block, the ReLU6 derivative from the saved output
  *   (one kernel, see relu6-grad.ts) and the input-gradient convolution — no filter gradient, the weights being
  *   constants. The global average pooling and reshapes of the head are part of the same op.
- * - differentiable, 'composed' path (the reference, and the one a `reluHook` runs on): plain conv2d /
- *   depthwiseConv2d + bias + relu6 ops recorded on tfjs's tape, as tfjs-layers would differentiate them minus the
- *   filter gradients (tfjs-layers' Conv2D runs a fused conv whose gradient computes the filter gradient eagerly,
+ * - differentiable, 'composed' path (the reference, and the one a `reluHook` runs on; every other node runs this
+ *   way on either path): plain conv2d / depthwiseConv2d + bias + activation ops recorded on tfjs's tape, as
+ *   tfjs-layers would differentiate them minus the filter gradients (tfjs-layers' Conv2D runs a fused conv whose gradient computes the filter gradient eagerly,
  *   ~90 % of the time of an input gradient on the CPU backend).
  * Both paths give the same gradients (tests/kernels.test.ts: relative L2 ≤ 1e-5), except at ReLU6 units whose
  * pre-activation is exactly 0 or 6 in float32 under the plain rule: the composed path takes tfjs's ClipByValue
  * gradient there (passes, 0 ≤ x ≤ 6), the fused path ReLU6's derivative on its linear range (blocks, 0 < x < 6, as
  * the guided rule on both paths does). The fused path runs about a quarter of the kernels per saliency pass
  * (bench/kernels.bench.ts), which is what a GPU pays in dispatches.
- * A caller asks for exactly what it needs — activations of named layers, logits (`conv_preds`, before the
- * softmax), probabilities, pooled features — and gets them from the same pass, together with an input gradient
- * when it asks for one. The original LayersModel stays available as the reference implementation.
+ * Every rectifier (ReLU, ReLU6, LeakyReLU) takes the guided rule when asked. A caller asks for exactly what it
+ * needs — activations of named layers, logits (`conv_preds`, before the softmax), probabilities, pooled
+ * features — and gets them from the same pass, together with an input gradient when it asks for one. The original LayersModel stays available as the reference implementation.
  */
 
+/** How a model is read: its input's value range and channel order (graph.ts InputSpec), and its class labels. */
+export interface ModelOptions {
+  /** Default MODEL_SPACE, RGB in [−1, 1] (MobileNet v1, Teachable Machine). */
+  input?: InputSpec;
+  /** One label per output, in output order; default defaultLabels(numClasses) (ImageNet for 1000 outputs). */
+  labels?: readonly string[];
+}
+
+export type { InputSpec } from './graph';
+
+/** A layer taps can address: its name, Keras class and output shape. */
 export interface LayerInfo {
   name: string;
   className: string;
@@ -110,36 +123,6 @@ export interface GradientResult {
  */
 export type TapObjective = (taps: Taps) => tf.Scalar;
 
-type Activation = 'linear' | 'relu' | 'relu6';
-
-interface ConvStage {
-  kind: 'conv';
-  depthwise: boolean;
-  /** Names this stage answers for: the conv layer, its folded batch norm, its activation layer. */
-  convName: string;
-  bnName: string | undefined;
-  actName: string | undefined;
-  activation: Activation;
-  filter: tf.Tensor4D;
-  bias: tf.Tensor1D;
-  /** Unfolded weights, only used when a tap asks for the raw conv output in front of a folded batch norm. */
-  rawFilter: tf.Tensor4D;
-  rawBias: tf.Tensor1D | undefined;
-  /** The folded batch norm's ε (undefined without one). */
-  bnEpsilon: number | undefined;
-  strides: [number, number];
-  pad: 'same' | 'valid';
-}
-
-interface SimpleStage {
-  kind: 'gap' | 'identity' | 'softmax' | 'reshape' | 'activation';
-  name: string;
-  activation?: Activation;
-  shape?: number[];
-}
-
-type Stage = ConvStage | SimpleStage;
-
 /**
  * New weights for one convolution layer (ConvNet.withConvWeights), shaped as the Keras layer holds them: `kernel`
  * [kh, kw, in, out] for Conv2D, [kh, kw, channels, multiplier] for DepthwiseConv2D; `bias` [out] (Conv2D) or
@@ -162,38 +145,43 @@ interface ExecOptions {
   retained: tf.Tensor[];
   /** Names to capture (activations). */
   want: ReadonlySet<string>;
-  firstStage: number;
-  lastStage: number;
 }
 
 type ExecMode = Pick<ExecOptions, 'mode' | 'relu' | 'reluHook' | 'fused' | 'retained'>;
 
 const INFERENCE: ExecMode = { mode: 'inference', relu: 'plain', reluHook: undefined, fused: false, retained: [] };
 
-function stageNames(stage: Stage): string[] {
-  if (stage.kind === 'conv') {
-    return [stage.convName, stage.bnName, stage.actName].filter((n): n is string => n !== undefined);
-  }
-  return [stage.name];
+/** The name of a node's output: a conv node's activation, else its batch norm, else the conv itself. */
+function outputName(node: GraphNode): string {
+  if (node.kind === 'conv') return node.actName ?? node.bnName ?? node.convName;
+  return node.kind === 'dense' ? (node.bnName ?? node.name) : node.name;
 }
 
-function activationOf(config: Record<string, unknown>): Activation | 'softmax' {
-  const act = config['activation'];
-  const name = typeof act === 'string' ? act : 'linear';
-  if (name === 'linear' || name === 'relu' || name === 'relu6' || name === 'softmax') return name;
-  throw new ModelLoadError(`unsupported activation '${name}'`);
-}
-
-function relu6Masked(x: tf.Tensor, mode: ReluMode, layer: string, hook: ReluGradientHook | undefined): tf.Tensor {
-  if (mode === 'plain' && hook === undefined) return tf.clipByValue(x, 0, 6);
+/**
+ * A rectifier (ReLU, ReLU6, LeakyReLU) whose backward pass follows `mode`: 'plain' is the true gradient
+ * (dx = dy·f'(x)), 'guided' keeps only its positive part (Springenberg et al. 2015: max(dy·f'(x), 0), so no
+ * negative gradient passes a rectifier). f'(x) is 1 on the linear range (0 < x, and x < 6 for ReLU6), 0 outside
+ * (α below 0 for LeakyReLU). `hook` sees each unit's outgoing gradient. Without a hook the plain rule is tfjs's own
+ * op (for ReLU6 tfjs's ClipByValue gradient, which passes at x = 0 and x = 6 exactly).
+ */
+function rectify(x: tf.Tensor, activation: Activation, alpha: number, mode: ReluMode, layer: string, hook: ReluGradientHook | undefined): tf.Tensor {
+  const forward = (t: tf.Tensor): tf.Tensor =>
+    activation === 'relu6' ? tf.clipByValue(t, 0, 6) : activation === 'relu' ? tf.relu(t) : tf.leakyRelu(t, alpha);
+  if (mode === 'plain' && hook === undefined) return forward(x);
   const op = tf.customGrad(((input: tf.Tensor, save: tf.GradSaveFunc) => {
     save([input]);
     return {
-      value: tf.clipByValue(input, 0, 6),
+      value: forward(input),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const upstream = dy as tf.Tensor;
-        const inRange = tf.logicalAnd(tf.greater(saved[0]!, 0), tf.less(saved[0]!, 6)).toFloat();
-        let dx = tf.mul(upstream, inRange);
+        const xs = saved[0]!;
+        const slope =
+          activation === 'relu6'
+            ? tf.logicalAnd(tf.greater(xs, 0), tf.less(xs, 6)).toFloat()
+            : activation === 'relu'
+              ? tf.greater(xs, 0).toFloat()
+              : tf.where(tf.greater(xs, 0), tf.onesLike(xs), tf.fill(xs.shape, alpha));
+        let dx = tf.mul(upstream, slope);
         if (mode === 'guided') dx = tf.relu(dx);
         hook?.(layer, dx);
         return dx;
@@ -204,21 +192,67 @@ function relu6Masked(x: tf.Tensor, mode: ReluMode, layer: string, hook: ReluGrad
 }
 
 /**
- * MobileNet v1 (or any plain chain of conv / depthwise / batch-norm / ReLU6 / pooling layers) compiled for ConvLens:
- * load() a tfjs layers model, then run() for inference taps, gradient() for a differentiable pass with taps,
- * runFrom() to start at a layer, plus layer metadata (layers, layer(), spatialLayers(), blockOutput()) and trained
- * kernels (kernel()). Inputs are [N, 224, 224, 3] in model space [−1, 1] (preprocess.ts); outputs are tensors the
- * caller owns. Throws UnknownLayerError for unknown layer names, InvalidInputError for a wrongly shaped input,
- * ModelLoadError when loading fails. Call dispose() when done.
+ * Applies an element-wise activation as tfjs-layers defines it (hard_sigmoid = clip(0.2x + 0.5, 0, 1), swish =
+ * x·σ(x), hard_swish = x·ReLU6(x + 3)/6); rectifiers go through `rectify` (guided rule, hook).
+ */
+function activate(x: tf.Tensor, activation: Activation, alpha: number, opts: ExecMode, layer: string): tf.Tensor {
+  if (RECTIFIERS.has(activation)) return rectify(x, activation, alpha, opts.relu, layer, opts.reluHook);
+  switch (activation) {
+    case 'linear':
+      return x;
+    case 'elu':
+      return tf.elu(x);
+    case 'selu':
+      return tf.selu(x);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+    case 'hard_sigmoid':
+      return tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1);
+    case 'tanh':
+      return tf.tanh(x);
+    case 'softplus':
+      return tf.softplus(x);
+    case 'softsign':
+      return tf.div(x, tf.add(tf.abs(x), 1));
+    case 'swish':
+      return tf.mul(x, tf.sigmoid(x));
+    default:
+      return tf.div(tf.mul(x, tf.clipByValue(tf.add(x, 3), 0, 6)), 6);
+  }
+}
+
+/**
+ * Any TensorFlow.js layers-format image classifier compiled for ConvLens (src/core/graph.ts: sequential and
+ * functional graphs with branches and merges, nested models, batch norm folded): load() a model, then run() for
+ * inference taps, gradient() for a differentiable pass with taps, runFrom() to start at a layer, plus layer
+ * metadata (layers, layer(), spatialLayers(), blockOutput()) and trained kernels (kernel()). Inputs are
+ * [N, inputSize, inputSize, 3] in the model's own input space (MobileNet v1: 224, [−1, 1], see preprocess.ts);
+ * outputs are tensors the caller owns. Throws UnknownLayerError for unknown layer names, InvalidInputError for a
+ * wrongly shaped input, ModelLoadError when loading fails or a layer is unsupported. Call dispose() when done.
  */
 export class ConvNet {
   readonly layers: readonly LayerInfo[];
-  readonly inputSize = MODEL_INPUT_SIZE;
-  /** Name of the layer whose output are the class scores before softmax (`conv_preds`). */
+  /** Height and width of the model's (square) input, in pixels (224 for MobileNet v1). */
+  readonly inputSize: number;
+  /**
+   * Name of the layer whose output are the class scores before softmax: the input of the model's final softmax
+   * (MobileNet v1: `conv_preds`; a Dense layer with a softmax activation: `NAME/logits`), or the model's output
+   * when it has no softmax.
+   */
   readonly logitsLayer: string;
-  /** Name of the global-average-pooling layer (the pooled feature vector). */
+  /**
+   * Name of the layer whose output is the pooled feature vector (neighbours, embeddings): the last global pooling
+   * before the logits (MobileNet v1: the global average pooling), else the input of the logits layer.
+   */
   readonly featuresLayer: string;
   readonly numClasses: number;
+  /** The model's input value range and channel order (a `preprocess` node adapts model space [−1, 1] RGB to it). */
+  readonly input: InputSpec;
+  /** Class labels, one per output, in output order (setLabels). */
+  get labels(): readonly string[] {
+    return this.classLabels;
+  }
+  private classLabels: readonly string[];
 
   /**
    * The path differentiable passes take unless a call says otherwise (`GradientOptions.path`): 'fused' (default)
@@ -226,48 +260,69 @@ export class ConvNet {
    */
   gradientPath: GradientPath = 'fused';
 
-  private readonly stages: Stage[];
-  private readonly stageOf = new Map<string, number>();
-  private readonly logitsStage: number;
-  private readonly featuresStage: number;
-  /** Per global-pooling stage: a [1, H, W, 1] tensor of H·W, the divisor of its gradient (made once, not per pass). */
+  private readonly graph: CompiledGraph;
+  private readonly nodes: GraphNode[];
+  private readonly logitsNode: number;
+  private readonly featuresNode: number;
+  /** Per global-pooling node: a [1, H, W, 1] tensor of H·W, the divisor of its gradient (made once, not per pass). */
   private readonly poolDivisors = new Map<number, tf.Tensor4D>();
   /** The copy forward-only passes run on, and its backend (useForwardTwin); undefined: they run here. */
   private forward: { net: ConvNet; backend: string } | undefined;
 
   /**
    * Tensors this network owns when it was made by withConvWeights (the folded copies it made); undefined for a
-   * loaded network, which owns every stage tensor and its reference model.
+   * loaded network, which owns every node tensor and its reference model.
    */
   private readonly owned: tf.Tensor[] | undefined;
 
-  private constructor(readonly reference: tf.LayersModel, derived?: { stages: Stage[]; owned: tf.Tensor[] }) {
-    this.layers = reference.layers.map((layer) => {
-      const shape = layer.outputShape as (number | null)[];
-      return { name: layer.name, className: layer.getClassName(), outputShape: shape.slice(1) as number[] };
-    });
-    this.stages = derived?.stages ?? compile(reference);
-    this.owned = derived?.owned;
-    this.stages.forEach((stage, i) => stageNames(stage).forEach((n) => this.stageOf.set(n, i)));
-    const logits = this.stages.findIndex((s, i) => s.kind === 'conv' && this.stages[i + 1]?.kind === 'softmax');
-    const features = this.stages.findIndex((s) => s.kind === 'gap');
-    if (logits < 0 || features < 0) throw new ModelLoadError('model has no softmax classifier head or no global pooling');
-    this.logitsStage = logits;
-    this.featuresStage = features;
-    this.logitsLayer = (this.stages[logits] as ConvStage).convName;
-    this.featuresLayer = (this.stages[features] as SimpleStage).name;
-    this.numClasses = (this.stages[logits] as ConvStage).bias.shape[0];
-    this.stages.forEach((stage, i) => {
-      if (stage.kind !== 'gap') return;
-      const before = this.stages[i - 1];
-      const name = before === undefined ? undefined : stageNames(before).at(-1);
-      const shape = name === undefined ? undefined : this.layer(name).outputShape;
-      if (shape?.length === 3) this.poolDivisors.set(i, tf.keep(tf.fill([1, shape[0]!, shape[1]!, 1], shape[0]! * shape[1]!)) as tf.Tensor4D);
+  private constructor(readonly reference: tf.LayersModel, graph: CompiledGraph, options: ModelOptions, owned?: tf.Tensor[]) {
+    this.graph = graph;
+    this.input = options.input ?? MODEL_SPACE;
+    this.nodes = graph.nodes;
+    this.owned = owned;
+    this.layers = graph.layers;
+    this.inputSize = graph.inputShape[0];
+    const nodes = this.nodes;
+    const passThrough = (id: number): number => {
+      let at = id;
+      while (nodes[at]!.kind === 'reshape' || nodes[at]!.kind === 'identity') at = nodes[at]!.inputs[0]!;
+      return at;
+    };
+    const beforeOutput = passThrough(graph.output);
+    const logits = nodes[beforeOutput]!.kind === 'softmax' ? nodes[beforeOutput]!.inputs[0]! : graph.output;
+    if (logits === 0) throw new ModelLoadError('the model computes nothing: its output is its input');
+    let features = nodes[logits]!.inputs[0]!;
+    for (let at = features; ; ) {
+      const node = nodes[at]!;
+      if (node.kind === 'gap' || node.kind === 'gmp') {
+        features = at;
+        break;
+      }
+      const shape = this.shapeOf(at);
+      // Stop at merges and at spatial maps (a [1, 1, C] map is a vector in disguise, as MobileNet's head has).
+      if (node.inputs.length !== 1 || at === 0 || (shape.length === 3 && shape[0]! * shape[1]! > 1)) break;
+      at = node.inputs[0]!;
+    }
+    this.logitsNode = logits;
+    this.featuresNode = features;
+    this.logitsLayer = outputName(nodes[logits]!);
+    this.featuresLayer = outputName(nodes[features]!);
+    this.numClasses = this.shapeOf(logits).reduce((a, b) => a * b, 1);
+    this.classLabels = defaultLabels(this.numClasses);
+    if (options.labels !== undefined) this.setLabels(options.labels);
+    nodes.forEach((node, i) => {
+      if (node.kind !== 'gap') return;
+      const shape = this.shapeOf(node.inputs[0]!);
+      if (shape.length === 3) this.poolDivisors.set(i, tf.keep(tf.fill([1, shape[0]!, shape[1]!, 1], shape[0]! * shape[1]!)) as tf.Tensor4D);
     });
   }
 
-  /** Loads a layers-format model from a URL (browser) or an IOHandler (Node: see src/node/model-files). */
-  static async load(source: string | tf.io.IOHandler): Promise<ConvNet> {
+  /**
+   * Loads a layers-format model from a URL (browser) or an IOHandler (Node: see src/node/model-files). `options`
+   * say how it reads pixels and names its classes (default: MobileNet's [−1, 1] RGB, ImageNet labels for 1000
+   * outputs, else "class N"). Throws ModelLoadError when the files cannot be read or a layer is unsupported.
+   */
+  static async load(source: string | tf.io.IOHandler, options: ModelOptions = {}): Promise<ConvNet> {
     let model: tf.LayersModel;
     try {
       model = await tf.loadLayersModel(source);
@@ -275,12 +330,34 @@ export class ConvNet {
       const where = typeof source === 'string' ? source : 'the given model files';
       throw new ModelLoadError(`could not load the model from ${where}: ${(err as Error).message}`);
     }
+    return ConvNet.fromLayersModel(model, options);
+  }
+
+  /**
+   * Compiles a LayersModel already in memory (built or trained in this process) and takes ownership of it:
+   * dispose() disposes it. Throws ModelLoadError (the model disposed) for an unsupported layer or graph.
+   */
+  static fromLayersModel(model: tf.LayersModel, options: ModelOptions = {}): ConvNet {
+    let graph: CompiledGraph | undefined;
     try {
-      return new ConvNet(model);
+      graph = compileGraph(model, options.input);
+      return new ConvNet(model, graph, options);
     } catch (err) {
+      if (graph) disposeGraph(graph.nodes);
       model.dispose();
       throw err;
     }
+  }
+
+  /**
+   * Names the classes, one label per output in output order. Throws InvalidInputError when the count differs from
+   * numClasses or a label is empty.
+   */
+  setLabels(labels: readonly string[]): void {
+    if (labels.length !== this.numClasses) throw new InvalidInputError(`${labels.length} labels for a model with ${this.numClasses} outputs`);
+    const empty = labels.findIndex((l) => l.trim() === '');
+    if (empty >= 0) throw new InvalidInputError(`label ${empty} is empty`);
+    this.classLabels = [...labels];
   }
 
   /** Layer metadata by name; throws UnknownLayerError with suggestions. */
@@ -293,12 +370,12 @@ export class ConvNet {
   /** Layers with spatial feature maps (before the global pooling), in network order. */
   spatialLayers(): LayerInfo[] {
     const end = this.layers.findIndex((l) => l.name === this.featuresLayer);
-    return this.layers.slice(0, end).filter((l) => l.outputShape.length === 3 && l.className !== 'InputLayer');
+    return this.layers.slice(0, end).filter((l) => l.outputShape.length === 3 && l.className !== 'InputLayer' && l.className !== 'Preprocess');
   }
 
   /** Names that taps can address (every compiled layer). */
   hasLayer(name: string): boolean {
-    return this.stageOf.has(name);
+    return this.graph.nodeOf.has(name);
   }
 
   /**
@@ -409,37 +486,38 @@ export class ConvNet {
     return { kernel: stage.rawFilter.clone(), depthwise: stage.depthwise };
   }
 
-  /** The stage of convolution layer `name`; UnknownLayerError / InvalidInputError when it is none. */
-  private convStage(name: string): ConvStage {
-    const stage = this.stages[this.stageOf.get(name) ?? -1];
-    if (stage?.kind !== 'conv' || stage.convName !== name) {
+  /** The node of convolution layer `name`; UnknownLayerError / InvalidInputError when it is none. */
+  private convStage(name: string): ConvNode {
+    const node = this.nodes[this.graph.nodeOf.get(name) ?? -1];
+    if (node?.kind !== 'conv' || node.convName !== name) {
       this.layer(name); // throws UnknownLayerError for names that do not exist
-      const convs = this.stages.filter((s): s is ConvStage => s.kind === 'conv').map((s) => s.convName);
+      const convs = this.convLayers();
       throw new InvalidInputError(`layer '${name}' is not a convolution; conv layers are ${convs[0]}, ${convs[1]}, … ${convs.at(-1)}`);
     }
-    return stage;
+    return node;
   }
 
   /**
    * The output of the block a layer belongs to: a conv or batch-norm layer whose activation is fused into the same
-   * stage resolves to that activation layer (the only place a pass can start from); other layers to themselves.
+   * node resolves to that activation layer (the only place a pass can start from); other layers to themselves.
    */
   blockOutput(name: string): string {
     this.layer(name);
-    const stage = this.stages[this.stageOf.get(name) ?? -1];
-    return stage?.kind === 'conv' && stage.actName !== undefined ? stage.actName : name;
+    if (this.graph.aliases.has(name)) return name;
+    const node = this.nodes[this.graph.nodeOf.get(name) ?? -1];
+    return node === undefined ? name : outputName(node);
   }
 
   /** Names of the convolution layers, in order. */
   convLayers(): string[] {
-    return this.stages.filter((s): s is ConvStage => s.kind === 'conv').map((s) => s.convName);
+    return this.nodes.filter((n): n is ConvNode => n.kind === 'conv').map((n) => n.convName);
   }
 
   /**
    * A new network equal to this one except for the convolution layers in `replacements` (conv layer name →
    * ConvWeights), whose kernel and bias are replaced and whose batch norm, if any, is reset to a freshly
    * initialised Keras BatchNormalization (γ = 1, β = 0, moving mean 0, moving variance 1, the layer's own ε) before
-   * folding. This network is not touched: the copy shares every unchanged stage's tensors, has no forward twin (its
+   * folding. This network is not touched: the copy shares every unchanged node's tensors, has no forward twin (its
    * forward passes run on the active backend) and takes this network's gradientPath. It does not take ownership of
    * the given tensors (the caller disposes them, after disposing the copy, which frees only what it made itself).
    * Its `reference` is this network's trained LayersModel, so it is no reference for the replaced layers, and
@@ -449,52 +527,59 @@ export class ConvNet {
    */
   withConvWeights(replacements: ReadonlyMap<string, ConvWeights>): ConvNet {
     for (const [name, w] of replacements) {
-      const stage = this.convStage(name);
-      if (!sameShape(w.kernel.shape, stage.rawFilter.shape) || !sameShape(w.bias.shape, stage.bias.shape)) {
+      const node = this.convStage(name);
+      if (!sameShape(w.kernel.shape, node.rawFilter.shape) || !sameShape(w.bias.shape, node.bias.shape)) {
         throw new InvalidInputError(
-          `layer '${name}': expected a kernel [${stage.rawFilter.shape.join(', ')}] and a bias [${stage.bias.shape.join(', ')}], ` +
+          `layer '${name}': expected a kernel [${node.rawFilter.shape.join(', ')}] and a bias [${node.bias.shape.join(', ')}], ` +
             `got [${w.kernel.shape.join(', ')}] and [${w.bias.shape.join(', ')}]`,
         );
       }
     }
     const owned: tf.Tensor[] = [];
-    const stages = this.stages.map((stage): Stage => {
-      if (stage.kind !== 'conv') return stage;
-      const w = replacements.get(stage.convName);
-      if (w === undefined) return stage;
-      if (stage.bnEpsilon === undefined) return { ...stage, filter: w.kernel, bias: w.bias, rawFilter: w.kernel, rawBias: w.bias };
-      // A fresh batch norm folds to W' = W·s, b' = b·s with s = 1 / √(1 + ε) (foldBatchNorm with μ = 0, σ² = 1, γ = 1, β = 0).
-      const scale = 1 / Math.sqrt(1 + stage.bnEpsilon);
+    const nodes = this.nodes.map((node): GraphNode => {
+      if (node.kind !== 'conv') return node;
+      const w = replacements.get(node.convName);
+      if (w === undefined) return node;
+      if (node.bnEpsilon === undefined) return { ...node, filter: w.kernel, bias: w.bias, rawFilter: w.kernel, rawBias: w.bias };
+      // A fresh batch norm folds to W' = W·s, b' = b·s with s = 1 / √(1 + ε) (μ = 0, σ² = 1, γ = 1, β = 0).
+      const scale = 1 / Math.sqrt(1 + node.bnEpsilon);
       const [filter, bias] = tf.tidy(() => [tf.keep(tf.mul(w.kernel, scale) as tf.Tensor4D), tf.keep(tf.mul(w.bias, scale) as tf.Tensor1D)]);
       owned.push(filter!, bias!);
-      return { ...stage, filter: filter!, bias: bias!, rawFilter: w.kernel, rawBias: w.bias };
+      return { ...node, filter: filter!, bias: bias!, rawFilter: w.kernel, rawBias: w.bias };
     });
-    const copy = new ConvNet(this.reference, { stages, owned });
+    const copy = new ConvNet(this.reference, { ...this.graph, nodes }, { input: this.input, labels: this.classLabels }, owned);
     copy.gradientPath = this.gradientPath;
     return copy;
   }
 
   dispose(): void {
     this.useForwardTwin(undefined);
+    tf.dispose([...this.poolDivisors.values()]);
     if (this.owned !== undefined) {
-      tf.dispose([...this.owned, ...this.poolDivisors.values()]);
+      tf.dispose(this.owned);
       return;
     }
-    for (const stage of this.stages) {
-      if (stage.kind !== 'conv') continue;
-      tf.dispose([stage.filter, stage.bias, stage.rawFilter]);
-      if (stage.rawBias) stage.rawBias.dispose();
-    }
-    tf.dispose([...this.poolDivisors.values()]);
+    disposeGraph(this.nodes);
     this.reference.dispose();
+  }
+
+  /** Output shape of node `id` without the batch axis. */
+  private shapeOf(id: number): number[] {
+    return this.layer(outputName(this.nodes[id]!)).outputShape;
+  }
+
+  private nodeIndex(name: string): number {
+    const id = this.graph.nodeOf.get(name);
+    if (id === undefined) throw new UnknownLayerError(name, this.layers.map((l) => l.name));
+    return id;
   }
 
   private checkInput(input: tf.Tensor, from: string | undefined): void {
     let expected: number[];
     if (from === undefined) {
-      expected = [this.inputSize, this.inputSize, 3];
+      expected = [...this.graph.inputShape];
     } else {
-      if (!this.stageOf.has(from)) throw new UnknownLayerError(from, this.layers.map((l) => l.name));
+      this.nodeIndex(from);
       expected = this.layer(from).outputShape;
     }
     const got = input.shape.slice(1);
@@ -504,90 +589,109 @@ export class ConvNet {
   }
 
   private execute(input: tf.Tensor4D, request: TapRequest, mode: ExecMode, from?: string, probes?: ReadonlyMap<string, tf.Tensor>): Taps {
+    const nodes = this.nodes;
     const want = new Set(request.layers ?? []);
-    let lastStage = -1;
-    for (const name of want) {
-      const index = this.stageOf.get(name);
-      if (index === undefined) throw new UnknownLayerError(name, this.layers.map((l) => l.name));
-      lastStage = Math.max(lastStage, index);
-    }
+    const targets = new Set<number>();
+    for (const name of want) targets.add(this.nodeIndex(name));
     const needLogits = request.logits === true || request.probabilities === true;
-    if (needLogits) lastStage = Math.max(lastStage, this.logitsStage);
-    if (request.features) lastStage = Math.max(lastStage, this.featuresStage);
-    for (const name of probes?.keys() ?? []) lastStage = Math.max(lastStage, this.stageOf.get(name)!);
-    const firstStage = from === undefined ? 0 : this.stageOf.get(from)! + 1;
-    if (from !== undefined) {
-      const fromStage = this.stages[firstStage - 1]!;
-      // Starting inside a fused conv stage (e.g. from its batch norm) means its activation is still to come.
-      if (fromStage.kind === 'conv' && fromStage.actName !== undefined && from !== fromStage.actName) {
-        throw new InvalidInputError(`cannot start a pass at '${from}': use the activation layer '${fromStage.actName}'`);
-      }
+    if (needLogits) targets.add(this.logitsNode);
+    if (request.features) targets.add(this.featuresNode);
+    for (const name of probes?.keys() ?? []) targets.add(this.nodeIndex(name));
+    const start = from === undefined ? 0 : this.nodeIndex(from);
+    if (from !== undefined && !this.graph.aliases.has(from) && outputName(nodes[start]!) !== from) {
+      // Starting inside a fused conv node (e.g. from its batch norm) means its activation is still to come.
+      throw new InvalidInputError(`cannot start a pass at '${from}': use the activation layer '${outputName(nodes[start]!)}'`);
     }
+    // The nodes the results depend on, back to the start; a path around the start cannot be computed.
+    const needed = new Set<number>();
+    const stack = [...targets];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (needed.has(id)) continue;
+      needed.add(id);
+      if (id === start) continue;
+      if (id === 0) throw new InvalidInputError(`cannot start a pass at '${from}': what was asked for also depends on layers before it or on a branch around it`);
+      stack.push(...nodes[id]!.inputs);
+    }
+    const uses = new Map<number, number>();
+    for (const id of needed) if (id !== start) for (const i of nodes[id]!.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
+    const order = [...needed].filter((id) => id !== start).sort((a, b) => a - b);
+    const values = new Map<number, tf.Tensor>([[start, input]]);
     const captured: Record<string, tf.Tensor> = {};
-    let x: tf.Tensor = input;
-    let logits: tf.Tensor | undefined;
-    let features: tf.Tensor | undefined;
-    const opts: ExecOptions = { ...mode, want, firstStage, lastStage };
-    // A fused segment ends where a result is read: a tapped or probed layer, the features, the logits.
-    const isBoundary = (i: number): boolean => {
-      const output = stageNames(this.stages[i]!).at(-1)!;
-      return i === lastStage || want.has(output) || probes?.has(output) === true || i === this.logitsStage || (i === this.featuresStage && request.features === true);
-    };
-    for (let i = firstStage; i <= lastStage; i++) {
-      const stage = this.stages[i]!;
-      const output = stageNames(stage).at(-1)!;
-      const probe = probes?.get(output);
-      if (opts.mode === 'differentiable' && opts.fused && this.fusable(i, want)) {
-        let last = i;
-        while (!isBoundary(last) && this.fusable(last + 1, want)) last++;
-        const lastOutput = stageNames(this.stages[last]!).at(-1)!;
-        // The logits leave the segment already flat ([N, classes]) unless the conv layer itself is tapped.
-        const flatten = last === this.logitsStage && needLogits && !want.has(lastOutput);
-        x = this.runSegment(i, last, x, probes?.get(lastOutput), flatten, opts);
+    const opts: ExecOptions = { ...mode, want };
+    // A fused segment ends where a result is read (a tapped or probed layer, the features, the logits) or where a
+    // node feeds more than one other.
+    const isBoundary = (id: number): boolean => targets.has(id) || uses.get(id) !== 1;
+    for (let k = 0; k < order.length; k++) {
+      const id = order[k]!;
+      const node = nodes[id]!;
+      const output = outputName(node);
+      if (opts.mode === 'differentiable' && opts.fused && this.fusable(id, want)) {
+        const chain = [id];
+        for (;;) {
+          const last = chain.at(-1)!;
+          const next = order[k + chain.length];
+          if (isBoundary(last) || next === undefined || nodes[next]!.inputs.length !== 1 || nodes[next]!.inputs[0] !== last || !this.fusable(next, want)) break;
+          chain.push(next);
+        }
+        const last = chain.at(-1)!;
+        const lastOutput = outputName(nodes[last]!);
+        // The logits leave the segment already flat ([N, classes]) unless the layer itself is tapped.
+        const flatten = last === this.logitsNode && needLogits && !want.has(lastOutput);
+        const x = this.runSegment(chain, values.get(node.inputs[0]!)!, probes?.get(lastOutput), flatten, opts);
+        values.set(last, x);
         if (want.has(lastOutput)) captured[lastOutput] = x;
-        if (last === this.logitsStage) logits = x;
-        if (last === this.featuresStage) features = x;
-        i = last;
+        k += chain.length - 1;
         continue;
       }
-      x = stage.kind === 'conv' ? this.runConv(stage, x, opts, captured) : runSimple(stage, x, opts);
+      const xs = node.inputs.map((i) => values.get(i)!);
+      let x =
+        node.kind === 'conv' ? this.runConv(node, xs[0]!, opts, captured) : node.kind === 'dense' ? runDense(node, xs[0]!, opts) : runSimple(node, xs, opts);
+      const probe = probes?.get(output);
       if (probe) x = tf.add(x, probe);
-      if ((stage.kind !== 'conv' || probe) && want.has(output)) captured[output] = x;
-      if (i === this.logitsStage) logits = x;
-      if (i === this.featuresStage) features = x;
+      if ((node.kind !== 'conv' || probe) && want.has(output)) captured[output] = x;
+      values.set(id, x);
+    }
+    for (const name of want) {
+      // Names of nested models address their last layer's output.
+      if (captured[name] === undefined && this.graph.aliases.has(name)) captured[name] = values.get(this.graph.aliases.get(name)!)!;
     }
     const taps: Taps = { activations: captured };
     if (needLogits) {
-      const flat = (logits!.rank === 2 ? logits! : tf.reshape(logits!, [logits!.shape[0]!, this.numClasses])) as tf.Tensor2D;
+      const logits = values.get(this.logitsNode)!;
+      const flat = (logits.rank === 2 ? logits : tf.reshape(logits, [logits.shape[0]!, this.numClasses])) as tf.Tensor2D;
       if (request.logits) taps.logits = flat;
       if (request.probabilities) taps.probabilities = tf.softmax(flat);
     }
-    if (request.features) taps.features = features as tf.Tensor2D;
+    if (request.features) {
+      const features = values.get(this.featuresNode)!;
+      taps.features = (features.rank === 2 ? features : tf.reshape(features, [features.shape[0]!, -1])) as tf.Tensor2D;
+    }
     return taps;
   }
 
-  /** Whether stage i can run inside a fused segment: conv blocks with ReLU6 or no activation, pooling, reshapes. */
+  /** Whether node i can run inside a fused segment: conv blocks with ReLU6 or no activation, pooling, reshapes. */
   private fusable(i: number, want: ReadonlySet<string>): boolean {
-    const stage = this.stages[i];
-    if (stage === undefined) return false;
-    if (stage.kind === 'gap') return this.poolDivisors.has(i);
-    if (stage.kind === 'reshape' || stage.kind === 'identity') return true;
-    if (stage.kind !== 'conv' || (stage.activation !== 'relu6' && stage.activation !== 'linear')) return false;
+    const node = this.nodes[i];
+    if (node === undefined) return false;
+    if (node.kind === 'gap') return this.poolDivisors.has(i);
+    if (node.kind === 'reshape' || node.kind === 'identity') return true;
+    if (node.kind !== 'conv' || (node.activation !== 'relu6' && node.activation !== 'linear')) return false;
     // Taps of the raw conv output or of the pre-activation need the unfused computation.
-    if (stage.bnName !== undefined) return !want.has(stage.convName) && !want.has(stage.bnName);
-    return stage.activation === 'linear' || !want.has(stage.convName);
+    if (node.bnName !== undefined) return !want.has(node.convName) && !want.has(node.bnName);
+    return node.activation === 'linear' || node.actName === node.convName || !want.has(node.convName);
   }
 
   /**
-   * Stages first..last as ONE custom-gradient op with input x (and the probe of the last stage's output, when
-   * there is one). Forward: one fused conv + bias + activation kernel per conv block, one Mean per pooling; the
+   * The chain of nodes `chain` (each the only input of the next) as ONE custom-gradient op with input x (and the
+   * probe of the last node's output, when there is one). Forward: one fused conv + bias + activation kernel per conv block, one Mean per pooling; the
    * tape records only this op. Backward: per conv block the ReLU6 derivative from its saved output (one kernel)
    * and the input-gradient convolution; per pooling one division. The probe's gradient is the gradient arriving
    * at the output, as for `x + probe` on the composed path.
    */
-  private runSegment(first: number, last: number, x: tf.Tensor, probe: tf.Tensor | undefined, flatten: boolean, opts: ExecOptions): tf.Tensor {
+  private runSegment(chain: readonly number[], x: tf.Tensor, probe: tf.Tensor | undefined, flatten: boolean, opts: ExecOptions): tf.Tensor {
     type Step =
-      | { kind: 'conv'; stage: ConvStage; inShape: [number, number, number, number]; y: tf.Tensor | undefined }
+      | { kind: 'conv'; stage: ConvNode; inShape: [number, number, number, number]; y: tf.Tensor | undefined }
       | { kind: 'pool'; divisor: tf.Tensor4D }
       | { kind: 'reshape'; shape: number[] };
     const guided = opts.relu === 'guided';
@@ -603,8 +707,8 @@ export class ConvNet {
         steps.push({ kind: 'reshape', shape: t.shape });
         t = tf.reshape(t, shape);
       };
-      for (let i = first; i <= last; i++) {
-        const stage = this.stages[i]!;
+      for (const i of chain) {
+        const stage = this.nodes[i]!;
         if (stage.kind === 'conv') {
           materialise();
           const inShape = t.shape as [number, number, number, number];
@@ -664,7 +768,7 @@ export class ConvNet {
     return probe ? op(x, probe) : op(x);
   }
 
-  private runConv(stage: ConvStage, x: tf.Tensor, opts: ExecOptions, captured: Record<string, tf.Tensor>): tf.Tensor {
+  private runConv(stage: ConvNode, x: tf.Tensor, opts: ExecOptions, captured: Record<string, tf.Tensor>): tf.Tensor {
     const x4 = x as tf.Tensor4D;
     if (opts.want.has(stage.convName) && stage.bnName !== undefined) {
       // The raw conv output is not part of the folded computation; compute it on its own only when tapped.
@@ -672,11 +776,13 @@ export class ConvNet {
     }
     const needPreActivation = stage.bnName !== undefined && opts.want.has(stage.bnName);
     // Without batch norm the conv layer's own output is the pre-activation: tapping it needs the unfused ops.
-    const needRawOutput = stage.bnName === undefined && opts.want.has(stage.convName) && stage.activation !== 'linear';
-    if (opts.mode === 'inference' && !needPreActivation && !needRawOutput) {
+    const own = stage.actName === stage.convName;
+    const needRawOutput = stage.bnName === undefined && opts.want.has(stage.convName) && stage.activation !== 'linear' && !own;
+    if (opts.mode === 'inference' && !needPreActivation && !needRawOutput && FUSED_ACTIVATIONS.has(stage.activation)) {
       // One fused kernel (bias and activation included), called directly: tf.fused's custom-gradient wrapper would
       // be a second kernel-profile entry per conv, and with no tape recording there is nothing for it to do.
-      const args = { x: x4, filter: stage.filter, strides: stage.strides, pad: stage.pad, bias: stage.bias, activation: stage.activation };
+      const activation = stage.activation as tf.fused.Activation;
+      const args = { x: x4, filter: stage.filter, strides: stage.strides, pad: stage.pad, bias: stage.bias, activation, leakyreluAlpha: stage.alpha };
       const y = tf.engine().isTapeOn() ? (stage.depthwise ? tf.fused.depthwiseConv2d(args) : tf.fused.conv2d(args)) : fusedConv(stage, x4);
       const output = stage.actName ?? (stage.bnName === undefined ? stage.convName : undefined);
       if (output !== undefined && opts.want.has(output)) captured[output] = y;
@@ -684,28 +790,32 @@ export class ConvNet {
     }
     const pre = conv(stage, x4, stage.filter, stage.bias);
     if (stage.bnName !== undefined && opts.want.has(stage.bnName)) captured[stage.bnName] = pre;
-    if (stage.bnName === undefined && opts.want.has(stage.convName)) captured[stage.convName] = pre;
+    if (stage.bnName === undefined && opts.want.has(stage.convName) && !own) captured[stage.convName] = pre;
     if (stage.activation === 'linear') return pre;
-    const y = stage.activation === 'relu6' ? relu6Masked(pre, opts.relu, stage.actName ?? stage.convName, opts.reluHook) : tf.relu(pre);
+    const y = activate(pre, stage.activation, stage.alpha, opts, stage.actName ?? stage.convName);
     if (stage.actName !== undefined && opts.want.has(stage.actName)) captured[stage.actName] = y;
     return y;
   }
 }
+
+/** Activations the fused conv kernels apply themselves (tfjs's FusedConv2D / FusedDepthwiseConv2D). */
+const FUSED_ACTIVATIONS: ReadonlySet<Activation> = new Set<Activation>(['linear', 'relu', 'relu6', 'leakyrelu']);
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /** conv + bias + activation as one FusedConv2D / FusedDepthwiseConv2D kernel (no gradient of its own). */
-function fusedConv(stage: ConvStage, x: tf.Tensor4D): tf.Tensor4D {
+function fusedConv(stage: ConvNode, x: tf.Tensor4D): tf.Tensor4D {
   // dataFormat for both kinds: tfjs-core's fused depthwise op leaves it out, which the WASM backend refuses.
-  const attrs = { strides: stage.strides, pad: stage.pad, dilations: [1, 1], dimRoundingMode: undefined, activation: stage.activation, leakyreluAlpha: undefined, dataFormat: 'NHWC' };
+  const leaky = stage.activation === 'leakyrelu' ? stage.alpha : undefined;
+  const attrs = { strides: stage.strides, pad: stage.pad, dilations: [1, 1], dimRoundingMode: undefined, activation: stage.activation, leakyreluAlpha: leaky, dataFormat: 'NHWC' };
   const inputs = { x, filter: stage.filter, bias: stage.bias };
   return tf.engine().runKernel(stage.depthwise ? 'FusedDepthwiseConv2D' : 'FusedConv2D', inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
 
 /** ∂/∂x of the convolution alone (the filter gradient is never computed: the weights are constants). */
-function inputGradient(stage: ConvStage, dy: tf.Tensor, inputShape: [number, number, number, number]): tf.Tensor4D {
+function inputGradient(stage: ConvNode, dy: tf.Tensor, inputShape: [number, number, number, number]): tf.Tensor4D {
   const inputs = { dy, filter: stage.filter };
   const attrs = stage.depthwise
     ? { strides: stage.strides, dilations: [1, 1], pad: stage.pad, dimRoundingMode: undefined, inputShape }
@@ -713,26 +823,91 @@ function inputGradient(stage: ConvStage, dy: tf.Tensor, inputShape: [number, num
   return tf.engine().runKernel(stage.depthwise ? 'DepthwiseConv2dNativeBackpropInput' : 'Conv2DBackpropInput', inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
 
-function conv(stage: ConvStage, x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined): tf.Tensor4D {
+function conv(stage: ConvNode, x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined): tf.Tensor4D {
   const y = stage.depthwise
     ? tf.depthwiseConv2d(x, filter, stage.strides, stage.pad)
     : tf.conv2d(x, filter, stage.strides, stage.pad);
   return bias === undefined ? y : tf.add(y, bias);
 }
 
-function runSimple(stage: SimpleStage, x: tf.Tensor, opts: ExecOptions): tf.Tensor {
-  switch (stage.kind) {
-    case 'gap':
-      return tf.mean(x, [1, 2]);
+/** A Dense layer on the last axis (inputs of any rank, as Keras applies it), then its activation. */
+function runDense(node: DenseNode, x: tf.Tensor, opts: ExecOptions): tf.Tensor {
+  const units = node.kernel.shape[1];
+  const flat = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, x.shape.at(-1)!]) as tf.Tensor2D);
+  let y: tf.Tensor = tf.add(tf.matMul(flat, node.kernel), node.bias);
+  if (x.rank !== 2) y = tf.reshape(y, [...x.shape.slice(0, -1), units]);
+  return activate(y, node.activation, node.alpha, opts, node.name);
+}
+
+/**
+ * Average pooling with TensorFlow's 'same' padding (the mean over the window's cells inside the map), as the sum over
+ * the zero-padded window divided by the number of cells inside: avgPool_valid(pad(x)) / avgPool_valid(pad(1)).
+ * Same values as tf.avgPool(x, …, 'same'), but a correct gradient: tfjs 4.22's AvgPool gradient with 'same' padding
+ * on the CPU backend divides border cells by the whole window (a 3×3 stride-1 pool on a 6×6 map: directional
+ * derivative 3.33 where central differences give 4.14; tests/any-model.test.ts).
+ */
+function averagePoolSame(x: tf.Tensor4D, size: [number, number], strides: [number, number]): tf.Tensor4D {
+  const [, height, width] = x.shape;
+  const padding = (extent: number, k: number, s: number): [number, number] => {
+    const total = Math.max((Math.ceil(extent / s) - 1) * s + k - extent, 0);
+    return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  };
+  const pads: [number, number][] = [[0, 0], padding(height, size[0], strides[0]), padding(width, size[1], strides[1]), [0, 0]];
+  const sums = tf.avgPool(tf.pad(x, pads), size, strides, 'valid');
+  const inside = tf.avgPool(tf.pad(tf.ones([1, height!, width!, 1]) as tf.Tensor4D, pads), size, strides, 'valid');
+  return tf.div(sums, inside);
+}
+
+function runSimple(node: SimpleNode, xs: tf.Tensor[], opts: ExecOptions): tf.Tensor {
+  const x = xs[0]!;
+  switch (node.kind) {
+    case 'input':
     case 'identity':
       return x;
+    case 'reverse':
+      return tf.reverse(x, -1);
+    case 'gap':
+      return tf.mean(x, [1, 2]);
+    case 'gmp':
+      return tf.max(x, [1, 2]);
     case 'softmax':
       return tf.softmax(x);
     case 'reshape':
-      return tf.reshape(x, [x.shape[0]!, ...stage.shape!]);
+      return tf.reshape(x, [x.shape[0]!, ...node.shape!]);
     case 'activation':
-      if (stage.activation === 'relu6') return relu6Masked(x, opts.relu, stage.name, opts.reluHook);
-      return stage.activation === 'relu' ? tf.relu(x) : x;
+      return activate(x, node.activation!, node.alpha ?? 0, opts, node.name);
+    case 'pool': {
+      const p = node.pool!;
+      if (p.reduce === 'max') return tf.maxPool(x as tf.Tensor4D, p.size, p.strides, p.pad);
+      return p.pad === 'same' ? averagePoolSame(x as tf.Tensor4D, p.size, p.strides) : tf.avgPool(x as tf.Tensor4D, p.size, p.strides, 'valid');
+    }
+    case 'pad': {
+      const [[top, bottom], [left, right]] = node.padding!;
+      return tf.pad(x, [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ]);
+    }
+    case 'rescale':
+      return tf.add(tf.mul(x, node.scale!), node.offset!);
+    case 'affine':
+      return tf.add(tf.mul(x, node.factor!), node.shift!);
+    case 'add':
+      return tf.addN(xs);
+    case 'subtract':
+      return tf.sub(x, xs[1]!);
+    case 'multiply':
+      return xs.slice(1).reduce((a, b) => tf.mul(a, b), x);
+    case 'average':
+      return tf.div(tf.addN(xs), xs.length);
+    case 'maximum':
+      return xs.slice(1).reduce((a, b) => tf.maximum(a, b), x);
+    case 'minimum':
+      return xs.slice(1).reduce((a, b) => tf.minimum(a, b), x);
+    case 'concat':
+      return tf.concat(xs, node.axis ?? -1);
   }
 }
 
@@ -760,120 +935,3 @@ export function disposeTaps(taps: Taps): void {
   tf.dispose(tapTensors(taps));
 }
 
-/** Turns the LayersModel into stages, folding each BatchNormalization into the convolution before it. */
-function compile(model: tf.LayersModel): Stage[] {
-  const stages: Stage[] = [];
-  const layers = model.layers;
-  for (let i = 0; i < layers.length; i++) {
-    const layer = layers[i]!;
-    const className = layer.getClassName();
-    const config = layer.getConfig() as Record<string, unknown>;
-    if (layer.inboundNodes.some((n) => n.inboundLayers.length > 1)) {
-      throw new ModelLoadError(`layer '${layer.name}' has several inputs: only single-chain networks are supported`);
-    }
-    switch (className) {
-      case 'InputLayer':
-        break;
-      case 'Conv2D':
-      case 'DepthwiseConv2D': {
-        const stage = convStage(layer, className === 'DepthwiseConv2D', config);
-        const next = layers[i + 1];
-        if (next?.getClassName() === 'BatchNormalization') {
-          foldBatchNorm(stage, next);
-          i++;
-        }
-        const after = layers[i + 1];
-        if (stage.activation === 'linear' && after?.getClassName() === 'Activation') {
-          const act = activationOf(after.getConfig() as Record<string, unknown>);
-          if (act !== 'softmax') {
-            stage.activation = act;
-            stage.actName = after.name;
-            i++;
-          }
-        }
-        stages.push(stage);
-        break;
-      }
-      case 'Activation': {
-        const act = activationOf(config);
-        stages.push(act === 'softmax' ? { kind: 'softmax', name: layer.name } : { kind: 'activation', name: layer.name, activation: act });
-        break;
-      }
-      case 'ReLU': {
-        const max = config['max_value'] ?? config['maxValue'];
-        stages.push({ kind: 'activation', name: layer.name, activation: max === 6 ? 'relu6' : 'relu' });
-        break;
-      }
-      case 'GlobalAveragePooling2D':
-        stages.push({ kind: 'gap', name: layer.name });
-        break;
-      case 'Reshape':
-        stages.push({ kind: 'reshape', name: layer.name, shape: (layer.outputShape as number[]).slice(1) });
-        break;
-      case 'Dropout':
-        stages.push({ kind: 'identity', name: layer.name });
-        break;
-      default:
-        throw new ModelLoadError(`unsupported layer class '${className}' (layer '${layer.name}')`);
-    }
-  }
-  return stages;
-}
-
-function convStage(layer: tf.layers.Layer, depthwise: boolean, config: Record<string, unknown>): ConvStage {
-  const weights = layer.getWeights();
-  const rawFilter = tf.keep(weights[0]!.clone()) as tf.Tensor4D;
-  const useBias = config['use_bias'] ?? config['useBias'];
-  const rawBias = useBias === false || weights[1] === undefined ? undefined : (tf.keep(weights[1].clone()) as tf.Tensor1D);
-  const dilation = (config['dilation_rate'] ?? config['dilationRate'] ?? [1, 1]) as number[];
-  if (dilation.some((d) => d !== 1)) throw new ModelLoadError(`layer '${layer.name}': dilated convolutions are not supported`);
-  const strides = (config['strides'] ?? [1, 1]) as [number, number];
-  const pad = config['padding'] as 'same' | 'valid';
-  const activation = activationOf(config);
-  if (activation === 'softmax') throw new ModelLoadError(`layer '${layer.name}': softmax inside a conv layer is not supported`);
-  const channels = depthwise ? rawFilter.shape[2] * rawFilter.shape[3] : rawFilter.shape[3];
-  return {
-    kind: 'conv',
-    depthwise,
-    convName: layer.name,
-    bnName: undefined,
-    bnEpsilon: undefined,
-    actName: undefined,
-    activation,
-    filter: rawFilter,
-    bias: rawBias ?? (tf.keep(tf.zeros([channels])) as tf.Tensor1D),
-    rawFilter,
-    rawBias,
-    strides,
-    pad,
-  };
-}
-
-/**
- * y = γ (conv(x, W) + b − μ) / √(σ² + ε) + β  ⇒  W' = W·s, b' = (b − μ)·s + β with s = γ / √(σ² + ε).
- * The scale applies per output channel: the last kernel axis for Conv2D, the input-channel axis for depthwise.
- */
-function foldBatchNorm(stage: ConvStage, bn: tf.layers.Layer): void {
-  const config = bn.getConfig() as Record<string, unknown>;
-  const epsilon = (config['epsilon'] as number | undefined) ?? 1e-3;
-  const byName = new Map(bn.weights.map((w, k) => [w.name.split('/').pop()!.replace(/_\d+$/, ''), bn.getWeights()[k]!]));
-  const mean = byName.get('moving_mean');
-  const variance = byName.get('moving_variance');
-  if (!mean || !variance) throw new ModelLoadError(`batch norm '${bn.name}' lacks its moving statistics`);
-  const channels = mean.shape[0]!;
-  const gamma = byName.get('gamma') ?? tf.ones([channels]);
-  const beta = byName.get('beta') ?? tf.zeros([channels]);
-  const [filter, bias] = tf.tidy(() => {
-    const scale = tf.div(gamma, tf.sqrt(tf.add(variance, epsilon)));
-    const f = stage.depthwise
-      ? tf.mul(stage.rawFilter, tf.reshape(scale, [1, 1, stage.rawFilter.shape[2], stage.rawFilter.shape[3]]))
-      : tf.mul(stage.rawFilter, scale);
-    const b = tf.add(tf.mul(tf.sub(stage.rawBias ?? tf.zeros([channels]), mean), scale), beta);
-    return [f as tf.Tensor4D, b as tf.Tensor1D];
-  });
-  if (stage.bias !== stage.rawBias) stage.bias.dispose();
-  stage.filter = filter;
-  stage.bias = bias;
-  stage.bnName = bn.name;
-  stage.bnEpsilon = epsilon;
-}

@@ -61,43 +61,44 @@ export function imageToTensor(image: RgbaImage): tf.Tensor3D {
 }
 
 /**
- * Pixels [H, W, 3] in 0..255 → model input [1, 224, 224, 3] scaled to [-1, 1] (x / 127.5 − 1), bilinear resize.
+ * Pixels [H, W, 3] in 0..255 → model input [1, size, size, 3] scaled to [-1, 1] (x / 127.5 − 1), bilinear resize;
+ * `size` is the model's ConvNet.inputSize (default 224, MobileNet v1's).
  */
-export function toModelInput(pixels: tf.Tensor3D, fit: FitMode = 'stretch'): ModelInput {
+export function toModelInput(pixels: tf.Tensor3D, fit: FitMode = 'stretch', size = MODEL_INPUT_SIZE): ModelInput {
   const [height, width] = pixels.shape;
-  return cropToModelInput(pixels, cropFor(width, height, fit));
+  return cropToModelInput(pixels, cropFor(width, height, fit), size);
 }
 
 /**
  * Pixels [H, W, 3] in 0..255 → model input of the rectangle `crop` (integer pixels inside the picture), as
  * toModelInput does for the crop of a fit mode.
  */
-export function cropToModelInput(pixels: tf.Tensor3D, crop: CropRect): ModelInput {
+export function cropToModelInput(pixels: tf.Tensor3D, crop: CropRect, size = MODEL_INPUT_SIZE): ModelInput {
   const [height, width] = pixels.shape;
   const whole = crop.x === 0 && crop.y === 0 && crop.width === width && crop.height === height;
   const tensor = tf.tidy(() => {
     const cropped = whole ? pixels : tf.slice(pixels, [crop.y, crop.x, 0], [crop.height, crop.width, 3]);
-    const resized = tf.image.resizeBilinear(cropped.toFloat(), [MODEL_INPUT_SIZE, MODEL_INPUT_SIZE]);
+    const resized = tf.image.resizeBilinear(cropped.toFloat(), [size, size]);
     return tf.sub(tf.div(resized, 127.5), 1).expandDims(0) as tf.Tensor4D;
   });
   return { tensor, crop: { ...crop } };
 }
 
 /** Convenience: decoded image → model input. */
-export function imageToModelInput(image: RgbaImage, fit: FitMode = 'stretch'): ModelInput {
+export function imageToModelInput(image: RgbaImage, fit: FitMode = 'stretch', size = MODEL_INPUT_SIZE): ModelInput {
   const pixels = imageToTensor(image);
   try {
-    return toModelInput(pixels, fit);
+    return toModelInput(pixels, fit, size);
   } finally {
     pixels.dispose();
   }
 }
 
 /** Decoded image → model input of the rectangle `crop` of it (image pixels). */
-export function imageCropToModelInput(image: RgbaImage, crop: CropRect): ModelInput {
+export function imageCropToModelInput(image: RgbaImage, crop: CropRect, size = MODEL_INPUT_SIZE): ModelInput {
   const pixels = imageToTensor(image);
   try {
-    return cropToModelInput(pixels, crop);
+    return cropToModelInput(pixels, crop, size);
   } finally {
     pixels.dispose();
   }

@@ -7,7 +7,7 @@ import { layerOption } from '../shared/layers';
 
 /** The core's ActivationMaps without the raw data: layer, shape and per-channel statistics. */
 export interface ActivationsResult extends Pick<ActivationMaps, 'layer' | 'shape' | 'channels'> {
-  model: ModelId;
+  model: ModelId | string;
 }
 
 export const activations: CliCommand<ActivationsResult> = {

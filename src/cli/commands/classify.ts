@@ -6,7 +6,7 @@ import { FIT_OPTION, loadImage } from '../shared/inputs';
 
 /** The top-k predictions (core Prediction) and the crop the model saw, in the displayed picture's pixels. */
 export interface ClassifyResult {
-  model: ModelId;
+  model: ModelId | string;
   crop: CropRect;
   predictions: Prediction[];
 }

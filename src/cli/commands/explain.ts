@@ -31,7 +31,7 @@ type LayerTarget = Omit<Extract<AttributionTarget, { kind: 'channel' }>, 'kind'>
  */
 export interface ExplainResult extends Pick<AttributionMap, 'width' | 'height' | 'crop' | 'extras'> {
   method: string;
-  model: ModelId;
+  model: ModelId | string;
   /** A class target is reported with its label and probability (core Prediction). */
   target: Prediction | LayerTarget;
   data: number[];

@@ -5,7 +5,7 @@ import { writePng } from '../../node/image-io';
 import { type CliCommand, requireString, stringOption } from '../command';
 
 export interface FiltersResult {
-  model: ModelId;
+  model: ModelId | string;
   layer: string;
   /** The kernel's shape as trained: [kh, kw, in, out], or [kh, kw, channels, multiplier] for depthwise layers. */
   kernelShape: number[];

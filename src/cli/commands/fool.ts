@@ -10,7 +10,7 @@ import { classIndexOption } from '../shared/target';
 
 /** The core's FoolResult without the image tensor and the per-step values, plus where the pictures went. */
 export interface FoolCliResult extends Omit<FoolResult, 'image' | 'values'> {
-  model: ModelId;
+  model: ModelId | string;
   crop: CropRect;
   ms: number;
   out?: string;

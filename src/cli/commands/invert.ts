@@ -9,7 +9,7 @@ import { PRESET_OPTIONS, presetOptions } from '../shared/presets';
 
 /** The core's Inversion without the image tensor and the per-step values. */
 export interface InvertResult extends Pick<Inversion, 'layer' | 'distance' | 'startDistance' | 'preset' | 'steps'> {
-  model: ModelId;
+  model: ModelId | string;
   ms: number;
   out?: string;
 }

@@ -4,7 +4,7 @@ import type { CliCommand } from '../command';
 
 /** Every layer of the model, as the core's LayerInfo (name, Keras class, output shape without the batch). */
 export interface LayersResult {
-  model: ModelId;
+  model: ModelId | string;
   layers: LayerInfo[];
 }
 

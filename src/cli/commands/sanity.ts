@@ -13,7 +13,7 @@ import { classIndexOption, methodOption } from '../shared/target';
  */
 export interface SanityCliResult {
   method: string;
-  model: ModelId;
+  model: ModelId | string;
   /** The class explained on every network (chosen on the trained one), with its trained probability. */
   target: Prediction;
   /** Seed of the random weights. */

@@ -7,7 +7,7 @@ import { FIT_OPTION, loadImageDir } from '../shared/inputs';
 
 /** The core's FoolingRate without the per-image flags, and the perturbation file's model and eps. */
 export interface UapEvalResult extends Omit<FoolingRate, 'changed'>, Pick<UapFile, 'eps'> {
-  model: ModelId;
+  model: ModelId | string;
   /** The model the perturbation was made on (it may be evaluated on another: transfer). */
   trainedOn?: UapFile['model'];
 }

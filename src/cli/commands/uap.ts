@@ -13,7 +13,7 @@ export const ATTACKS = ['deepfool', 'gradient'] as const;
 
 /** The core's UapResult without the perturbation tensor, plus where it was written. */
 export interface UapCliResult extends Omit<UapResult, 'perturbation'> {
-  model: ModelId;
+  model: ModelId | string;
   ms: number;
   out: string;
   outPng?: string;

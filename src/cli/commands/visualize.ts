@@ -9,7 +9,7 @@ import { PRESET_OPTIONS, presetOptions } from '../shared/presets';
 import { classIndexOption, parseNeuron } from '../shared/target';
 
 interface Common {
-  model: ModelId;
+  model: ModelId | string;
   ms: number;
   out?: string;
 }

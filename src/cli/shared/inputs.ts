@@ -39,7 +39,7 @@ export async function loadImage(ctx: CliContext, path: string): Promise<LoadedIm
   const picture = await readPicture(path);
   const crop = cropFor(picture.width, picture.height, fit);
   const imageCrop = scaleRect(crop, picture, picture.image);
-  const { tensor } = imageCropToModelInput(picture.image, imageCrop);
+  const { tensor } = imageCropToModelInput(picture.image, imageCrop, (await ctx.net()).inputSize);
   return { path, image: picture.image, input: tensor, crop, imageCrop, width: picture.width, height: picture.height };
 }
 

@@ -201,7 +201,7 @@ export class FeatureExtractor {
       try {
         const image = await entry.decode();
         // Resized where the forward pass runs (a WASM twin's backend on CPU kiosks).
-        inputs.push(this.net.onForwardBackend(() => imageToModelInput(image, 'stretch').tensor));
+        inputs.push(this.net.onForwardBackend(() => imageToModelInput(image, 'stretch', this.net.inputSize).tensor));
       } catch (err) {
         // Any decode failure belongs to that one image (broken file, unsupported format): report it, go on.
         this.stats.skipped++;

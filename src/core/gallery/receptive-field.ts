@@ -1,11 +1,12 @@
 import type * as tf from '@tensorflow/tfjs';
 import { InvalidInputError, ModelLoadError } from '../errors';
+import { layerCalls } from '../graph';
 import type { ConvNet } from '../network';
 import type { CropRect } from '../preprocess';
 
 /**
  * Receptive fields from the loaded architecture: each layer's kernel size, stride, dilation and padding, read
- * from the model's own layer configs and composed along the chain (Araujo et al., "Computing receptive fields of
+ * from the model's own layer configs and composed along the graph (Araujo et al., "Computing receptive fields of
  * convolutional neural networks", Distill 2019). Per axis, with r the size, j the jump (input pixels between
  * neighbouring units) and s the centre of unit 0:
  *   r' = r + (k − 1)·j,   j' = j·stride,   s' = s + ((k − 1)/2 − padBefore)·j
@@ -33,7 +34,7 @@ interface Axis {
 }
 
 /** Layer classes that keep the spatial geometry as it is (element-wise or per-channel operations). */
-const PASS_THROUGH = new Set(['BatchNormalization', 'Activation', 'ReLU', 'LeakyReLU', 'PReLU', 'ELU', 'Softmax', 'Dropout', 'SpatialDropout2D', 'GaussianNoise', 'Add', 'Multiply']);
+const PASS_THROUGH = new Set(['BatchNormalization', 'Activation', 'ReLU', 'LeakyReLU', 'PReLU', 'ELU', 'Softmax', 'Dropout', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'Rescaling', 'Alias', 'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate']);
 
 function pair(config: Record<string, unknown>, names: readonly string[], fallback: [number, number]): [number, number] {
   for (const name of names) {
@@ -60,60 +61,72 @@ function step(axis: Axis, kernel: number, stride: number, dilation: number, padd
   return { size: axis.size + (k - 1) * axis.jump, jump: axis.jump * stride, start: axis.start + ((k - 1) / 2 - padBefore) * axis.jump, extent: out };
 }
 
-/** Receptive fields of every layer with a spatial output, in network order (from the model's layer configs). */
+/**
+ * Receptive fields of every layer with a spatial output, in network order, from the model's layer configs, over
+ * its whole graph (src/core/graph.ts layerCalls: branches, merges, nested models). Where branches merge (Add,
+ * Concatenate, …) a unit sees the union of what its inputs see: the field is the largest along any path (the
+ * branches' strides must agree). Throws ModelLoadError for layers the field cannot be followed through.
+ */
 export function receptiveFields(model: tf.LayersModel): ReceptiveField[] {
-  const input = model.inputs[0]?.shape;
-  if (!input || input.length !== 4 || typeof input[1] !== 'number' || typeof input[2] !== 'number') {
-    throw new ModelLoadError('receptive fields need a fixed-size image input [N, H, W, C]');
-  }
-  const inputSize: [number, number] = [input[1], input[2]];
-  let y: Axis = { size: 1, jump: 1, start: 0, extent: input[1] };
-  let x: Axis = { size: 1, jump: 1, start: 0, extent: input[2] };
+  const calls = layerCalls(model);
+  const input = calls[0]!.outputShape;
+  if (input.length !== 3 || input[0]! <= 0 || input[1]! <= 0) throw new ModelLoadError('receptive fields need a fixed-size image input [N, H, W, C]');
+  const inputSize: [number, number] = [input[0]!, input[1]!];
+  const axes: ({ y: Axis; x: Axis } | undefined)[] = [{ y: { size: 1, jump: 1, start: 0, extent: input[0]! }, x: { size: 1, jump: 1, start: 0, extent: input[1]! } }];
   const fields: ReceptiveField[] = [];
-  for (const layer of model.layers) {
-    const className = layer.getClassName();
-    const shape = layer.outputShape as (number | null)[];
-    // The first layer without a spatial map (global pooling, flatten) ends the spatial part of the network.
-    if (shape.length !== 4) break;
-    const config = layer.getConfig() as Record<string, unknown>;
-    if (className === 'InputLayer') continue;
+  for (let i = 1; i < calls.length; i++) {
+    const call = calls[i]!;
+    const shape = call.outputShape;
+    const ins = call.inputs.map((k) => axes[k]);
+    // Past the spatial part of the network (global pooling, flatten, dense) there is nothing to follow.
+    if (shape.length !== 3 || ins.some((a) => a === undefined)) {
+      axes.push(undefined);
+      continue;
+    }
+    let { y, x } = widest(ins as { y: Axis; x: Axis }[], call.name);
+    const config = call.config;
+    const className = call.className;
     if (className === 'Conv2D' || className === 'DepthwiseConv2D' || className === 'SeparableConv2D') {
       const [kh, kw] = pair(config, ['kernelSize', 'kernel_size'], [1, 1]);
       const [sh, sw] = pair(config, ['strides'], [1, 1]);
       const [dh, dw] = pair(config, ['dilationRate', 'dilation_rate'], [1, 1]);
       const padding = String(config['padding'] ?? 'valid');
-      y = step(y, kh, sh, dh, padding, layer.name);
-      x = step(x, kw, sw, dw, padding, layer.name);
+      y = step(y, kh, sh, dh, padding, call.name);
+      x = step(x, kw, sw, dw, padding, call.name);
     } else if (className === 'MaxPooling2D' || className === 'AveragePooling2D') {
       const [kh, kw] = pair(config, ['poolSize', 'pool_size'], [2, 2]);
       const [sh, sw] = pair(config, ['strides'], [kh, kw]);
       const padding = String(config['padding'] ?? 'valid');
-      y = step(y, kh, sh, 1, padding, layer.name);
-      x = step(x, kw, sw, 1, padding, layer.name);
+      y = step(y, kh, sh, 1, padding, call.name);
+      x = step(x, kw, sw, 1, padding, call.name);
     } else if (className === 'ZeroPadding2D') {
       // padding is n, [ny, nx] or [[top, bottom], [left, right]]; only the leading side moves unit 0.
       const pad = config['padding'];
       const lead = (p: unknown): number => (typeof p === 'number' ? p : Array.isArray(p) && typeof p[0] === 'number' ? p[0] : 1);
       const top = Array.isArray(pad) ? lead(pad[0]) : lead(pad);
       const left = Array.isArray(pad) ? lead(pad[1]) : lead(pad);
-      y = { ...y, start: y.start - top * y.jump, extent: shape[1] ?? y.extent };
-      x = { ...x, start: x.start - left * x.jump, extent: shape[2] ?? x.extent };
+      y = { ...y, start: y.start - top * y.jump, extent: shape[0] ?? y.extent };
+      x = { ...x, start: x.start - left * x.jump, extent: shape[1] ?? x.extent };
     } else if (!PASS_THROUGH.has(className)) {
-      throw new ModelLoadError(`cannot follow the receptive field through layer '${layer.name}' (${className})`);
+      throw new ModelLoadError(`cannot follow the receptive field through layer '${call.name}' (${className})`);
     }
-    if (shape[1] !== y.extent || shape[2] !== x.extent) {
-      throw new ModelLoadError(`layer '${layer.name}': computed map ${y.extent}×${x.extent} disagrees with the model's ${shape[1]}×${shape[2]}`);
+    if (shape[0] !== y.extent || shape[1] !== x.extent) {
+      throw new ModelLoadError(`layer '${call.name}': computed map ${y.extent}×${x.extent} disagrees with the model's ${shape[0]}×${shape[1]}`);
     }
-    fields.push({
-      layer: layer.name,
-      size: [y.size, x.size],
-      stride: [y.jump, x.jump],
-      offset: [y.start, x.start],
-      mapSize: [y.extent, x.extent],
-      inputSize,
-    });
+    axes.push({ y, x });
+    fields.push({ layer: call.name, size: [y.size, x.size], stride: [y.jump, x.jump], offset: [y.start, x.start], mapSize: [y.extent, x.extent], inputSize });
   }
   return fields;
+}
+
+/** Where branches merge: the largest field of the inputs per axis (their jumps and map sizes must agree). */
+function widest(inputs: { y: Axis; x: Axis }[], layer: string): { y: Axis; x: Axis } {
+  const pick = (axis: 'y' | 'x'): Axis =>
+    inputs.map((a) => a[axis]).reduce((best, a) => {
+      if (a.jump !== best.jump || a.extent !== best.extent) throw new ModelLoadError(`layer '${layer}' merges maps of different strides or sizes`);
+      return a.size > best.size ? a : best;
+    });
+  return { y: pick('y'), x: pick('x') };
 }
 
 const cache = new WeakMap<ConvNet, Map<string, ReceptiveField>>();

@@ -6,7 +6,6 @@ import { gradCamPass } from '../attribution/gradcam';
 import { saliencyPass } from '../attribution/gradient';
 import { OcclusionSweep } from '../attribution/occlusion';
 import { topK } from '../classify';
-import { classLabel } from '../labels';
 import { type ConvNet, type TapRequest, type Taps, disposeTaps } from '../network';
 import { toModelInput } from '../preprocess';
 import { type TargetChoice, classTarget } from '../target';
@@ -40,7 +39,7 @@ export class LivePipeline {
       return result;
     };
     const { tensor: input, crop } = await time('preprocess', () => {
-      const prepared = toModelInput(pixels, settings.fit);
+      const prepared = toModelInput(pixels, settings.fit, this.net.inputSize);
       if (!perturbation) return prepared;
       const perturbed = tf.tidy(() => tf.clipByValue(tf.add(prepared.tensor, perturbation), -1, 1) as tf.Tensor4D);
       prepared.tensor.dispose();
@@ -71,7 +70,7 @@ export class LivePipeline {
         taps = await time('forward', () => this.net.run(input, request));
       }
       const probs = await time('readback', () => taps.probabilities!.data());
-      const top5 = topK(probs.subarray(0, this.net.numClasses), 5);
+      const top5 = topK(probs.subarray(0, this.net.numClasses), 5, this.net.labels);
       const targetIndex = settings.target === 'top' ? top5[0]!.index : settings.target;
       const activation = taps.activations[settings.layer]!;
       const [, h, w, c] = activation.shape as [number, number, number, number];
@@ -95,7 +94,7 @@ export class LivePipeline {
       return {
         top5,
         crop,
-        target: { index: targetIndex, label: classLabel(targetIndex) },
+        target: { index: targetIndex, label: this.net.labels[targetIndex] ?? '' },
         activations: { layer: settings.layer, shape, data: actData, channels: channelStats(actData, shape) },
         heatmap,
         occlusionProgress,

@@ -89,7 +89,7 @@ export async function fool(net: ConvNet, image: tf.Tensor4D, target: number, opt
   result.image.dispose();
   const [advProbs] = await probabilities(net, adv);
   const { linf, l2 } = await perturbationNorms(adv, image);
-  const adversarial = prediction(advProbs!);
+  const adversarial = prediction(advProbs!, undefined, net.labels);
   return {
     image: adv,
     success: adversarial.index === target,
@@ -97,9 +97,9 @@ export async function fool(net: ConvNet, image: tf.Tensor4D, target: number, opt
     eps,
     linf,
     l2,
-    original: prediction(originalProbs!),
+    original: prediction(originalProbs!, undefined, net.labels),
     adversarial,
-    target: prediction(advProbs!, target),
+    target: prediction(advProbs!, target, net.labels),
     values: result.values,
   };
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Prediction } from '../classify';
-import { classLabel } from '../labels';
+import { IMAGENET_LABELS } from '../labels';
 import { modelInputToImage, type RgbaImage } from '../preprocess';
 import type { ConvNet } from '../network';
 import { PIXEL_SCALE } from './units';
@@ -66,8 +66,8 @@ export function argMax(values: ArrayLike<number>): number {
  * The Prediction of class `index` (default the most probable) from a probability vector of numClasses entries (0–1):
  * index, label and probability.
  */
-export function prediction(probs: ArrayLike<number>, index = argMax(probs)): Prediction {
-  return { index, label: classLabel(index), probability: probs[index]! };
+export function prediction(probs: ArrayLike<number>, index = argMax(probs), labels: readonly string[] = IMAGENET_LABELS): Prediction {
+  return { index, label: labels[index] ?? `class ${index}`, probability: probs[index]! };
 }
 
 /** Top-1 class of each image of a batch (row argmax of the logits; no softmax needed). */

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { classLabel } from '../labels';
 import type { ConvNet } from '../network';
 import { type InitSpec, optimize, type OptimizeResult, type ProgressCallback } from './engine';
 import type { Target } from '../target';
@@ -93,7 +92,7 @@ export interface ClassVisualization extends VisualizationRun {
 export async function visualizeClass(net: ConvNet, classIndex: number, options: VisualizeOptions = {}): Promise<ClassVisualization> {
   const run = await runPreset(net, classLogit(net, classIndex), options);
   const [probs] = await probabilities(net, run.image);
-  return { ...run, class: { index: classIndex, label: classLabel(classIndex) }, probability: probs![classIndex]!, top: argMax(probs!) };
+  return { ...run, class: { index: classIndex, label: net.labels[classIndex] ?? '' }, probability: probs![classIndex]!, top: argMax(probs!) };
 }
 
 /** What feature visualisation drives: a channel's mean or one neuron (the core's one Target type). */
