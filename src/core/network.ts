@@ -373,9 +373,10 @@ export class ConvNet {
     return this.layers.slice(0, end).filter((l) => l.outputShape.length === 3 && l.className !== 'InputLayer' && l.className !== 'Preprocess');
   }
 
-  /** Names that taps can address (every compiled layer). */
+  /** Names that taps can address (every compiled layer but the input). */
   hasLayer(name: string): boolean {
-    return this.graph.nodeOf.has(name);
+    const id = this.graph.nodeOf.get(name);
+    return id !== undefined && id !== 0;
   }
 
   /**
@@ -592,7 +593,11 @@ export class ConvNet {
     const nodes = this.nodes;
     const want = new Set(request.layers ?? []);
     const targets = new Set<number>();
-    for (const name of want) targets.add(this.nodeIndex(name));
+    for (const name of want) {
+      const id = this.nodeIndex(name);
+      if (id === 0) throw new InvalidInputError(`layer '${name}' cannot be tapped (it is the input)`);
+      targets.add(id);
+    }
     const needLogits = request.logits === true || request.probabilities === true;
     if (needLogits) targets.add(this.logitsNode);
     if (request.features) targets.add(this.featuresNode);
