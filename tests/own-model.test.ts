@@ -3,6 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, ModelLoadError } from '../src/core/errors';
 import { type DroppedFile, checkModelFiles, compileOwnModel, isOwnModelName, loadOwnModel, ownModelName, ownModelRecord } from '../src/core/own-model';
 import { randomise, residualModel } from './model-fixtures';
+import { DEFAULT_LIVE_SETTINGS } from '../src/core/live/settings';
+import { imageToModelInput } from '../src/core/preprocess';
+import type { WorkerResponse } from '../workers/protocol';
+import { sharedImage } from './helpers';
+import { workerHarness } from './worker-harness';
 
 /**
  * Issue 12, the app side: the files of "Use your own model" checked before anything is stored (src/core/own-model.ts),
@@ -181,5 +186,49 @@ describe('your own model: the checks before storing', () => {
     tf.dispose([x, raw, taps.probabilities!]);
     net.dispose();
     residual.dispose();
+  });
+});
+
+describe('your own model in the inference worker (Node harness)', () => {
+  it('stores a Teachable Machine export, starts with it by name: labels, layers and the top-5 from its metadata.json', async () => {
+    const model = tmShapedModel();
+    const files = await exportFiles(model);
+    const h = workerHarness();
+    await h.handle({ type: 'own-model', id: 1, upload: checkModelFiles([...files, metadata]) });
+    const stored = h.replies.find((r) => r.id === 1)!;
+    expect(stored).toMatchObject({ type: 'own-model-stored', info: { name: 'my-fruit-model', numClasses: 3, inputSize: 32, labels: ['apple', 'pear', 'plum'] } });
+    await h.handle({ type: 'init', id: 2, model: 'my-fruit-model', backend: 'cpu', modelsUrl: 'unused' });
+    const ready = h.replies.find((r) => r.id === 2) as Extract<WorkerResponse, { type: 'ready' }>;
+    expect(ready.type, JSON.stringify(ready)).toBe('ready');
+    expect([ready.model, ready.inputSize, ready.labels]).toEqual(['my-fruit-model', 32, ['apple', 'pear', 'plum']]);
+    expect(ready.layers.map((l) => l.name)).toEqual(expect.arrayContaining(['conv1_relu', 'conv_dw_1_relu']));
+    // A live frame: the top-5 (here all 3 classes) carries the metadata's labels and the model's own probabilities.
+    await h.handle({ type: 'frame', id: 3, image: sharedImage('chelsea.png'), settings: { ...DEFAULT_LIVE_SETTINGS, layer: 'conv1_relu', fit: 'stretch' } });
+    const frame = (await h.waitFor((r) => r.id === 3)) as Extract<WorkerResponse, { type: 'frame' }>;
+    expect(frame.type, JSON.stringify(frame).slice(0, 300)).toBe('frame');
+    const input = imageToModelInput(sharedImage('chelsea.png'), 'stretch', 32);
+    const predicted = model.predict(input.tensor) as tf.Tensor;
+    const expected = Array.from(predicted.dataSync());
+    tf.dispose([predicted, input.tensor]);
+    expect(frame.frame.top5.map((p) => p.label).sort()).toEqual(['apple', 'pear', 'plum']);
+    for (const p of frame.frame.top5) expect(Math.abs(p.probability - expected[p.index]!)).toBeLessThan(1e-4);
+    expect(frame.frame.top5[0]!.label).toBe(['apple', 'pear', 'plum'][expected.indexOf(Math.max(...expected))]);
+    model.dispose();
+  });
+
+  it('an unsupported layer and an unknown name are answered with one line', async () => {
+    const input = tf.input({ shape: [8, 8, 3] });
+    const up = tf.layers.upSampling2d({ size: [2, 2], name: 'up' }).apply(input) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 2, activation: 'softmax' }).apply(tf.layers.globalAveragePooling2d({}).apply(up) as tf.SymbolicTensor) as tf.SymbolicTensor;
+    const odd = tf.model({ inputs: input, outputs: out });
+    const files = await exportFiles(odd);
+    odd.dispose();
+    const h = workerHarness();
+    await h.handle({ type: 'own-model', id: 1, upload: checkModelFiles(files, { name: 'odd' }) });
+    await h.handle({ type: 'init', id: 2, model: 'nothing-here', backend: 'cpu', modelsUrl: 'unused' });
+    const [refused, missing] = [h.replies.find((r) => r.id === 1)!, h.replies.find((r) => r.id === 2)!];
+    expect(refused).toMatchObject({ type: 'error', message: expect.stringMatching(/^model\.json: unsupported layer class 'UpSampling2D' \(layer 'up'\)/) });
+    expect(missing).toMatchObject({ type: 'error', message: 'no model named "nothing-here" is stored' });
+    for (const r of [refused, missing]) expect((r as { message: string }).message).not.toContain('\n');
   });
 });

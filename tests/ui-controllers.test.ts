@@ -1,3 +1,4 @@
+import { IMAGENET_LABELS } from '../src/core/labels';
 import { describe, expect, it, vi } from 'vitest';
 import type { LiveFrame } from '../src/core/live/settings';
 import type { ReplyTo, WorkerRequest, WorkerStatus } from '../workers/protocol';
@@ -56,7 +57,10 @@ function liveFrame(label = 'espresso', index = 967): LiveFrame {
   };
 }
 
-const ready = { type: 'ready', id: 0, backend: 'cpu', model: 'lite', loadMs: 1234.5, warmupMs: 99.4, layers: [{ name: 'conv_pw_5_relu', outputShape: [28, 28, 64] }] };
+const ready = {
+  type: 'ready', id: 0, backend: 'cpu', model: 'lite', loadMs: 1234.5, warmupMs: 99.4, inputSize: 224, labels: IMAGENET_LABELS,
+  layers: [{ name: 'conv_pw_3_relu', outputShape: [56, 56, 32] }, { name: 'conv_pw_5_relu', outputShape: [28, 28, 64] }],
+};
 
 function fakeClock(): Clock & { t: number; timers: { at: number; callback: () => void }[]; advance(ms: number): void } {
   const clock = {

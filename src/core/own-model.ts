@@ -135,7 +135,7 @@ export function checkModelFiles(files: readonly DroppedFile[], options: { name?:
   const buffers: Uint8Array[] = [];
   const missing: string[] = [];
   for (const group of json.weightsManifest as unknown[]) {
-    const g = group as Partial<tf.io.WeightsManifestGroupConfig>;
+    const g = group as Partial<tf.io.WeightsManifestConfig[number]>;
     if (!Array.isArray(g.paths) || !Array.isArray(g.weights)) throw new InvalidInputError(`${modelName}: damaged weightsManifest (a group without paths or weights)`);
     const groupFiles: DroppedFile[] = [];
     for (const path of g.paths) {

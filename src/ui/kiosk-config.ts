@@ -1,5 +1,6 @@
 import { LIVE_VIEWS, type LiveView } from '../core/live/settings';
-import { type ModelId, isModelId } from '../core/models';
+import { type ModelName, isModelId } from '../core/models';
+import { isOwnModelName } from '../core/own-model';
 
 /**
  * Kiosk configuration: what an operator edits (public/kiosk.json, or another same-origin file named by
@@ -45,7 +46,8 @@ export interface KioskConfig {
   views: LiveView[];
   /** Layer the activation grid starts on (checked against the model once it is loaded). */
   layer: string | undefined;
-  model: ModelId | undefined;
+  /** 'standard', 'lite' or the name of a model stored in this browser ("Your own model"); else measured. */
+  model: ModelName | undefined;
   /** Seconds without a touch before the attract loop starts cycling the views. */
   attractAfterSeconds: number;
   /** Seconds each view stays up in the attract loop. */
@@ -109,8 +111,8 @@ export function parseKioskConfig(raw: unknown): ParsedKioskConfig {
         else problems.push('"layer" must be a layer name such as "conv_pw_5_relu"');
         break;
       case 'model':
-        if (typeof value === 'string' && isModelId(value)) config.model = value;
-        else problems.push(`unknown model ${JSON.stringify(value)} (models are standard, lite)`);
+        if (typeof value === 'string' && (isModelId(value) || isOwnModelName(value))) config.model = value;
+        else problems.push(`unknown model ${JSON.stringify(value)} (models are standard, lite or the name of a model stored in this browser)`);
         break;
       case 'attractAfterSeconds':
       case 'attractViewSeconds':
