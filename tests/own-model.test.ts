@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, ModelLoadError } from '../src/core/errors';
 import { type DroppedFile, checkModelFiles, compileOwnModel, isOwnModelName, loadOwnModel, ownModelName, ownModelRecord } from '../src/core/own-model';
-import { randomise, residualModel } from './model-fixtures';
+import { residualModel, tmShapedModel } from './model-fixtures';
 import { DEFAULT_LIVE_SETTINGS } from '../src/core/live/settings';
 import { imageToModelInput } from '../src/core/preprocess';
 import type { WorkerResponse } from '../workers/protocol';
@@ -28,27 +28,6 @@ async function exportFiles(model: tf.LayersModel): Promise<DroppedFile[]> {
     }),
   );
   return files;
-}
-
-/** A Teachable-Machine-shaped model: a Sequential whose first layer is a nested conv body, then a Dense head. */
-function tmShapedModel(): tf.LayersModel {
-  const input = tf.input({ shape: [32, 32, 3] });
-  let x = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', name: 'conv1' }).apply(input) as tf.SymbolicTensor;
-  x = tf.layers.batchNormalization({ name: 'conv1_bn' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.reLU({ maxValue: 6, name: 'conv1_relu' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', name: 'conv_dw_1' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.reLU({ maxValue: 6, name: 'conv_dw_1_relu' }).apply(x) as tf.SymbolicTensor;
-  const body = tf.model({ inputs: input, outputs: x, name: 'model_body' });
-  const head = tf.sequential({
-    name: 'head',
-    layers: [tf.layers.globalAveragePooling2d({ inputShape: [16, 16, 8], name: 'head_pool' }), tf.layers.dense({ units: 3, activation: 'softmax', name: 'dense_2' })],
-  });
-  const outer = tf.sequential({ name: 'tm_model' });
-  outer.add(body);
-  outer.add(head);
-  randomise(body, 11);
-  randomise(head, 12);
-  return outer;
 }
 
 const text = (name: string, value: string): DroppedFile => ({ name, bytes: new TextEncoder().encode(value) });

@@ -5,6 +5,7 @@ import type { AppState } from '../app-state';
 import { DEFAULT_LIVE_SETTINGS } from '../../core/live/settings';
 import { type ModelId, type ModelName, isModelId } from '../../core/models';
 import type { LayerInfo } from '../../core/network';
+import { gridLayers } from '../live-status';
 import type { Store } from '../store';
 import type { InferenceClient } from '../worker-client';
 
@@ -207,10 +208,14 @@ export class WorkerSupervisor implements ReactiveController {
   }
 }
 
-/** The layer the activation grid starts on: MobileNet's default where the model has it, else one a third of the way in. */
+/**
+ * The layer the activation grid starts on: MobileNet's default where the model has it, else the layer a third of
+ * the way through those the layer picker offers (gridLayers: rectifier outputs where the model names them so).
+ */
 export function defaultLayer(layers: readonly LayerInfo[]): string {
   if (layers.some((l) => l.name === DEFAULT_LIVE_SETTINGS.layer)) return DEFAULT_LIVE_SETTINGS.layer;
-  return layers[Math.floor(layers.length / 3)]?.name ?? DEFAULT_LIVE_SETTINGS.layer;
+  const offered = gridLayers(layers);
+  return offered[Math.floor(offered.length / 3)]?.name ?? DEFAULT_LIVE_SETTINGS.layer;
 }
 
 /**

@@ -7,7 +7,7 @@ import { AppView } from './app-view';
 
 /** The input ranges offered, as the select shows them. */
 const RANGES: { value: string; label: string; range: readonly [number, number] }[] = [
-  { value: '-1,1', label: '−1 … 1 (Teachable Machine, MobileNet)', range: [-1, 1] },
+  { value: '-1,1', label: '−1 … 1 (default)', range: [-1, 1] },
   { value: '0,1', label: '0 … 1', range: [0, 1] },
   { value: '0,255', label: '0 … 255', range: [0, 255] },
 ];
@@ -15,8 +15,8 @@ const RANGES: { value: string; label: string; range: readonly [number, number] }
 /**
  * "Use your own model": the model picker (the bundled standard and lite networks, the measured choice, and every
  * model stored in this browser), a drop zone and file picker for model.json with its weight file(s) and
- * metadata.json (a Teachable Machine export is exactly these), the input range and channel order the model was
- * trained on, one line about the last add or removal, and the stored models with Use / Remove. Not shown in kiosk
+ * metadata.json (a Teachable Machine export is exactly these), the input range (−1 … 1 by default: MobileNet,
+ * Teachable Machine) and channel order the model was trained on, one line about the last add or removal, and the stored models with Use / Remove. Not shown in kiosk
  * mode (the shell leaves it out). State lives in the OwnModels controller; this view calls actions.
  */
 export class OwnModelPanel extends AppView {
@@ -83,8 +83,8 @@ export class OwnModelPanel extends AppView {
       <label><span class="label">Model</span>
         <select data-testid="model-picker" ?disabled=${busy} @change=${(e: Event) => void actions.useModel((e.target as HTMLSelectElement).value || undefined)}>
           <option value="" ?selected=${chosen === ''}>Chosen for this device (standard or lite)</option>
-          ${MODEL_IDS.map((id) => html`<option value=${id} ?selected=${chosen === id}>${id} — ImageNet MobileNet v1 ×${MODELS[id].width}</option>`)}
-          ${s.ownModels.map((m) => html`<option value=${m.name} ?selected=${chosen === m.name}>${m.name} — your model, ${m.numClasses} classes</option>`)}
+          ${MODEL_IDS.map((id) => html`<option value=${id} ?selected=${chosen === id}>${id} (ImageNet, MobileNet ×${MODELS[id].width})</option>`)}
+          ${s.ownModels.map((m) => html`<option value=${m.name} ?selected=${chosen === m.name}>${m.name} (yours, ${m.numClasses} classes)</option>`)}
         </select>
       </label>
       <div class="drop ${this.dragging ? 'dragging' : ''}" data-testid="own-model-drop" @dragover=${(e: DragEvent) => {
