@@ -99,4 +99,10 @@ test('your own model: stored, run with its labels, kept across a reload; broken 
   await page.getByRole('button', { name: 'Remove my-fruit-model' }).click();
   await expect(notice).toHaveText('Removed my-fruit-model from this browser.');
   await expect(page.locator('own-model-panel option[value="my-fruit-model"]')).toHaveCount(0);
+
+  // An address naming a model this browser does not have: one line, the address forgets it, a bundled model runs.
+  await page.goto('/?model=my-fruit-model&backend=cpu');
+  await expect(page.getByTestId('own-model-notice')).toHaveText('no model named "my-fruit-model" is stored in this browser; the bundled model runs instead');
+  expect(new URL(page.url()).searchParams.get('model')).toBeNull();
+  await expect(page.getByTestId('model-error-message')).toHaveCount(0);
 });

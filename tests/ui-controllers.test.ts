@@ -628,6 +628,23 @@ describe('OwnModels and the model switch', () => {
     expect(store.state).toMatchObject({ ownModels: [], model: 'lite', labels: IMAGENET_LABELS, ownModelNotice: { kind: 'ok', text: 'Removed fruit from this browser.' } });
   });
 
+  it('?model=NAME runs a stored model; a name not stored is one line, forgotten, and the bundled model runs', async () => {
+    const { store, env, own, stored } = setup();
+    stored.push(info);
+    store.set({ ...initialState('?model=fruit'), ready: false });
+    expect(store.state).toMatchObject({ model: 'standard', forcedModel: undefined, askedModel: 'fruit' });
+    await own.resolveAsked();
+    expect(store.state).toMatchObject({ model: 'fruit', forcedModel: 'fruit', askedModel: undefined });
+    store.set({ ...initialState('?model=gone&kiosk'), ready: false });
+    await own.resolveAsked();
+    expect(store.state).toMatchObject({ model: 'standard', forcedModel: undefined, askedModel: undefined, ownModelNotice: { kind: 'error', text: 'no model named "gone" is stored in this browser; the bundled model runs instead' } });
+    expect(store.state.kioskProblems).toEqual(['no model named "gone" is stored in this browser; the bundled model runs instead']);
+    expect(env.remember).not.toHaveBeenCalled(); // a kiosk's address is the operator's
+    store.set({ ...initialState('?model=gone'), ready: false });
+    await own.resolveAsked();
+    expect(env.remember).toHaveBeenCalledWith(undefined);
+  });
+
   it('the grid starts on MobileNet\'s layer where there is one, else a third of the way through the rectifiers; labels are searched', () => {
     const l = (name: string) => ({ name, className: 'X', outputShape: [4, 4, 2] });
     expect(defaultLayer([l('conv1'), l('conv_pw_3_relu'), l('x_relu')])).toBe('conv_pw_3_relu');

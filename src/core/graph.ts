@@ -32,6 +32,7 @@ export type Activation =
 /** The rectifiers: guided backpropagation's rule applies to each of them. */
 export const RECTIFIERS: ReadonlySet<Activation> = new Set<Activation>(['relu', 'relu6', 'leakyrelu']);
 
+/** A compiled convolution (Conv2D, DepthwiseConv2D, either half of a SeparableConv2D), batch norm folded in. */
 export interface ConvNode {
   kind: 'conv';
   depthwise: boolean;
@@ -57,6 +58,7 @@ export interface ConvNode {
   inputs: number[];
 }
 
+/** A compiled Dense layer (batch norm folded in), with its activation. */
 export interface DenseNode {
   kind: 'dense';
   name: string;
@@ -69,6 +71,7 @@ export interface DenseNode {
   inputs: number[];
 }
 
+/** Every other compiled node: input, preprocessing, pooling, padding, reshapes, merges, activations, softmax. */
 export interface SimpleNode {
   kind:
     | 'input'
@@ -110,6 +113,7 @@ export interface SimpleNode {
   axis?: number;
 }
 
+/** One node of a compiled graph, in topological order; `inputs` are indices of earlier nodes. */
 export type GraphNode = ConvNode | DenseNode | SimpleNode;
 
 /**

@@ -42,6 +42,7 @@ export interface ModelOptions {
 
 export type { InputSpec } from './graph';
 
+/** A layer taps can address: its Keras name, class and output shape without the batch axis. */
 export interface LayerInfo {
   name: string;
   className: string;

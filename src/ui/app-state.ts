@@ -23,10 +23,16 @@ export interface AppState {
   /** The model in use (before the worker's choice: the one asked for, else standard); an own model by its name. */
   model: ModelName;
   /**
-   * The model named by the URL (`?model=`, a bundled id or a stored own model's name), the kiosk file or the model
-   * picker; else the worker chooses it by measurement.
+   * The model named by the URL (`?model=`), the kiosk file or the model picker; else the worker chooses it by
+   * measurement.
    */
   forcedModel: ModelName | undefined;
+  /**
+   * An own model's name asked for by `?model=NAME` or the kiosk file's `ownModel`, checked against the stored models
+   * before the model loads (OwnModels.resolveAsked): then it becomes `forcedModel`, or a one-line notice says it is
+   * not stored and the bundled model runs.
+   */
+  askedModel: string | undefined;
   forcedBackend: BackendName | undefined;
   /** Forward-only passes may run on WASM beside the CPU backend (`?wasm=0` keeps them on CPU, for comparisons). */
   wasm: boolean;
@@ -129,15 +135,14 @@ export interface AppState {
 export function initialState(search: string): AppState {
   const params = new URLSearchParams(search);
   const asked = params.get('model') ?? '';
-  const known = isModelId(asked) || isOwnModelName(asked);
-  const model: ModelName = known ? asked : 'standard';
   const backend = params.get('backend') ?? '';
   const view = params.get('view') ?? '';
   const settings: LiveSettings = { ...DEFAULT_LIVE_SETTINGS, fit: 'stretch' };
   if ((LIVE_VIEWS as readonly string[]).includes(view)) settings.view = view as LiveView;
   return {
-    model,
-    forcedModel: known ? asked : undefined,
+    model: isModelId(asked) ? asked : 'standard',
+    forcedModel: isModelId(asked) ? asked : undefined,
+    askedModel: isOwnModelName(asked) ? asked : undefined,
     forcedBackend: (BACKENDS as readonly string[]).includes(backend) ? (backend as BackendName) : undefined,
     wasm: params.get('wasm') !== '0',
     lecture: params.has('lecture'),

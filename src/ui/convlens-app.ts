@@ -165,6 +165,8 @@ export class ConvLensApp extends LitElement {
     const s = this.store.state;
     this.classList.toggle('lecture', s.lecture);
     if (s.kiosk) this.configured = this.enterKiosk(new URLSearchParams(location.search));
+    // An own model named by ?model= or the kiosk file is looked up before the model loads.
+    this.configured = this.configured.then(() => this.ownModels.resolveAsked());
   }
 
   override firstUpdated(): void {
@@ -180,6 +182,7 @@ export class ConvLensApp extends LitElement {
       views: config.views, strings: config.strings, tools: config.tools, retrySeconds: config.retrySeconds, wantedLayer: config.layer,
       kioskProblems: problems, settings: { ...s.settings, view: config.views[0]! },
       ...(config.model && !params.has('model') ? { model: config.model, forcedModel: config.model } : {}),
+      ...(config.ownModel && !params.has('model') ? { askedModel: config.ownModel } : {}),
     }));
     this.kiosk = new KioskController(this, config, {
       attractStep: (step) => this.actions.setView(this.store.state.views[step % this.store.state.views.length]!),

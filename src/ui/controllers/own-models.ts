@@ -74,6 +74,24 @@ export class OwnModels implements ReactiveController {
     return info;
   }
 
+  /**
+   * Before the first load: an own model asked for by name (`?model=NAME`, the kiosk file's `ownModel`) runs when it
+   * is stored here; otherwise a one-line notice (and, in a kiosk, a kiosk problem) says so, the address forgets it,
+   * and the bundled model chosen for the device runs.
+   */
+  async resolveAsked(): Promise<void> {
+    const asked = this.store.state.askedModel;
+    if (!asked) return;
+    await this.refresh();
+    if (this.store.state.ownModels.some((m) => m.name === asked)) {
+      this.store.set({ model: asked, forcedModel: asked, askedModel: undefined });
+      return;
+    }
+    const text = `no model named "${asked}" is stored in this browser; the bundled model runs instead`;
+    this.store.update((s) => ({ askedModel: undefined, ownModelNotice: { kind: 'error', text }, kioskProblems: s.kiosk ? [...s.kioskProblems, text] : s.kioskProblems }));
+    if (!this.store.state.kiosk) this.env.remember(undefined);
+  }
+
   /** Runs `model` (a bundled id, a stored model's name, or undefined: the measured choice) and remembers it. */
   async use(model: ModelName | undefined): Promise<void> {
     if (model === this.store.state.forcedModel && this.store.state.ready) return;

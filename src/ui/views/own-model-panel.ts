@@ -20,7 +20,7 @@ const RANGES: { value: string; label: string; range: readonly [number, number] }
  * mode (the shell leaves it out). State lives in the OwnModels controller; this view calls actions.
  */
 export class OwnModelPanel extends AppView {
-  protected readonly watch = ['ownModels', 'ownModelNotice', 'model', 'forcedModel', 'ready'] as const;
+  protected readonly watch = ['ownModels', 'ownModelNotice', 'model', 'forcedModel', 'ready', 'modelError'] as const;
   static override properties = { dragging: { state: true }, range: { state: true }, channels: { state: true } };
   static override styles = [controlStyles, css`
     :host { display: flex; flex-direction: column; gap: .5rem; }
@@ -77,7 +77,8 @@ export class OwnModelPanel extends AppView {
     const s = this.state;
     const actions = this.actions;
     if (!s || !actions) return nothing;
-    const busy = s.ownModelNotice?.kind === 'busy' || !s.ready;
+    // While a model loads nothing else is started; after a failed load (e.g. ?model= naming no stored model) another can be picked.
+    const busy = s.ownModelNotice?.kind === 'busy' || (!s.ready && !s.modelError);
     const chosen = s.forcedModel ?? '';
     return html`
       <label><span class="label">Model</span>
