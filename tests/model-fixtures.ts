@@ -76,6 +76,31 @@ export function branchingModel(): tf.LayersModel {
   return model;
 }
 
+/**
+ * A small Teachable-Machine-shaped model: a Sequential whose first layer is a nested conv body (MobileNet-like
+ * names: conv1, conv1_bn, conv1_relu, conv_dw_1, conv_dw_1_relu) and whose second is a head Sequential (global
+ * average pooling, Dense softmax over 3 classes), 32 × 32 input, seeded weights.
+ */
+export function tmShapedModel(): tf.LayersModel {
+  const input = tf.input({ shape: [32, 32, 3] });
+  let x = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', name: 'conv1' }).apply(input) as tf.SymbolicTensor;
+  x = tf.layers.batchNormalization({ name: 'conv1_bn' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.reLU({ maxValue: 6, name: 'conv1_relu' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', name: 'conv_dw_1' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.reLU({ maxValue: 6, name: 'conv_dw_1_relu' }).apply(x) as tf.SymbolicTensor;
+  const body = tf.model({ inputs: input, outputs: x, name: 'model_body' });
+  const head = tf.sequential({
+    name: 'head',
+    layers: [tf.layers.globalAveragePooling2d({ inputShape: [16, 16, 8], name: 'head_pool' }), tf.layers.dense({ units: 3, activation: 'softmax', name: 'dense_2' })],
+  });
+  const outer = tf.sequential({ name: 'tm_model' });
+  outer.add(body);
+  outer.add(head);
+  randomise(body, 11);
+  randomise(head, 12);
+  return outer;
+}
+
 /** Writes `model` as model.json + weights.bin in `dir` (the layers format tensorflowjs_converter writes). */
 export async function saveModelFiles(model: tf.LayersModel, dir: string): Promise<string> {
   mkdirSync(dir, { recursive: true });

@@ -1,9 +1,13 @@
+import { IMAGENET_LABELS } from '../src/core/labels';
 import { describe, expect, it, vi } from 'vitest';
 import type { LiveFrame } from '../src/core/live/settings';
 import type { ReplyTo, WorkerRequest, WorkerStatus } from '../workers/protocol';
 import { type AppState, initialState, toConvLensState } from '../src/ui/app-state';
 import { JobController } from '../src/ui/controllers/job-controller';
 import { LiveFrames } from '../src/ui/controllers/live-frames';
+import { OwnModels } from '../src/ui/controllers/own-models';
+import { defaultLayer } from '../src/ui/controllers/worker-supervisor';
+import { searchLabels } from '../src/core/labels';
 import { ShortcutsController, type KeyEventLike } from '../src/ui/controllers/shortcuts-controller';
 import { type SourceEnv, SourceController } from '../src/ui/controllers/source-controller';
 import { type Clock, type SupervisorHooks, WorkerSupervisor, forwardLabel } from '../src/ui/controllers/worker-supervisor';
@@ -56,7 +60,10 @@ function liveFrame(label = 'espresso', index = 967): LiveFrame {
   };
 }
 
-const ready = { type: 'ready', id: 0, backend: 'cpu', model: 'lite', loadMs: 1234.5, warmupMs: 99.4, layers: [{ name: 'conv_pw_5_relu', outputShape: [28, 28, 64] }] };
+const ready = {
+  type: 'ready', id: 0, backend: 'cpu', model: 'lite', loadMs: 1234.5, warmupMs: 99.4, inputSize: 224, labels: IMAGENET_LABELS,
+  layers: [{ name: 'conv_pw_3_relu', outputShape: [56, 56, 32] }, { name: 'conv_pw_5_relu', outputShape: [28, 28, 64] }],
+};
 
 function fakeClock(): Clock & { t: number; timers: { at: number; callback: () => void }[]; advance(ms: number): void } {
   const clock = {
@@ -556,5 +563,93 @@ describe('SourceController', () => {
     expect(store.state.frozen).toBe(false);
     expect(video.play).toHaveBeenCalledTimes(2);
     source.hostDisconnected();
+  });
+});
+
+describe('OwnModels and the model switch', () => {
+  const text = (name: string, value: string) => ({ name, bytes: new TextEncoder().encode(value) });
+  /** A model.json whose manifest names weights.bin with 2 float32 values (8 bytes). */
+  const modelJson = text('model.json', JSON.stringify({ format: 'layers-model', modelTopology: { class_name: 'Sequential', config: { layers: [] } }, weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'w', shape: [2], dtype: 'float32' }] }] }));
+  const info = { name: 'fruit', numClasses: 3, inputSize: 32, bytes: 8, labels: ['apple', 'pear', 'plum'], input: { range: [-1, 1] as const, channels: 'rgb' as const }, added: 1 };
+  function setup() {
+    const store = new Store<AppState>({ ...initialState('?model=lite&backend=cpu'), ready: true });
+    const client = new FakeClient();
+    const hooks = { configured: vi.fn(async () => undefined), ready: vi.fn(async () => undefined), stopFrames: vi.fn() };
+    const supervisor = new WorkerSupervisor(host, store, client, hooks, 'http://127.0.0.1:4181/app/', fakeClock(), { info: vi.fn(), error: vi.fn() });
+    const stored: (typeof info)[] = [];
+    const env = { list: vi.fn(async () => [...stored]), remove: vi.fn(async (name: string) => void stored.splice(stored.findIndex((m) => m.name === name), 1)), remember: vi.fn() };
+    const own = new OwnModels(host, store, client, supervisor, env);
+    return { store, client, hooks, env, own, stored };
+  }
+
+  it('a file that fails the checks is one line and nothing reaches the worker', async () => {
+    const { store, client, own } = setup();
+    expect(await own.add([modelJson, text('weights.bin', 'abc')])).toBeUndefined();
+    expect(store.state.ownModelNotice).toEqual({ kind: 'error', text: 'weights.bin: 3 bytes, but model.json says 8 (a damaged or mismatched weight file)' });
+    expect(client.sent).toHaveLength(0);
+  });
+
+  it('a refused model (the worker\'s one line) is shown; an accepted one is listed, remembered and run: labels, layer, goal, target follow it', async () => {
+    const { store, client, hooks, env, own, stored } = setup();
+    store.set({ settings: { ...store.state.settings, target: 400 }, goal: { index: 130, label: 'flamingo' } });
+    const refused = own.add([modelJson, text('weights.bin', '12345678')]);
+    await flush();
+    expect(client.last('own-model').transfer).toHaveLength(1); // the weights travel, not copied
+    client.last('own-model').resolve({ type: 'error', id: 1, message: "model.json: unsupported layer class 'UpSampling2D' (layer 'up')" });
+    expect(await refused).toBeUndefined();
+    expect(store.state.ownModelNotice?.kind).toBe('error');
+    expect(client.restarts).toBe(0);
+
+    const added = own.add([modelJson, text('weights.bin', '12345678'), text('metadata.json', '{"labels": ["apple", "pear", "plum"], "modelName": "Fruit"}')]);
+    await flush();
+    expect((client.last('own-model').body as { upload: { name: string; labels: string[] } }).upload).toMatchObject({ name: 'fruit', labels: ['apple', 'pear', 'plum'] });
+    stored.push(info);
+    client.last('own-model').resolve({ type: 'own-model-stored', id: 2, info });
+    await flush();
+    // The worker is replaced and asked for the stored model by name.
+    expect(client.restarts).toBe(1);
+    expect(hooks.stopFrames).toHaveBeenCalled();
+    expect(env.remember).toHaveBeenCalledWith('fruit');
+    expect((client.last('init').body as { model: string }).model).toBe('fruit');
+    client.last('init').resolve({ ...ready, model: 'fruit', inputSize: 32, labels: info.labels, layers: [{ name: 'conv1', outputShape: [16, 16, 8] }, { name: 'conv1_relu', outputShape: [16, 16, 8] }, { name: 'conv_dw_1_relu', outputShape: [16, 16, 8] }] });
+    await added;
+    expect(store.state).toMatchObject({ model: 'fruit', forcedModel: 'fruit', labels: ['apple', 'pear', 'plum'], ownModels: [info], goal: { index: 0, label: 'apple' } });
+    expect(store.state.ownModelNotice).toEqual({ kind: 'ok', text: 'Stored fruit: 3 classes (apple, pear, plum), 32×32 input, 8 bytes.' });
+    expect(store.state.settings).toMatchObject({ layer: 'conv1_relu', target: 'top' });
+    expect(store.state.status).toMatch(/^Model fruit on cpu/);
+
+    // Removing the model in use: the measured choice takes over (no ?model=).
+    const removed = own.remove('fruit');
+    await flush();
+    expect(env.remember).toHaveBeenLastCalledWith(undefined);
+    expect(client.last('init').body).toMatchObject({ model: 'standard', auto: { model: true } });
+    client.last('init').resolve(ready);
+    await removed;
+    expect(store.state).toMatchObject({ ownModels: [], model: 'lite', labels: IMAGENET_LABELS, ownModelNotice: { kind: 'ok', text: 'Removed fruit from this browser.' } });
+  });
+
+  it('?model=NAME runs a stored model; a name not stored is one line, forgotten, and the bundled model runs', async () => {
+    const { store, env, own, stored } = setup();
+    stored.push(info);
+    store.set({ ...initialState('?model=fruit'), ready: false });
+    expect(store.state).toMatchObject({ model: 'standard', forcedModel: undefined, askedModel: 'fruit' });
+    await own.resolveAsked();
+    expect(store.state).toMatchObject({ model: 'fruit', forcedModel: 'fruit', askedModel: undefined });
+    store.set({ ...initialState('?model=gone&kiosk'), ready: false });
+    await own.resolveAsked();
+    expect(store.state).toMatchObject({ model: 'standard', forcedModel: undefined, askedModel: undefined, ownModelNotice: { kind: 'error', text: 'no model named "gone" is stored in this browser; the bundled model runs instead' } });
+    expect(store.state.kioskProblems).toEqual(['no model named "gone" is stored in this browser; the bundled model runs instead']);
+    expect(env.remember).not.toHaveBeenCalled(); // a kiosk's address is the operator's
+    store.set({ ...initialState('?model=gone'), ready: false });
+    await own.resolveAsked();
+    expect(env.remember).toHaveBeenCalledWith(undefined);
+  });
+
+  it('the grid starts on MobileNet\'s layer where there is one, else a third of the way through the rectifiers; labels are searched', () => {
+    const l = (name: string) => ({ name, className: 'X', outputShape: [4, 4, 2] });
+    expect(defaultLayer([l('conv1'), l('conv_pw_3_relu'), l('x_relu')])).toBe('conv_pw_3_relu');
+    expect(defaultLayer([l('a'), l('a_relu'), l('b'), l('b_relu'), l('c_relu')])).toBe('b_relu');
+    expect(defaultLayer([l('a'), l('b'), l('c'), l('d')])).toBe('b');
+    expect(searchLabels(['apple', 'pear', 'Pineapple'], 'APP')).toEqual([{ index: 0, label: 'apple' }, { index: 2, label: 'Pineapple' }]);
   });
 });

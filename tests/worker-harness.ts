@@ -3,19 +3,37 @@ import { MemoryFeatureCache } from '../src/core/gallery/feature-cache';
 import type { RgbaImage } from '../src/core/preprocess';
 import { bundledGalleryDir, readGalleryDir } from '../src/node/gallery-files';
 import { loadModel } from '../src/node/model-files';
+import { isModelId } from '../src/core/models';
+import { ModelLoadError } from '../src/core/errors';
+import { type OwnModelRecord, compileOwnModel, loadOwnModel, ownModelRecord } from '../src/core/own-model';
 import { type HandlerEnvironment, createInferenceHandler } from '../workers/inference-handler';
 import type { WorkerResponse } from '../workers/protocol';
 
-/** The worker's handler with a Node environment (CPU backend, models from disk, RGBA frames). */
+/**
+ * The worker's handler with a Node environment (CPU backend, models from disk, RGBA frames; own models stored in
+ * memory, compiled as the browser's worker compiles them).
+ */
 export function workerHarness(extra: Partial<HandlerEnvironment> = {}) {
   const replies: WorkerResponse[] = [];
+  const ownModels = new Map<string, OwnModelRecord>();
   let closed = 0;
   const handle = createInferenceHandler({
     chooseBackend: async () => {
       await tf.setBackend('cpu');
       return 'cpu';
     },
-    loadNet: (model) => loadModel(model),
+    loadNet: async (model) => {
+      if (isModelId(model)) return loadModel(model);
+      const record = ownModels.get(model);
+      if (!record) throw new ModelLoadError(`no model named "${model}" is stored`);
+      return loadOwnModel(record);
+    },
+    storeOwnModel: async (upload) => {
+      const { net, info } = await compileOwnModel(upload);
+      net.dispose();
+      ownModels.set(info.name, ownModelRecord(upload, info));
+      return info;
+    },
     toPixels: (image) => tf.browser.fromPixels(image as ImageData),
     toRgba: (image) => image as RgbaImage,
     loadGallery: () => readGalleryDir(bundledGalleryDir()),

@@ -8,7 +8,7 @@
  * time one warm frame of the lite model on each candidate, take the fastest, and use the lite model where the
  * standard one would make the live gradient views slower than MIN_GRADIENT_FPS.
  */
-import type { ModelId } from '../src/core/models';
+import { type ModelId, type ModelName, isModelId } from '../src/core/models';
 import type { BackendName } from './protocol';
 
 /** What the worker found for one backend before timing anything. */
@@ -28,7 +28,8 @@ export interface AdapterReport {
 /** One warm frame timed on one backend with one model (milliseconds, wall clock in the worker). */
 export interface FrameTiming {
   backend: BackendName;
-  model: ModelId;
+  /** A bundled model, or the name of one the user stored. */
+  model: ModelName;
   /** Activations view: one forward pass with taps, top-5 and layer read back. */
   forwardMs: number;
   /** Saliency view (plain gradient): forward + input gradient, everything read back. */
@@ -50,7 +51,8 @@ export interface LiveBudget {
 /** The choice the worker made, as the page shows it and remembers it per device. */
 export interface StartChoice {
   backend: BackendName;
-  model: ModelId;
+  /** A bundled model, or the name of one the user stored (never remembered: RememberedChoice names bundled ones). */
+  model: ModelName;
   /** 'measured' now, 'remembered' from an earlier measurement on this device, 'forced' by the URL. */
   how: 'measured' | 'remembered' | 'forced';
   /** The device key (renderers) the choice is remembered under. */
@@ -203,7 +205,7 @@ const fps = (ms: number): string => {
  * the model rule. E.g. "Measured one warm lite frame: webgl 210 ms, cpu 380 ms (gradient) → webgl. WebGPU is a
  * software adapter (SwiftShader …), not timed. Standard model: 1.4 gradient frames/s (under 2) → lite."
  */
-export function explainChoice(adapters: readonly AdapterReport[], timings: readonly FrameTiming[], backend: BackendName, model: ModelId): string {
+export function explainChoice(adapters: readonly AdapterReport[], timings: readonly FrameTiming[], backend: BackendName, model: ModelName): string {
   const parts: string[] = [];
   // The probe of each backend (the first lite timing of it; a later one re-times the model kept for the budget).
   const lite = timings.filter((t, i) => t.model === 'lite' && timings.findIndex((u) => u.model === 'lite' && u.backend === t.backend) === i);
@@ -223,12 +225,15 @@ export function explainChoice(adapters: readonly AdapterReport[], timings: reado
   } else if (model === 'lite' && lite.length > 0) {
     const own = lite.find((t) => t.backend === backend);
     parts.push(own && !standardWorthTiming(own) ? `Lite already under ${MIN_GRADIENT_FPS} gradient frames/s: standard not timed → lite.` : 'Lite model.');
+  } else if (!isModelId(model)) {
+    const own = timings.find((t) => t.model === model && t.backend === backend);
+    parts.push(`Your own model ${model}${own ? `: ${Math.round(own.gradientMs)} ms per gradient frame` : ''}.`);
   }
   return parts.join(' ');
 }
 
 /** Visitors' words when the lite model was chosen for speed; '' otherwise. */
-export function choiceNote(model: ModelId, how: StartChoice['how'], modelForced: boolean): string {
+export function choiceNote(model: ModelName, how: StartChoice['how'], modelForced: boolean): string {
   if (model !== 'lite' || modelForced || how === 'forced') return '';
   return 'This computer has no fast graphics chip, so a smaller, faster network is used.';
 }

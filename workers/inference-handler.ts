@@ -5,7 +5,8 @@ import { type PrecomputedFeatures, PrecomputedFeatureCache } from '../src/core/g
 import { type GalleryEntry, entryFromImage, uniqueEntries } from '../src/core/gallery/gallery';
 import { kernelTiles, rgbFilterTiles } from '../src/core/filters';
 import { DEFAULT_LIVE_SETTINGS, LivePipeline } from '../src/core/live/pipeline';
-import type { ModelId } from '../src/core/models';
+import { type ModelName, isModelId } from '../src/core/models';
+import type { OwnModelInfo, OwnModelUpload } from '../src/core/own-model';
 import type { ConvNet } from '../src/core/network';
 import type { RgbaImage } from '../src/core/preprocess';
 import type { BackendName, ForwardEngine, FrameImage, JobSpec, Simulation, WorkerMemory, WorkerRequest, WorkerResponse } from './protocol';
@@ -38,13 +39,14 @@ export interface HandlerEnvironment {
    * it (Node tests) the only candidate is what `chooseBackend` starts.
    */
   detectBackends?(): Promise<AdapterReport[]>;
-  loadNet(model: ModelId, modelsUrl: string): Promise<ConvNet>;
+  /** A bundled model (verified files under `modelsUrl`) or a stored own model by name (ModelLoadError, one line, if none). */
+  loadNet(model: ModelName, modelsUrl: string): Promise<ConvNet>;
   /**
    * Browser, and Node tests: `model` loaded on the WASM backend, to be the forward twin of the CPU backend's network
    * (ConvNet.useForwardTwin), with what that backend runs with; undefined when WASM cannot start here. Must leave
    * the active backend as it found it.
    */
-  loadForwardTwin?(model: ModelId, modelsUrl: string): Promise<{ net: ConvNet; engine: ForwardEngine } | undefined>;
+  loadForwardTwin?(model: ModelName, modelsUrl: string): Promise<{ net: ConvNet; engine: ForwardEngine } | undefined>;
   toPixels(image: FrameImage): tf.Tensor3D;
   toRgba(image: FrameImage): RgbaImage;
   /** The bundled gallery (read once, lazily). */
@@ -68,6 +70,11 @@ export interface HandlerEnvironment {
   recreateBackend?(lost: BackendName): Promise<BackendName>;
   /** Test/operator hook (see protocol `simulate`). */
   simulate?(what: Simulation): void;
+  /**
+   * "Your own model": checks, compiles (on the active backend, then released) and stores a model the page sent
+   * (workers/own-model-store.ts in the browser, memory in tests); resolves to what the page lists about it.
+   */
+  storeOwnModel?(upload: OwnModelUpload): Promise<OwnModelInfo>;
 }
 
 /** tf.memory() as the worker reports it. */
@@ -131,7 +138,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
    * (forward-only work on XNNPACK, gradients on CPU). A twin that fails to load is left out and said in the log line
    * of the ready status; the network still works on CPU alone.
    */
-  async function loadFor(backend: BackendName, model: ModelId, modelsUrl: string): Promise<ConvNet> {
+  async function loadFor(backend: BackendName, model: ModelName, modelsUrl: string): Promise<ConvNet> {
     const n = await env.loadNet(model, modelsUrl);
     if (backend !== 'cpu' || !wasmAllowed || !env.loadForwardTwin) return n;
     try {
@@ -171,7 +178,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
     }
     env.watchBackend?.(choice.backend, (reason) => void recover(reason));
     const forward = net.forwardBackend && wasmEngine ? { forward: wasmEngine } : {};
-    post({ type: 'ready', id: request.id, backend: choice.backend, model: choice.model, loadMs, warmupMs, layers: net.spatialLayers(), choice, ...forward });
+    post({ type: 'ready', id: request.id, backend: choice.backend, model: choice.model, loadMs, warmupMs, layers: net.spatialLayers(), labels: [...net.labels], inputSize: net.inputSize, choice, ...forward });
   }
 
   /** A model loaded, warmed up and timed on one backend. */
@@ -185,7 +192,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
    * Starts `backend`, loads `model` on it, warms its kernels (activations and saliency, as at every start) and times
    * one more frame of each: the forward frame and the gradient frame, readbacks included.
    */
-  async function timeFrames(backend: BackendName, model: ModelId, modelsUrl: string): Promise<Timed> {
+  async function timeFrames(backend: BackendName, model: ModelName, modelsUrl: string): Promise<Timed> {
     const t0 = performance.now();
     const started = await env.chooseBackend(backend);
     if (started !== backend) throw new Error(`${backend} did not start`);
@@ -198,7 +205,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
       try {
         const time = async (view: 'activations' | 'saliency'): Promise<number> => {
           const t = performance.now();
-          await p.process(grey, { ...DEFAULT_LIVE_SETTINGS, view });
+          await p.process(grey, { ...warmSettings(n), view });
           return performance.now() - t;
         };
         const forwardMs = await time('activations');
@@ -224,16 +231,22 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
   async function chooseStart(request: Extract<WorkerRequest, { type: 'init' }>): Promise<{ choice: StartChoice; kept?: { net: ConvNet; pipeline: LivePipeline } }> {
     const autoModel = request.auto?.model ?? false;
     const forced = request.backend;
+    // An own model (named by the page) runs on the backend remembered for this device when there is one.
+    const own = !autoModel && !isModelId(request.model);
     const adapters = env.detectBackends ? await env.detectBackends() : [];
     const key = deviceKey(adapters);
-    const remembered = request.auto && !forced && autoModel ? parseRemembered(request.auto.remembered[key]) : undefined;
+    const remembered = request.auto && !forced && (autoModel || own) ? parseRemembered(request.auto.remembered[key]) : undefined;
+    let rememberedBackend: BackendName | undefined;
     if (remembered && adapters.find((a) => a.backend === remembered.backend)?.available !== false) {
       try {
         if ((await env.chooseBackend(remembered.backend)) === remembered.backend) {
           const { backend, model, budget, timings } = remembered;
-          return {
-            choice: { backend, model, how: 'remembered', deviceKey: key, adapters, timings, budget, reason: `Remembered for this device: ${remembered.reason}`, note: choiceNote(model, 'remembered', false) },
-          };
+          if (own) rememberedBackend = backend;
+          else {
+            return {
+              choice: { backend, model, how: 'remembered', deviceKey: key, adapters, timings, budget, reason: `Remembered for this device: ${remembered.reason}`, note: choiceNote(model, 'remembered', false) },
+            };
+          }
         }
       } catch {
         // measure afresh below
@@ -242,17 +255,17 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
     // Every model timed stays loaded until the choice is made; the one chosen is kept, the others disposed.
     const timed: Timed[] = [];
     const timings: FrameTiming[] = [];
-    const time = async (b: BackendName, m: ModelId): Promise<FrameTiming> => {
+    const time = async (b: BackendName, m: ModelName): Promise<FrameTiming> => {
       const t = await timeFrames(b, m, request.modelsUrl);
       timed.push(t);
       timings.push(t.timing);
       return t.timing;
     };
     let backend: BackendName;
-    let model: ModelId = autoModel ? 'standard' : request.model;
+    let model: ModelName = autoModel ? 'standard' : request.model;
     let kept: Timed | undefined;
     try {
-      const candidates = forced || !env.detectBackends ? [] : candidateBackends(adapters);
+      const candidates = forced || rememberedBackend || !env.detectBackends ? [] : candidateBackends(adapters);
       if (candidates.length > 1) {
         const failures: string[] = [];
         for (const b of candidates) {
@@ -265,7 +278,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
         if (timings.length === 0) throw new Error(`no backend could run the model (${failures.join('; ')})`);
         backend = fastestBackend(timings);
       } else {
-        backend = await env.chooseBackend(forced ?? candidates[0]);
+        backend = await env.chooseBackend(forced ?? rememberedBackend ?? candidates[0]);
       }
       const lite = timings.find((t) => t.backend === backend && t.model === 'lite');
       if (model === 'standard' && autoModel && !standardWorthTiming(lite)) model = 'lite';
@@ -289,10 +302,9 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
     }
     if (!kept) throw new Error('no model was kept'); // the try above either keeps one or throws
     const final = kept.timing;
-    const how: StartChoice['how'] = forced && !autoModel ? 'forced' : 'measured';
-    const reason = forced
-      ? `${backend} forced by the URL; one warm ${model} frame: ${Math.round(final.forwardMs)} ms forward, ${Math.round(final.gradientMs)} ms gradient.`
-      : explainChoice(adapters, timings, backend, model);
+    const how: StartChoice['how'] = forced && !autoModel ? 'forced' : rememberedBackend ? 'remembered' : 'measured';
+    const warm = `one warm ${model} frame: ${Math.round(final.forwardMs)} ms forward, ${Math.round(final.gradientMs)} ms gradient.`;
+    const reason = forced ? `${backend} forced by the URL; ${warm}` : rememberedBackend ? `${backend} remembered for this device; ${warm}` : explainChoice(adapters, timings, backend, model);
     const choice: StartChoice = { backend, model, how, deviceKey: key, adapters, timings, budget: liveBudget(final), reason, note: choiceNote(model, how, !autoModel) };
     return { choice, kept: { net: kept.net, pipeline: kept.pipeline } };
   }
@@ -301,7 +313,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
   async function warmUp(p: LivePipeline, n: ConvNet): Promise<void> {
     const grey = tf.fill([n.inputSize, n.inputSize, 3], 128) as tf.Tensor3D;
     try {
-      for (const view of ['activations', 'saliency'] as const) await p.process(grey, { ...DEFAULT_LIVE_SETTINGS, view });
+      for (const view of ['activations', 'saliency'] as const) await p.process(grey, { ...warmSettings(n), view });
     } finally {
       grey.dispose();
     }
@@ -314,7 +326,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
   let loss = lossSignal();
 
   /** What init loaded, to rebuild it after a lost device. */
-  let loaded: { model: ModelId; modelsUrl: string; backend: BackendName } | undefined;
+  let loaded: { model: ModelName; modelsUrl: string; backend: BackendName } | undefined;
   let recovering: Promise<void> | undefined;
   let recoveries = 0;
 
@@ -454,6 +466,11 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
         case 'memory':
           post({ type: 'memory', id: request.id, memory: workerMemory() });
           break;
+        case 'own-model': {
+          if (!env.storeOwnModel) throw new Error('own models cannot be stored here');
+          post({ type: 'own-model-stored', id: request.id, info: await env.storeOwnModel(request.upload) });
+          break;
+        }
         case 'simulate':
           if (!env.simulate) throw new Error(`cannot simulate ${request.what} here`);
           env.simulate(request.what);
@@ -464,6 +481,16 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
       post({ type: 'error', id: request.id, message: messageOf(err) });
     }
   };
+}
+
+/**
+ * The live defaults with a layer `net` has: MobileNet's default grid layer, or for an own model a spatial layer a
+ * third of the way in (as the page's defaultLayer picks).
+ */
+function warmSettings(net: ConvNet): typeof DEFAULT_LIVE_SETTINGS {
+  if (net.hasLayer(DEFAULT_LIVE_SETTINGS.layer)) return DEFAULT_LIVE_SETTINGS;
+  const layers = net.spatialLayers();
+  return { ...DEFAULT_LIVE_SETTINGS, layer: layers[Math.floor(layers.length / 3)]?.name ?? DEFAULT_LIVE_SETTINGS.layer };
 }
 
 /** A promise that work in flight races, and its rejection (see `loss` in createInferenceHandler). */

@@ -8,7 +8,10 @@ import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.w
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { loadVerifiedArtifacts } from '../src/core/model-integrity';
-import { MODELS, type ModelId } from '../src/core/models';
+import { MODELS, type ModelName, isModelId } from '../src/core/models';
+import { ModelLoadError } from '../src/core/errors';
+import { type OwnModelInfo, type OwnModelUpload, compileOwnModel, loadOwnModel, ownModelRecord } from '../src/core/own-model';
+import { putOwnModel, storedOwnModel } from './own-model-store';
 import { ConvNet } from '../src/core/network';
 import { contentId, type GalleryEntry } from '../src/core/gallery/gallery';
 import { PrecomputedFeatures, type PrecomputedIndex } from '../src/core/gallery/precomputed';
@@ -133,7 +136,8 @@ async function loadPrecomputed(galleryUrl: string): Promise<PrecomputedFeatures 
  * after a lost GPU device without fetching again. A failed load is forgotten, so "Try again" fetches afresh.
  */
 const verified = new Map<string, Promise<tf.io.ModelArtifacts>>();
-function verifiedNet(model: ModelId, modelsUrl: string): Promise<ConvNet> {
+function verifiedNet(model: ModelName, modelsUrl: string): Promise<ConvNet> {
+  if (!isModelId(model)) return ownNet(model);
   const dir = MODELS[model].dir;
   const key = new URL(dir, modelsUrl).href;
   let artifacts = verified.get(key);
@@ -145,12 +149,35 @@ function verifiedNet(model: ModelId, modelsUrl: string): Promise<ConvNet> {
   return artifacts.then((a) => ConvNet.load(tf.io.fromMemory(a)));
 }
 
+/** A model the user stored in this browser (workers/own-model-store.ts): rebuilt from IndexedDB, nothing fetched. */
+async function ownNet(name: string): Promise<ConvNet> {
+  const record = await storedOwnModel(name);
+  if (!record) throw new ModelLoadError(`no model named "${name}" is stored in this browser (add it under "Use your own model", or open the app without ?model=)`);
+  return loadOwnModel(record);
+}
+
+/**
+ * "Your own model": compiled on the active backend (an unsupported layer or labels that do not fit are one line
+ * here, before anything is stored), released, then stored in IndexedDB.
+ */
+async function storeOwnModel(upload: OwnModelUpload): Promise<OwnModelInfo> {
+  const { net, info } = await compileOwnModel(upload);
+  net.dispose();
+  try {
+    await putOwnModel(ownModelRecord(upload, info));
+  } catch (err) {
+    const name = err instanceof DOMException ? err.name : '';
+    throw new Error(name === 'QuotaExceededError' ? `Storage is full: ${upload.name} was not stored` : `${upload.name} could not be stored (${(err as Error).message})`, { cause: err });
+  }
+  return info;
+}
+
 /**
  * The model's forward twin on the WASM backend (issue 13, goal 5; see ConvNet.useForwardTwin): the same verified
  * bytes loaded while WASM is the active backend, then the previous backend active again. Runs at start and after a
  * recovery only, when no frame or job is using TensorFlow.js. Undefined when the WASM backend cannot start.
  */
-async function wasmTwin(model: ModelId, modelsUrl: string): Promise<{ net: ConvNet; engine: ForwardEngine } | undefined> {
+async function wasmTwin(model: ModelName, modelsUrl: string): Promise<{ net: ConvNet; engine: ForwardEngine } | undefined> {
   const previous = tf.getBackend();
   try {
     if (!(await tf.setBackend('wasm'))) return undefined;
@@ -192,6 +219,7 @@ const handle = createInferenceHandler({
   },
   recreateBackend,
   simulate,
+  storeOwnModel,
 });
 
 self.onmessage = (event: MessageEvent<WorkerRequest>) => void handle(event.data);

@@ -8,7 +8,8 @@ import type { EmbedMethod } from '../src/core/gallery/embed';
 import type { PresetName } from '../src/core/optimize/presets';
 import type { LayerInfo } from '../src/core/network';
 import type { LiveFrame, LiveSettings } from '../src/core/live/settings';
-import type { ModelId } from '../src/core/models';
+import type { ModelName } from '../src/core/models';
+import type { OwnModelInfo, OwnModelUpload } from '../src/core/own-model';
 import type { RgbaImage } from '../src/core/preprocess';
 import type { StartChoice } from './backend-choice';
 
@@ -138,7 +139,8 @@ export type WorkerRequest =
    * `wasm: false` keeps forward-only passes on the CPU backend too (the URL's `?wasm=0`; benchmarks compare);
    * otherwise, on the CPU backend, they run on a WASM twin of the model where WASM starts (ForwardEngine).
    */
-  | { type: 'init'; id: number; model: ModelId; backend?: BackendName; modelsUrl: string; galleryUrl?: string; auto?: { model: boolean; remembered: Record<string, string> }; wasm?: boolean }
+  /** `model`: a bundled model's id or the name of a model stored in this browser ("Your own model"). */
+  | { type: 'init'; id: number; model: ModelName; backend?: BackendName; modelsUrl: string; galleryUrl?: string; auto?: { model: boolean; remembered: Record<string, string> }; wasm?: boolean }
   | { type: 'frame'; id: number; image: FrameImage; settings: LiveSettings }
   | { type: 'filters'; id: number; layer?: string }
   | { type: 'job'; id: number; job: JobSpec }
@@ -146,6 +148,11 @@ export type WorkerRequest =
   | { type: 'bench'; id: number }
   /** The worker's tf.memory() now (soak runs, health checks). */
   | { type: 'memory'; id: number }
+  /**
+   * "Your own model": files checked by the page (src/core/own-model.ts checkModelFiles), compiled here and stored
+   * in IndexedDB; answered 'own-model-stored', or 'error' with one line (an unsupported layer, labels that do not fit).
+   */
+  | { type: 'own-model'; id: number; upload: OwnModelUpload }
   /**
    * Test/operator hook: 'device-loss' destroys the real WebGPU device; 'context-loss' loses the WebGL backend's
    * context (WEBGL_lose_context); 'crash' throws an uncaught error in the worker.
@@ -196,12 +203,15 @@ export interface ForwardEngine {
  * A message from the inference worker to the page, naming the request id it answers ('status' uses id 0): 'ready'
  * after init (backend, model, load and warm-up ms, spatial layers), 'frame' a processed live frame, 'dropped' a frame
  * replaced by a newer one, 'image' a filters picture, 'progress' / 'done' / 'cancelled' for jobs, 'bench' figures,
- * 'memory', 'ok' (cancel, simulate), WorkerStatus, and 'error' with a one-line message.
+ * 'memory', 'own-model-stored', 'ok' (cancel, simulate), WorkerStatus, and 'error' with a one-line message.
  */
 export type WorkerResponse =
   /** `choice`: how backend and model were chosen (measured, remembered or forced), the timings and the live budget. */
   /** `forward`: where forward-only passes run when not on `backend` itself (the WASM twin on CPU kiosks). */
-  | { type: 'ready'; id: number; backend: BackendName; model: ModelId; loadMs: number; warmupMs: number; layers: LayerInfo[]; choice?: StartChoice; forward?: ForwardEngine }
+  /** `labels`: the model's class labels in output order (ImageNet's, or an own model's); `inputSize`: its input side (pixels). */
+  | { type: 'ready'; id: number; backend: BackendName; model: ModelName; loadMs: number; warmupMs: number; layers: LayerInfo[]; labels: string[]; inputSize: number; choice?: StartChoice; forward?: ForwardEngine }
+  /** An own model compiled and stored: what the page lists about it. */
+  | { type: 'own-model-stored'; id: number; info: OwnModelInfo }
   | { type: 'frame'; id: number; frame: LiveFrame; ms: number; memory: WorkerMemory }
   | { type: 'dropped'; id: number }
   | { type: 'image'; id: number; image: RgbaImage }
@@ -234,6 +244,7 @@ export interface ReplyMap {
   cancel: Reply<'ok'> | Reply<'error'>;
   bench: Reply<'bench'> | Reply<'error'>;
   memory: Reply<'memory'> | Reply<'error'>;
+  'own-model': Reply<'own-model-stored'> | Reply<'error'>;
   simulate: Reply<'ok'> | Reply<'error'>;
 }
 

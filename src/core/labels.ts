@@ -76,3 +76,16 @@ export function parseLabels(text: string, count?: number): string[] {
   if (count !== undefined && list.length !== count) throw new InvalidInputError(`the labels file names ${list.length} classes but the model has ${count} outputs`);
   return list as string[];
 }
+
+/**
+ * Finds the classes of `labels` (any model's, in output order) whose label contains `query` (case-insensitive,
+ * trimmed), first `limit` in output order: the class pickers of the app for the model in use.
+ */
+export function searchLabels(labels: readonly string[], query: string, limit = 20): { index: number; label: string }[] {
+  const q = query.trim().toLowerCase();
+  const out: { index: number; label: string }[] = [];
+  for (let i = 0; i < labels.length && out.length < limit; i++) {
+    if (labels[i]!.toLowerCase().includes(q)) out.push({ index: i, label: labels[i]! });
+  }
+  return out;
+}

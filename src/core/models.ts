@@ -40,3 +40,9 @@ export function isModelId(value: string): value is ModelId {
 export function modelJsonPath(id: ModelId): string {
   return `${MODELS[id].dir}/model.json`;
 }
+
+/**
+ * A model the app or worker runs: a bundled one's id (ModelId) or the name of a model the user stored in this
+ * browser ("Your own model", src/core/own-model.ts: a lower-case slug, never 'standard' or 'lite').
+ */
+export type ModelName = ModelId | (string & Record<never, never>);

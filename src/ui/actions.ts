@@ -1,4 +1,6 @@
+import type { InputSpec } from '../core/graph';
 import type { LiveView, SaliencyKind } from '../core/live/settings';
+import type { ModelName } from '../core/models';
 import { SALIENCY_KINDS } from '../core/live/settings';
 import type { PresetName } from '../core/optimize/presets';
 import type { JobDetail } from '../core/attribution/defaults';
@@ -7,10 +9,12 @@ import { forgetSnapshots } from '../../workers/gallery-store';
 import type { AppState } from './app-state';
 import type { AppActions } from './context';
 import type { JobController } from './controllers/job-controller';
+import type { OwnModels } from './controllers/own-models';
 import type { SourceController } from './controllers/source-controller';
 import type { WorkerSupervisor } from './controllers/worker-supervisor';
 import type { JobKindId } from './jobs/job-kinds';
 import type { SnapshotThumbnails } from './jobs/snapshots';
+import { gridLayers } from './live-status';
 import { appUpdates } from './pwa';
 import { type ShortcutAction, jobOfAction } from './shortcuts';
 import type { Store } from './store';
@@ -24,6 +28,7 @@ export interface ActionParts {
   source: SourceController;
   jobs: JobController;
   supervisor: WorkerSupervisor;
+  ownModels: OwnModels;
   snapshots: SnapshotThumbnails;
   /** Downloads the figure on screen as PNG (the shell knows the stage's canvases). */
   exportFigure(): Promise<void>;
@@ -43,7 +48,7 @@ export class Actions implements AppActions {
   perform(action: ShortcutAction): void {
     const s = this.store.state;
     const at = s.views.indexOf(s.settings.view);
-    const reluLayers = s.layers.filter((l) => l.name.endsWith('_relu')).map((l) => l.name);
+    const reluLayers = gridLayers(s.layers).map((l) => l.name);
     const layerAt = reluLayers.indexOf(s.settings.layer);
     const channels = s.frame?.activations?.shape[2] ?? 0;
     switch (action) {
@@ -152,6 +157,19 @@ export class Actions implements AppActions {
 
   retryModel(): void {
     this.parts.supervisor.retry();
+  }
+
+  async addOwnModel(files: readonly File[], input: InputSpec): Promise<void> {
+    const dropped = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+    await this.parts.ownModels.add(dropped, { input });
+  }
+
+  useModel(model: ModelName | undefined): Promise<void> {
+    return this.parts.ownModels.use(model);
+  }
+
+  removeOwnModel(name: string): Promise<void> {
+    return this.parts.ownModels.remove(name);
   }
 
   readonly thumbnail = (id: string, name: string): string => storedThumbnail(id) ?? this.parts.snapshots.url(id) ?? `gallery/${name}`;

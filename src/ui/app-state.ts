@@ -1,6 +1,8 @@
 import type { Prediction } from '../core/classify';
 import { DEFAULT_LIVE_SETTINGS, LIVE_VIEWS, type LiveFrame, type LiveSettings, type LiveView } from '../core/live/settings';
-import { type ModelId, isModelId } from '../core/models';
+import { IMAGENET_LABELS } from '../core/labels';
+import { type ModelName, isModelId } from '../core/models';
+import { type OwnModelInfo, isOwnModelName } from '../core/own-model';
 import type { LayerInfo } from '../core/network';
 import type { PresetName } from '../core/optimize/presets';
 import type { JobDetail } from '../core/attribution/defaults';
@@ -18,10 +20,19 @@ import type { WakeLockState } from './controllers/kiosk-controller';
  */
 export interface AppState {
   // Set once at start (URL parameters, the kiosk file).
-  /** The model in use (before the worker's choice: the one asked for, else standard). */
-  model: ModelId;
-  /** The model named by the URL (`?model=`) or the kiosk file; else the worker chooses it by measurement. */
-  forcedModel: ModelId | undefined;
+  /** The model in use (before the worker's choice: the one asked for, else standard); an own model by its name. */
+  model: ModelName;
+  /**
+   * The model named by the URL (`?model=`), the kiosk file or the model picker; else the worker chooses it by
+   * measurement.
+   */
+  forcedModel: ModelName | undefined;
+  /**
+   * An own model's name asked for by `?model=NAME` or the kiosk file's `ownModel`, checked against the stored models
+   * before the model loads (OwnModels.resolveAsked): then it becomes `forcedModel`, or a one-line notice says it is
+   * not stored and the bundled model runs.
+   */
+  askedModel: string | undefined;
   forcedBackend: BackendName | undefined;
   /** Forward-only passes may run on WASM beside the CPU backend (`?wasm=0` keeps them on CPU, for comparisons). */
   wasm: boolean;
@@ -59,6 +70,14 @@ export interface AppState {
   workerRestarts: number;
   workerMemory: WorkerMemory | null;
   layers: LayerInfo[];
+  /** The model's class labels in output order (from the worker's 'ready'; ImageNet's before). */
+  labels: readonly string[];
+
+  // "Your own model" (OwnModels controller).
+  /** Models stored in this browser (IndexedDB), oldest first. */
+  ownModels: OwnModelInfo[];
+  /** The last add / remove: what happened, one line each ('error' for a refused file), or null. */
+  ownModelNotice: { kind: 'ok' | 'error' | 'busy'; text: string } | null;
 
   // The live view (LiveFrames).
   settings: LiveSettings;
@@ -117,14 +136,15 @@ export interface AppState {
 /** The state at start, from the page's URL parameters (`?model=lite&backend=cpu&view=saliency&lecture&kiosk`). */
 export function initialState(search: string): AppState {
   const params = new URLSearchParams(search);
-  const model = params.get('model') ?? 'standard';
+  const asked = params.get('model') ?? '';
   const backend = params.get('backend') ?? '';
   const view = params.get('view') ?? '';
   const settings: LiveSettings = { ...DEFAULT_LIVE_SETTINGS, fit: 'stretch' };
   if ((LIVE_VIEWS as readonly string[]).includes(view)) settings.view = view as LiveView;
   return {
-    model: isModelId(model) ? model : 'standard',
-    forcedModel: isModelId(params.get('model') ?? '') ? (model as ModelId) : undefined,
+    model: isModelId(asked) ? asked : 'standard',
+    forcedModel: isModelId(asked) ? asked : undefined,
+    askedModel: isOwnModelName(asked) ? asked : undefined,
     forcedBackend: (BACKENDS as readonly string[]).includes(backend) ? (backend as BackendName) : undefined,
     wasm: params.get('wasm') !== '0',
     lecture: params.has('lecture'),
@@ -148,6 +168,9 @@ export function initialState(search: string): AppState {
     workerRestarts: 0,
     workerMemory: null,
     layers: [],
+    labels: IMAGENET_LABELS,
+    ownModels: [],
+    ownModelNotice: null,
     settings,
     channel: -1,
     frame: undefined,

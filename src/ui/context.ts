@@ -1,5 +1,7 @@
 import { createContext } from '@lit/context';
+import type { InputSpec } from '../core/graph';
 import type { LiveView, SaliencyKind } from '../core/live/settings';
+import type { ModelName } from '../core/models';
 import type { PresetName } from '../core/optimize/presets';
 import type { JobDetail } from '../core/attribution/defaults';
 import type { RgbaImage } from '../core/preprocess';
@@ -34,6 +36,12 @@ export interface AppActions {
   useSample(name: string): void;
   useFile(file: File): void;
   retryModel(): void;
+  /** "Your own model": checks, compiles and stores model files (model.json, weights, metadata.json), then runs the model. */
+  addOwnModel(files: readonly File[], input: InputSpec): Promise<void>;
+  /** Runs a bundled model ('standard', 'lite'), a stored own model by name, or (undefined) the measured choice. */
+  useModel(model: ModelName | undefined): Promise<void>;
+  /** Removes a stored own model from this browser. */
+  removeOwnModel(name: string): Promise<void>;
   /** A gallery picture's thumbnail URL: stored pictures by object URL, bundled ones by their file. */
   thumbnail(id: string, name: string): string;
   /** The first layer's filters as one picture (fetched from the worker once). */

@@ -6,6 +6,8 @@ import { Actions } from './actions';
 import { type AppState, type ConvLensState, initialState, toConvLensState } from './app-state';
 import { appContext } from './context';
 import { JobController } from './controllers/job-controller';
+import { OwnModels } from './controllers/own-models';
+import { listOwnModels, removeOwnModel } from '../../workers/own-model-store';
 import { LiveFrames } from './controllers/live-frames';
 import { ShortcutsController } from './controllers/shortcuts-controller';
 import { SourceController } from './controllers/source-controller';
@@ -26,6 +28,7 @@ import './views/gallery-panel';
 import './views/job-launcher';
 import './views/live-controls';
 import './views/model-error';
+import './views/own-model-panel';
 import './views/shortcut-help';
 import './views/about-panel';
 import './views/source-panel';
@@ -102,8 +105,19 @@ export class ConvLensApp extends LitElement {
     remembered: () => rememberedChoices(),
     remember: (key, text) => localStorage.setItem(CHOICE_STORAGE_PREFIX + key, text),
   }, location.href);
+  private readonly ownModels = new OwnModels(this, this.store, this.client, this.supervisor, {
+    list: listOwnModels,
+    remove: removeOwnModel,
+    // The model in use stays in the address (?model=NAME), so a reload runs it again.
+    remember: (model) => {
+      const url = new URL(location.href);
+      if (model) url.searchParams.set('model', model);
+      else url.searchParams.delete('model');
+      history.replaceState(history.state, '', url);
+    },
+  });
   private readonly actions = new Actions({
-    store: this.store, client: this.client, source: this.source, jobs: this.jobs, supervisor: this.supervisor, snapshots: this.snapshots,
+    store: this.store, client: this.client, source: this.source, jobs: this.jobs, supervisor: this.supervisor, ownModels: this.ownModels, snapshots: this.snapshots,
     exportFigure: async () => {
       const stage = this.renderRoot.querySelector<StageView>('stage-view');
       if (stage) await exportViewFigure(this.store.state, this.source.figurePicture(), stage.figureParts());
@@ -153,6 +167,8 @@ export class ConvLensApp extends LitElement {
     const s = this.store.state;
     this.classList.toggle('lecture', s.lecture);
     if (s.kiosk) this.configured = this.enterKiosk(new URLSearchParams(location.search));
+    // An own model named by ?model= or the kiosk file is looked up before the model loads.
+    this.configured = this.configured.then(() => this.ownModels.resolveAsked());
   }
 
   override firstUpdated(): void {
@@ -168,6 +184,7 @@ export class ConvLensApp extends LitElement {
       views: config.views, strings: config.strings, tools: config.tools, retrySeconds: config.retrySeconds, wantedLayer: config.layer,
       kioskProblems: problems, settings: { ...s.settings, view: config.views[0]! },
       ...(config.model && !params.has('model') ? { model: config.model, forcedModel: config.model } : {}),
+      ...(config.ownModel && !params.has('model') ? { askedModel: config.ownModel } : {}),
     }));
     this.kiosk = new KioskController(this, config, {
       attractStep: (step) => this.actions.setView(this.store.state.views[step % this.store.state.views.length]!),
@@ -206,6 +223,7 @@ export class ConvLensApp extends LitElement {
         <live-controls></live-controls>
         <job-launcher></job-launcher>
         <section><source-panel></source-panel></section>
+        ${s.kiosk ? nothing : html`<section><h2>Your own model</h2><own-model-panel></own-model-panel></section>`}
         ${s.kiosk ? nothing : html`<section><h2>Gallery</h2><gallery-panel></gallery-panel></section>`}
       </aside>
       ${s.helpOpen ? html`<shortcut-help @close=${() => this.store.set({ helpOpen: false })}></shortcut-help>` : nothing}

@@ -1,5 +1,6 @@
 import { LIVE_VIEWS, type LiveView } from '../core/live/settings';
 import { type ModelId, isModelId } from '../core/models';
+import { isOwnModelName } from '../core/own-model';
 
 /**
  * Kiosk configuration: what an operator edits (public/kiosk.json, or another same-origin file named by
@@ -45,7 +46,13 @@ export interface KioskConfig {
   views: LiveView[];
   /** Layer the activation grid starts on (checked against the model once it is loaded). */
   layer: string | undefined;
+  /** 'standard' or 'lite'; else measured (or `ownModel`). */
   model: ModelId | undefined;
+  /**
+   * The name of a model stored in this browser ("Your own model", added there before the kiosk starts) to run
+   * instead of a bundled one; when it is not stored, a problem is reported and the bundled model runs.
+   */
+  ownModel: string | undefined;
   /** Seconds without a touch before the attract loop starts cycling the views. */
   attractAfterSeconds: number;
   /** Seconds each view stays up in the attract loop. */
@@ -64,6 +71,7 @@ export const DEFAULT_KIOSK_CONFIG: KioskConfig = {
   views: [...LIVE_VIEWS],
   layer: undefined,
   model: undefined,
+  ownModel: undefined,
   attractAfterSeconds: 45,
   attractViewSeconds: 8,
   idleResetSeconds: 120,
@@ -110,7 +118,11 @@ export function parseKioskConfig(raw: unknown): ParsedKioskConfig {
         break;
       case 'model':
         if (typeof value === 'string' && isModelId(value)) config.model = value;
-        else problems.push(`unknown model ${JSON.stringify(value)} (models are standard, lite)`);
+        else problems.push(`unknown model ${JSON.stringify(value)} (models are standard, lite; a model of your own goes in "ownModel")`);
+        break;
+      case 'ownModel':
+        if (typeof value === 'string' && isOwnModelName(value)) config.ownModel = value;
+        else problems.push(`"ownModel" must name a model stored in this browser (lower-case letters, digits, - or _), got ${JSON.stringify(value)}`);
         break;
       case 'attractAfterSeconds':
       case 'attractViewSeconds':

@@ -51,3 +51,12 @@ export function overlayMap(s: S): LiveHeatmap | undefined {
   }
   return view === 'filters' ? undefined : s.frame?.heatmap;
 }
+
+/**
+ * The layers the activation-grid picker offers: MobileNet's rectifier outputs (names ending in '_relu'), or every
+ * spatial layer of a model that names its layers otherwise (an own model).
+ */
+export function gridLayers<L extends { name: string }>(layers: readonly L[]): L[] {
+  const relu = layers.filter((l) => l.name.endsWith('_relu'));
+  return relu.length > 0 ? relu : [...layers];
+}

@@ -24,7 +24,7 @@ export interface SendOptions {
  */
 export interface InferenceClient {
   send<T extends WorkerRequest['type']>(type: T, body: RequestBody<T>, options?: SendOptions): { id: number; reply: Promise<ReplyTo<T>> };
-  /** Replaces the worker with a fresh one (the caller sends 'init' again). */
+  /** Replaces the worker with a fresh one (the caller sends 'init' again); requests still waiting are answered 'error'. */
   restart(): void;
   /** Called when the worker itself dies (script error, out of memory). */
   onCrash: (message: string) => void;
@@ -72,6 +72,10 @@ export class WorkerClient implements InferenceClient {
 
   restart(): void {
     this.worker.terminate();
+    // Requests the old worker never answered (a frame in flight when the model is switched) end here, so nobody
+    // waits for them forever (the frame loop's latest-wins slot would stay busy).
+    for (const [id, waiter] of this.pending) waiter.resolve({ type: 'error', id, message: 'the inference worker was replaced' });
+    this.pending.clear();
     this.worker = this.spawn();
   }
 

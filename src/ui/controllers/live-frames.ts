@@ -13,6 +13,8 @@ import type { Grabbed } from './source-controller';
  */
 export class LiveFrames implements ReactiveController {
   private running = false;
+  /** Counts stop() calls: a reply to a frame sent before the latest stop belongs to a worker that was replaced. */
+  private stops = 0;
   /** A chain of `loop` calls is alive (so a restart does not start a second one). */
   private looping = false;
   /** Offers are held (in-worker benchmarks must not interleave with frames). */
@@ -45,6 +47,7 @@ export class LiveFrames implements ReactiveController {
   /** No more frames to the worker (it crashed, or is being replaced). */
   stop(): void {
     this.running = false;
+    this.stops++;
   }
 
   private readonly loop = (): void => {
@@ -61,10 +64,12 @@ export class LiveFrames implements ReactiveController {
     if (!grabbed) return;
     const settings = this.store.state.settings;
     const t0 = this.now();
+    const stops = this.stops;
     const { reply } = this.client.send('frame', { image: grabbed.bitmap, settings }, { transfer: [grabbed.bitmap] });
     const result = await reply;
     if (result.type === 'error') {
-      this.store.set({ error: result.message });
+      // Stopped meanwhile (the worker replaced for another model, or crashed): not this picture's error to show.
+      if (stops === this.stops) this.store.set({ error: result.message });
       return;
     }
     if (result.type === 'dropped') return;

@@ -2,6 +2,10 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { ForwardEngine, WorkerStatus } from '../../../workers/protocol';
 import { CHOICE_VERSION, type RememberedChoice, type StartChoice } from '../../../workers/backend-choice';
 import type { AppState } from '../app-state';
+import { DEFAULT_LIVE_SETTINGS } from '../../core/live/settings';
+import { type ModelId, type ModelName, isModelId } from '../../core/models';
+import type { LayerInfo } from '../../core/network';
+import { gridLayers } from '../live-status';
 import type { Store } from '../store';
 import type { InferenceClient } from '../worker-client';
 
@@ -88,7 +92,9 @@ export class WorkerSupervisor implements ReactiveController {
       return;
     }
     const now = this.store.state;
-    let { startLayer, kioskProblems } = now;
+    let { kioskProblems } = now;
+    // The grid starts on MobileNet's conv_pw_3_relu where the model has it (an own model: a layer a third of the way in).
+    let startLayer = defaultLayer(ready.layers);
     const wanted = now.wantedLayer;
     if (wanted && ready.layers.some((l) => l.name === wanted)) startLayer = wanted;
     else if (wanted) kioskProblems = [...kioskProblems, `unknown layer "${wanted}"; the grid shows ${startLayer}`];
@@ -100,9 +106,15 @@ export class WorkerSupervisor implements ReactiveController {
     const forward = ready.forward ? `, forward passes on ${forwardLabel(ready.forward)}` : '';
     const status = `Model ${ready.model} on ${ready.backend}${chosen}${forward}: ${timing}`;
     this.log.info(`ConvLens: ${status}${choice?.reason ? `. ${choice.reason}` : ''}`);
-    if (choice?.how === 'measured') this.rememberChoice(choice);
+    // Only choices for the bundled models are remembered (an own model runs on the device's remembered backend).
+    if (choice?.how === 'measured' && isModelId(choice.model)) this.rememberChoice({ ...choice, model: choice.model });
     const budget = choice?.budget;
-    const settings = now.frames === 0 ? { ...now.settings, layer: startLayer } : now.settings;
+    // Another model (the picker): its layers and classes replace the previous model's.
+    const layerKnown = ready.layers.some((l) => l.name === now.settings.layer);
+    const target = now.settings.target;
+    let settings = now.frames === 0 || !layerKnown ? { ...now.settings, layer: startLayer } : now.settings;
+    if (typeof target === 'number' && target >= ready.labels.length) settings = { ...settings, target: 'top' };
+    const goal = now.goal.index < ready.labels.length && ready.labels[now.goal.index] === now.goal.label ? now.goal : { index: 0, label: ready.labels[0] ?? 'class 0' };
     this.store.set({
       modelError: null,
       backend: ready.backend,
@@ -110,6 +122,9 @@ export class WorkerSupervisor implements ReactiveController {
       model: ready.model,
       choice: choice ?? null,
       layers: ready.layers,
+      labels: ready.labels,
+      goal,
+      ...(layerKnown ? {} : { channel: -1 }),
       ready: true,
       startLayer,
       kioskProblems,
@@ -121,8 +136,20 @@ export class WorkerSupervisor implements ReactiveController {
     await this.hooks.ready();
   }
 
+  /**
+   * Runs another model (the model picker, "Your own model"): a bundled id or a stored model's name, or undefined to
+   * let the worker choose by measurement. A fresh worker loads it; frames stop meanwhile.
+   */
+  switchModel(model: ModelName | undefined): Promise<void> {
+    this.clock.clearTimeout(this.retryTimer);
+    this.store.set({ model: model ?? 'standard', forcedModel: model, modelError: null, error: null, frame: undefined });
+    this.hooks.stopFrames();
+    this.client.restart();
+    return this.start();
+  }
+
   /** Keeps a measured choice for this device, so the next start (or a restarted worker) skips measuring. */
-  private rememberChoice(choice: StartChoice): void {
+  private rememberChoice(choice: StartChoice & { model: ModelId }): void {
     const { backend, model, budget, reason, timings } = choice;
     const text = JSON.stringify({ version: CHOICE_VERSION, backend, model, budget, reason, timings } satisfies RememberedChoice);
     this.measured[choice.deviceKey] = text;
@@ -179,6 +206,16 @@ export class WorkerSupervisor implements ReactiveController {
       this.fail('The graphics device could not be recovered', news.message);
     }
   }
+}
+
+/**
+ * The layer the activation grid starts on: MobileNet's default where the model has it, else the layer a third of
+ * the way through those the layer picker offers (gridLayers: rectifier outputs where the model names them so).
+ */
+export function defaultLayer(layers: readonly LayerInfo[]): string {
+  if (layers.some((l) => l.name === DEFAULT_LIVE_SETTINGS.layer)) return DEFAULT_LIVE_SETTINGS.layer;
+  const offered = gridLayers(layers);
+  return offered[Math.floor(offered.length / 3)]?.name ?? DEFAULT_LIVE_SETTINGS.layer;
 }
 
 /**

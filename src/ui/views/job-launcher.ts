@@ -1,5 +1,5 @@
 import { css, html, nothing } from 'lit';
-import { searchClasses } from '../../core/labels';
+import { IMAGENET_LABELS, searchLabels } from '../../core/labels';
 import type { PresetName } from '../../core/optimize/presets';
 import type { AppState } from '../app-state';
 import { controlStyles } from '../control-styles';
@@ -12,7 +12,7 @@ import { AppView } from './app-view';
  * search field too, outside kiosk mode); the regulariser outside kiosk mode.
  */
 export class JobLauncher extends AppView {
-  protected readonly watch = ['job', 'showJob', 'ready', 'tools', 'goal', 'preset', 'detail', 'uapReady', 'settings', 'channel', 'kiosk'] as const;
+  protected readonly watch = ['job', 'showJob', 'ready', 'tools', 'goal', 'preset', 'detail', 'uapReady', 'settings', 'channel', 'kiosk', 'labels'] as const;
   static override properties = { query: { state: true } };
   static override styles = [controlStyles, css`
     :host { display: flex; flex-direction: column; gap: .75rem; }
@@ -60,14 +60,17 @@ export class JobLauncher extends AppView {
 
   private goalControls(s: Readonly<AppState>) {
     const actions = this.actions!;
-    const matches = !s.kiosk && this.query.length >= 2 ? searchClasses(this.query, 6) : [];
+    const matches = !s.kiosk && this.query.length >= 2 ? searchLabels(s.labels, this.query, 6) : [];
+    // ImageNet's common classes for the bundled models; an own model's first classes otherwise.
+    const imagenet = s.labels.length === IMAGENET_LABELS.length && s.labels.every((l, i) => l === IMAGENET_LABELS[i]);
+    const common = imagenet ? GOAL_CLASSES : s.labels.slice(0, 12).map((label, index) => ({ index, label }));
     const choose = (goal: { index: number; label: string }): void => {
       actions.setGoal(goal);
       this.query = '';
     };
     return html`<div role="group" aria-label="Class to aim at">
         <p class="label">Class to aim at: <strong>${s.goal.label.split(',')[0]}</strong></p>
-        <div class="choices">${GOAL_CLASSES.map((c) => html`<button aria-pressed=${c.index === s.goal.index} @click=${() => choose(c)}>${c.label}</button>`)}</div>
+        <div class="choices">${common.map((c) => html`<button aria-pressed=${c.index === s.goal.index} @click=${() => choose(c)}>${c.label}</button>`)}</div>
         ${s.kiosk
           ? nothing
           : html`<label>Another class

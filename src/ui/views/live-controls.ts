@@ -1,8 +1,9 @@
 import { css, html, nothing } from 'lit';
-import { classLabel, searchClasses } from '../../core/labels';
+import { searchLabels } from '../../core/labels';
 import { SALIENCY_KINDS, type SaliencyKind } from '../../core/live/settings';
 import type { AppState } from '../app-state';
 import { controlStyles } from '../control-styles';
+import { gridLayers } from '../live-status';
 import { AppView } from './app-view';
 
 const METHOD_NAMES: Record<SaliencyKind, { expert: string; visitor: string }> = {
@@ -13,10 +14,11 @@ const METHOD_NAMES: Record<SaliencyKind, { expert: string; visitor: string }> = 
 
 /**
  * The live view's own controls: the layer and enlarged channel (activations), the saliency method, and the class
- * the maps explain — one of the classes the network sees now, by touch (a search field too, outside kiosk mode).
+ * the maps explain — one of the classes the network sees now, by touch (a search field over the model's own labels
+ * too, outside kiosk mode).
  */
 export class LiveControls extends AppView {
-  protected readonly watch = ['settings', 'layers', 'channel', 'frame', 'kiosk'] as const;
+  protected readonly watch = ['settings', 'layers', 'labels', 'channel', 'frame', 'kiosk'] as const;
   static override properties = { query: { state: true } };
   static override styles = [controlStyles, css`
     :host { display: flex; flex-direction: column; gap: .75rem; }
@@ -41,7 +43,7 @@ export class LiveControls extends AppView {
 
   private layerControls(s: Readonly<AppState>) {
     const actions = this.actions!;
-    const layers = s.layers.filter((l) => l.name.endsWith('_relu'));
+    const layers = gridLayers(s.layers);
     return html`<section>
       <label><span class="label">${s.kiosk ? 'How deep into the network' : 'Layer'}</span>
         <select @change=${(e: Event) => actions.setLayer((e.target as HTMLSelectElement).value)}>
@@ -70,8 +72,9 @@ export class LiveControls extends AppView {
     const actions = this.actions!;
     const target = s.settings.target;
     const seen = (s.frame?.top5 ?? []).map((p) => ({ index: p.index, label: p.label }));
-    if (target !== 'top' && !seen.some((p) => p.index === target)) seen.push({ index: target, label: classLabel(target) });
-    const matches = !s.kiosk && this.query.length >= 2 ? searchClasses(this.query, 8) : [];
+    // The model in use names the classes (ImageNet's, or an own model's labels).
+    if (target !== 'top' && !seen.some((p) => p.index === target)) seen.push({ index: target, label: s.labels[target] ?? `class ${target}` });
+    const matches = !s.kiosk && this.query.length >= 2 ? searchLabels(s.labels, this.query, 8) : [];
     const choose = (index: number | 'top'): void => {
       actions.setTarget(index);
       this.query = '';
