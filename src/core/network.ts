@@ -42,6 +42,16 @@ export interface ModelOptions {
 
 export type { InputSpec } from './graph';
 
+/**
+ * One Dense layer of a head put on a network's features (ConvNet.withHead): kernel [inputs, units], bias [units],
+ * and its activation ('linear' for the last layer, whose output are the logits).
+ */
+export interface HeadLayer {
+  kernel: tf.Tensor2D;
+  bias: tf.Tensor1D;
+  activation: 'linear' | 'relu';
+}
+
 /** A layer taps can address: its name, Keras class and output shape. */
 export interface LayerInfo {
   name: string;
@@ -549,6 +559,49 @@ export class ConvNet {
       return { ...node, filter: filter!, bias: bias!, rawFilter: w.kernel, rawBias: w.bias };
     });
     const copy = new ConvNet(this.reference, { ...this.graph, nodes }, { input: this.input, labels: this.classLabels }, owned);
+    copy.gradientPath = this.gradientPath;
+    return copy;
+  }
+
+  /**
+   * A new network that classifies with `head` on this network's pooled features (featuresLayer, [N, D]): the Dense
+   * layers applied in turn, the last one's output the new logits (numClasses = its units; softmax of them the
+   * probabilities), named `head_1`, `head_2`, … and labelled `labels`. For a head trained on the features —
+   * Teach mode (src/core/teach.ts), the transfer learning a Teachable Machine export also does. Everything up to the
+   * features is this network's, shared (so every method explains the new classifier through the same body); the
+   * copy has no forward twin, takes this network's gradientPath and owns only copies of the head's weights.
+   * Its `reference` is this network's LayersModel, no reference for the head. Throws InvalidInputError when the
+   * head is empty, its shapes do not chain from the features' size, the last layer is not linear, or `labels` does
+   * not name each output.
+   */
+  withHead(head: readonly HeadLayer[], labels: readonly string[]): ConvNet {
+    if (head.length === 0) throw new InvalidInputError('a head needs at least one Dense layer');
+    let size = this.shapeOf(this.featuresNode).reduce((a, b) => a * b, 1);
+    head.forEach((layer, i) => {
+      const [rows, units] = layer.kernel.shape;
+      if (layer.kernel.rank !== 2 || rows !== size || layer.bias.rank !== 1 || layer.bias.shape[0] !== units) {
+        throw new InvalidInputError(`head layer ${i + 1}: expected a kernel [${size}, units] and a bias [units], got [${layer.kernel.shape.join(', ')}] and [${layer.bias.shape.join(', ')}]`);
+      }
+      size = units;
+    });
+    if (head.at(-1)!.activation !== 'linear') throw new InvalidInputError('the last head layer gives the logits: its activation must be linear');
+    if (labels.length !== size) throw new InvalidInputError(`${labels.length} labels for a head with ${size} outputs`);
+    const nodes = [...this.nodes];
+    const nodeOf = new Map(this.graph.nodeOf);
+    const layers = [...this.graph.layers];
+    const owned: tf.Tensor[] = [];
+    let previous = this.featuresNode;
+    head.forEach((layer, i) => {
+      const name = `head_${i + 1}`;
+      const kernel = tf.keep(layer.kernel.clone());
+      const bias = tf.keep(layer.bias.clone());
+      owned.push(kernel, bias);
+      nodes.push({ kind: 'dense', name, bnName: undefined, kernel, bias, activation: layer.activation, alpha: 0, inputs: [previous] });
+      previous = nodes.length - 1;
+      nodeOf.set(name, previous);
+      layers.push({ name, className: 'Dense', outputShape: [layer.kernel.shape[1]] });
+    });
+    const copy = new ConvNet(this.reference, { ...this.graph, nodes, nodeOf, layers, output: previous }, { input: this.input, labels }, owned);
     copy.gradientPath = this.gradientPath;
     return copy;
   }
