@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, ModelLoadError } from '../src/core/errors';
-import { type DroppedFile, checkModelFiles, compileOwnModel, isOwnModelName, loadOwnModel, ownModelName, ownModelRecord } from '../src/core/own-model';
+import { type DroppedFile, checkModelFiles, isOwnModelName, ownModelName, ownModelRecord } from '../src/core/own-model';
+import { compileOwnModel, loadOwnModel } from '../src/core/own-model-compile';
 import { residualModel, tmShapedModel } from './model-fixtures';
 import { DEFAULT_LIVE_SETTINGS } from '../src/core/live/settings';
 import { imageToModelInput } from '../src/core/preprocess';

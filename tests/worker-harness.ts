@@ -5,7 +5,8 @@ import { bundledGalleryDir, readGalleryDir } from '../src/node/gallery-files';
 import { loadModel } from '../src/node/model-files';
 import { isModelId } from '../src/core/models';
 import { ModelLoadError } from '../src/core/errors';
-import { type OwnModelRecord, compileOwnModel, loadOwnModel, ownModelRecord } from '../src/core/own-model';
+import { type OwnModelRecord, ownModelRecord } from '../src/core/own-model';
+import { compileOwnModel, loadOwnModel } from '../src/core/own-model-compile';
 import { type HandlerEnvironment, createInferenceHandler } from '../workers/inference-handler';
 import type { WorkerResponse } from '../workers/protocol';
 

@@ -10,7 +10,8 @@ import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-was
 import { loadVerifiedArtifacts } from '../src/core/model-integrity';
 import { MODELS, type ModelName, isModelId } from '../src/core/models';
 import { ModelLoadError } from '../src/core/errors';
-import { type OwnModelInfo, type OwnModelUpload, compileOwnModel, loadOwnModel, ownModelRecord } from '../src/core/own-model';
+import { type OwnModelInfo, type OwnModelUpload, ownModelRecord } from '../src/core/own-model';
+import { compileOwnModel, loadOwnModel } from '../src/core/own-model-compile';
 import { putOwnModel, storedOwnModel } from './own-model-store';
 import { ConvNet } from '../src/core/network';
 import { contentId, type GalleryEntry } from '../src/core/gallery/gallery';

@@ -1,9 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
-import { ConvLensError, InvalidInputError, ModelLoadError } from './errors';
-import { MODEL_SPACE, type InputSpec } from './graph';
+import type * as tf from '@tensorflow/tfjs';
+import { InvalidInputError } from './errors';
+import type { InputSpec } from './graph';
 import { parseLabels } from './labels';
 import { isModelId } from './models';
-import { ConvNet } from './network';
 
 /**
  * "Your own model" (issue 12) in the app, DOM-free: the files a user drops (a layers-format model.json, the weight
@@ -87,7 +86,8 @@ export function bytesPerValue(w: tf.io.WeightsManifestEntry): number {
   return stored === 'uint8' || stored === 'bool' ? 1 : stored === 'uint16' || stored === 'float16' ? 2 : 4;
 }
 
-const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').trim();
+/** A message on one line (newlines and their indentation become one space). */
+export const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').trim();
 const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 const baseName = (path: string): string => path.split(/[\\/]/).pop() ?? path;
 
@@ -182,42 +182,8 @@ export function checkModelFiles(files: readonly DroppedFile[], options: { name?:
     weightSpecs,
     weightData: weightData.buffer,
     ...(labels ? { labels, labelsFile: baseName(labelsFile!.name) } : {}),
-    input: options.input ?? MODEL_SPACE,
+    input: options.input ?? { range: [-1, 1], channels: 'rgb' },
   };
-}
-
-/**
- * Compiles a checked model with the model adapter (ConvNet: every layer supported, a softmax or logits head) on
- * the active backend and names its classes. Resolves to the network (the caller owns and disposes it) and what the
- * app lists about it. Throws ModelLoadError (TensorFlow.js cannot build it, or a layer ConvLens cannot compile) or
- * InvalidInputError (labels that do not fit), one line each, the file named.
- */
-export async function compileOwnModel(upload: OwnModelUpload, added = Date.now()): Promise<{ net: ConvNet; info: OwnModelInfo }> {
-  let net: ConvNet;
-  // TensorFlow.js leaves the weights of the layers it built before a failing one (an unknown class) registered:
-  // those made during this load are released when it fails.
-  const variablesBefore = new Set(Object.keys(tf.engine().registeredVariables));
-  try {
-    net = await ConvNet.load(tf.io.fromMemory({ modelTopology: upload.modelTopology, weightSpecs: upload.weightSpecs, weightData: upload.weightData }), { input: upload.input });
-  } catch (err) {
-    for (const [name, variable] of Object.entries(tf.engine().registeredVariables)) if (!variablesBefore.has(name) && !variable.isDisposed) variable.dispose();
-    const message = oneLine(err instanceof ConvLensError ? err.message.replace(/^could not load the model from the given model files: /, '') : String((err as Error).message ?? err));
-    throw new ModelLoadError(`model.json: ${message}`);
-  }
-  try {
-    if (upload.labels) {
-      try {
-        net.setLabels(upload.labels);
-      } catch (err) {
-        throw new InvalidInputError(`${upload.labelsFile ?? 'labels'}: ${(err as Error).message}`);
-      }
-    }
-    const info: OwnModelInfo = { name: upload.name, numClasses: net.numClasses, inputSize: net.inputSize, bytes: upload.weightData.byteLength, labels: [...net.labels], input: upload.input, added };
-    return { net, info };
-  } catch (err) {
-    net.dispose();
-    throw err;
-  }
 }
 
 /** A stored model's record from a checked upload and its compiled info. */
@@ -225,10 +191,6 @@ export function ownModelRecord(upload: OwnModelUpload, info: OwnModelInfo): OwnM
   return { ...info, modelTopology: upload.modelTopology, weightSpecs: upload.weightSpecs, weightData: upload.weightData };
 }
 
-/** Loads a stored model with its labels and input range (ModelLoadError, one line, when it no longer compiles). */
-export function loadOwnModel(record: OwnModelRecord): Promise<ConvNet> {
-  return ConvNet.load(tf.io.fromMemory({ modelTopology: record.modelTopology, weightSpecs: record.weightSpecs, weightData: record.weightData }), { input: record.input, labels: record.labels });
-}
 
 /** The info part of a record (what the page lists), without the weights. */
 export function ownModelInfo(record: OwnModelRecord): OwnModelInfo {
