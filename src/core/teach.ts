@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { throwIfAborted, yieldToEventLoop } from './cancel';
 import { InvalidInputError } from './errors';
+import { permutation, seededRandom } from './random';
 import type { ConvNet, HeadLayer } from './network';
 
 /**
@@ -60,24 +61,6 @@ export function featuresOf(net: ConvNet, inputs: tf.Tensor4D): tf.Tensor2D {
   return net.run(inputs, { features: true }).features!;
 }
 
-/** A deterministic permutation of 0..n−1 (Mulberry32 from `seed`, Fisher–Yates). */
-function permutation(n: number, seed: number): number[] {
-  let s = seed >>> 0;
-  const random = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
-
 /**
  * Trains a head for `classes` (2 or more names) on examples of them: `inputs` [N, S, S, 3] model inputs and `labels`
  * (N class indices). Returns the taught network and its training figures. Throws InvalidInputError for fewer than
@@ -116,7 +99,7 @@ export async function teach(net: ConvNet, inputs: tf.Tensor4D, labels: readonly 
     const n = labels.length;
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       throwIfAborted(options.signal);
-      const order = permutation(n, o.seed * 7919 + epoch);
+      const order = permutation(n, seededRandom(o.seed * 7919 + epoch));
       let total = 0;
       for (let start = 0; start < n; start += o.batchSize) {
         const index = tf.tensor1d(order.slice(start, start + o.batchSize), 'int32');
