@@ -4,7 +4,7 @@ import { crc32, createDeflate } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import piexif from 'piexifjs';
 import { PNG } from 'pngjs';
-import type { RgbaImage } from '../src/core/preprocess';
+import type { CropRect, RgbaImage } from '../src/core/preprocess';
 
 /**
  * Real-world picture fixtures made from the shared photos: the same photo stored in each EXIF orientation, cut-outs
@@ -110,4 +110,20 @@ export async function writeHugePng(path: string, width: number, height: number):
   out.write(chunk('IEND', Buffer.alloc(0)));
   out.end();
   await once(out, 'finish');
+}
+
+/**
+ * The crops a visitor holding an object up to the camera gives, roughly: the whole `width` × `height` picture and its
+ * four 80 % corners (pixels).
+ */
+export function heldUpCrops(width: number, height: number): CropRect[] {
+  const w = Math.round(width * 0.8);
+  const h = Math.round(height * 0.8);
+  return [
+    { x: 0, y: 0, width, height },
+    { x: 0, y: 0, width: w, height: h },
+    { x: width - w, y: 0, width: w, height: h },
+    { x: 0, y: height - h, width: w, height: h },
+    { x: width - w, y: height - h, width: w, height: h },
+  ];
 }

@@ -6,10 +6,11 @@ import { AbortError } from '../src/core/cancel';
 import { classify } from '../src/core/classify';
 import { InvalidInputError } from '../src/core/errors';
 import { disposeTaps } from '../src/core/network';
-import { type CropRect, imageCropToModelInput, type RgbaImage } from '../src/core/preprocess';
+import { imageCropToModelInput, type RgbaImage } from '../src/core/preprocess';
 import { featuresOf, teach } from '../src/core/teach';
 import { readImage } from '../src/node/image-io';
 import { net, ROOT } from './helpers';
+import { heldUpCrops } from './picture-fixtures';
 import { relL2 } from './metrics';
 
 /**
@@ -24,15 +25,7 @@ const CLASSES = ['banana', 'red-delicious'] as const;
 
 /** Five crops (whole, four 80 % corners) of a picture, each also mirrored: 10 model inputs [10, 224, 224, 3]. */
 function views(image: RgbaImage): tf.Tensor4D {
-  const w = Math.round(image.width * 0.8);
-  const h = Math.round(image.height * 0.8);
-  const crops: CropRect[] = [
-    { x: 0, y: 0, width: image.width, height: image.height },
-    { x: 0, y: 0, width: w, height: h },
-    { x: image.width - w, y: 0, width: w, height: h },
-    { x: 0, y: image.height - h, width: w, height: h },
-    { x: image.width - w, y: image.height - h, width: w, height: h },
-  ];
+  const crops = heldUpCrops(image.width, image.height);
   return tf.tidy(() => {
     const inputs = crops.map((c) => imageCropToModelInput(image, c).tensor);
     const batch = tf.concat(inputs);

@@ -8,8 +8,10 @@ import { DEFAULT_LIVE_SETTINGS, LivePipeline } from '../src/core/live/pipeline';
 import { type ModelName, isModelId } from '../src/core/models';
 import type { OwnModelInfo, OwnModelUpload } from '../src/core/own-model';
 import type { ConvNet } from '../src/core/network';
-import type { RgbaImage } from '../src/core/preprocess';
-import type { BackendName, ForwardEngine, FrameImage, JobSpec, Simulation, WorkerMemory, WorkerRequest, WorkerResponse } from './protocol';
+import { type RgbaImage, imageToModelInput } from '../src/core/preprocess';
+import { InvalidInputError } from '../src/core/errors';
+import { TEACH_DEFAULTS, TEACH_LIMITS, featuresOf, teachFromFeatures } from '../src/core/teach';
+import type { BackendName, ForwardEngine, FrameImage, JobSpec, Simulation, TeachStateReply, WorkerMemory, WorkerRequest, WorkerResponse } from './protocol';
 import { transferables } from './protocol';
 import { LatestWins } from './scheduler';
 import { workerBench } from './bench';
@@ -104,18 +106,23 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
         if (recovering) await recovering;
         const t0 = performance.now();
         let pixels: tf.Tensor3D;
+        // Teach mode's taught network when there is one, else the loaded model.
+        const live = taught?.pipeline ?? pipeline;
         try {
-          if (!pipeline) throw new Error('the model is not loaded yet');
+          if (!live) throw new Error('the model is not loaded yet');
           pixels = env.toPixels(request.image);
         } finally {
           env.closeImage(request.image);
         }
         let frame;
+        framesBusy++;
         try {
           // A lost WebGL context never answers a pending readback: the loss ends the frame instead (it then fails).
-          frame = await Promise.race([pipeline!.process(pixels, request.settings, request.settings.perturb ? perturbation : undefined), loss.promise]);
+          frame = await Promise.race([live!.process(pixels, request.settings, request.settings.perturb ? perturbation : undefined), loss.promise]);
         } finally {
           pixels.dispose();
+          framesBusy--;
+          disposeRetired();
         }
         post({ type: 'frame', id: request.id, frame, ms: performance.now() - t0, memory: workerMemory() });
       } catch (err) {
@@ -155,6 +162,8 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
 
   async function init(request: Extract<WorkerRequest, { type: 'init' }>): Promise<void> {
     const t0 = performance.now();
+    // Another model: its features differ, so Teach mode's examples and taught network go.
+    forgetTeaching();
     pipeline?.dispose();
     net?.dispose();
     [pipeline, net, extractor] = [undefined, undefined, undefined];
@@ -345,6 +354,9 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
     recovering = (async () => {
       try {
         for (const job of jobs.values()) job.abort();
+        const wasTaught = taught?.with;
+        dropTaught();
+        disposeRetired(true);
         pipeline?.dispose();
         net?.dispose();
         perturbation?.dispose();
@@ -354,6 +366,8 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
         net = fresh;
         pipeline = new LivePipeline(fresh);
         await warmUp(pipeline, fresh);
+        // The taught head is retrained on the kept examples: the same seed gives the same head.
+        if (wasTaught) await trainTaught(wasTaught.classes, wasTaught.epochs);
         loaded = { ...was, backend };
         recoveries++;
         env.watchBackend?.(backend, (r) => void recover(r));
@@ -383,6 +397,105 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
     if (!load) return env.featureCache;
     return (shipped ??= new PrecomputedFeatureCache(async () => (galleryUrl ? load(galleryUrl) : undefined), env.featureCache));
   };
+  /**
+   * Teach mode: the captured examples (pooled features of the loaded network, computed at capture; plain arrays, so
+   * they outlive a lost device) and the taught network (the loaded one with the visitor's head) with its pipeline.
+   */
+  let examples: { classIndex: number; features: Float32Array }[] = [];
+  let taught: { net: ConvNet; pipeline: LivePipeline; with: { classes: string[]; epochs: number } } | undefined;
+  /** Taught networks replaced while a frame or job may still use them: disposed once nothing runs. */
+  const retired: { net: ConvNet; pipeline: LivePipeline }[] = [];
+  let framesBusy = 0;
+
+  function disposeRetired(now = false): void {
+    if (!now && (framesBusy > 0 || jobs.size > 0)) return;
+    for (const t of retired.splice(0)) {
+      t.pipeline.dispose();
+      t.net.dispose();
+    }
+  }
+
+  function dropTaught(): void {
+    if (taught) retired.push({ net: taught.net, pipeline: taught.pipeline });
+    taught = undefined;
+    disposeRetired();
+  }
+
+  function forgetTeaching(): void {
+    examples = [];
+    dropTaught();
+  }
+
+  function teachState(id: number): TeachStateReply {
+    const counts = Array.from({ length: TEACH_LIMITS.maxClasses }, (_, c) => examples.filter((e) => e.classIndex === c).length);
+    return { type: 'teach-state', id, counts, taught: taught !== undefined, labels: [...(taught?.net ?? net)?.labels ?? []] };
+  }
+
+  /**
+   * Trains the visitor's head on the examples of `classes` (class i: the examples captured as i) and puts the taught
+   * network in use; the previous one is retired. Resolves to the training figures.
+   */
+  async function trainTaught(classes: string[], epochs: number, control?: { signal: AbortSignal; onProgress: (done: number, total: number) => void }) {
+    if (!net) throw new Error('the model is not loaded yet');
+    const used = examples.filter((e) => e.classIndex < classes.length);
+    if (used.length === 0) throw new InvalidInputError('capture examples of every class first');
+    const dim = used[0]!.features.length;
+    const matrix = new Float32Array(used.length * dim);
+    used.forEach((e, row) => matrix.set(e.features, row * dim));
+    const features = tf.tensor2d(matrix, [used.length, dim]);
+    try {
+      const result = await teachFromFeatures(net, features, used.map((e) => e.classIndex), classes, {
+        epochs,
+        ...(control ? { signal: control.signal, onProgress: (done: number, total: number) => control.onProgress(done, total) } : {}),
+      });
+      dropTaught();
+      taught = { net: result.net, pipeline: new LivePipeline(result.net), with: { classes, epochs } };
+      return result;
+    } finally {
+      features.dispose();
+    }
+  }
+
+  async function teachExample(request: Extract<WorkerRequest, { type: 'teach-example' }>): Promise<void> {
+    let rgba: RgbaImage;
+    try {
+      rgba = env.toRgba(request.image);
+    } finally {
+      env.closeImage(request.image);
+    }
+    if (!net) throw new Error('the model is not loaded yet');
+    const c = request.classIndex;
+    if (!Number.isInteger(c) || c < 0 || c >= TEACH_LIMITS.maxClasses) throw new InvalidInputError(`class index ${c} is out of range 0..${TEACH_LIMITS.maxClasses - 1}`);
+    if (examples.filter((e) => e.classIndex === c).length >= TEACH_LIMITS.maxExamplesPerClass) {
+      throw new InvalidInputError(`class ${c + 1} has ${TEACH_LIMITS.maxExamplesPerClass} examples already, the most it keeps`);
+    }
+    const input = imageToModelInput(rgba, 'stretch', net.inputSize);
+    let values: Float32Array;
+    try {
+      const features = featuresOf(net, input.tensor);
+      try {
+        values = Float32Array.from(await features.data());
+      } finally {
+        features.dispose();
+      }
+    } finally {
+      input.tensor.dispose();
+    }
+    examples.push({ classIndex: c, features: values });
+    post(teachState(request.id));
+  }
+
+  function teachForget(request: Extract<WorkerRequest, { type: 'teach-forget' }>): void {
+    const c = request.classIndex;
+    if (c === undefined) {
+      forgetTeaching();
+    } else {
+      if (!Number.isInteger(c) || c < 0 || c >= TEACH_LIMITS.maxClasses) throw new InvalidInputError(`class index ${c} is out of range 0..${TEACH_LIMITS.maxClasses - 1}`);
+      examples = examples.filter((e) => e.classIndex !== c).map((e) => (request.remove && e.classIndex > c ? { ...e, classIndex: e.classIndex - 1 } : e));
+    }
+    post(teachState(request.id));
+  }
+
   /** The latest universal perturbation, added to live frames while `settings.perturb` is on. */
   let perturbation: tf.Tensor4D | undefined;
 
@@ -396,7 +509,8 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
       const lost = loss.promise;
       const result = await Promise.race([lost, runJobOf(
         {
-          net,
+          net: taught?.net ?? net,
+          teach: async (classes, epochs, signal, onProgress) => trainTaught(classes, epochs ?? TEACH_DEFAULTS.epochs, { signal, onProgress }),
           extractor: (extractor ??= new FeatureExtractor(net, { cache: featureCache() })),
           gallery: async () => uniqueEntries([...(await (bundled ??= env.loadGallery(galleryUrl))), ...(env.storedGallery ? await env.storedGallery.entries() : snapshots)]),
           addToGallery: async (name, image) => {
@@ -433,6 +547,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
       else throw err;
     } finally {
       jobs.delete(id);
+      disposeRetired();
     }
   }
 
@@ -471,6 +586,12 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
           post({ type: 'own-model-stored', id: request.id, info: await env.storeOwnModel(request.upload) });
           break;
         }
+        case 'teach-example':
+          await teachExample(request);
+          break;
+        case 'teach-forget':
+          teachForget(request);
+          break;
         case 'simulate':
           if (!env.simulate) throw new Error(`cannot simulate ${request.what} here`);
           env.simulate(request.what);

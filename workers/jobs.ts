@@ -17,6 +17,7 @@ import { UNIT_BUDGET_MS } from '../src/core/pacing';
 import { type RgbaImage, imageToModelInput, modelInputToImage } from '../src/core/preprocess';
 import { sanityCheck } from '../src/core/sanity';
 import { classTarget } from '../src/core/target';
+import { TEACH_DEFAULTS, type TaughtClassifier, checkClassNames } from '../src/core/teach';
 import type { FrameImage, JobResult, JobSpec } from './protocol';
 
 /** What a job may use: the model, the gallery (bundled + visitor snapshots) and its cached feature extractor. */
@@ -27,6 +28,11 @@ export interface JobContext {
   /** Keeps a visitor's snapshot in the gallery (the browser's store, else memory); resolves to its content id. */
   addToGallery(name: string, image: RgbaImage): Promise<string>;
   toRgba(image: FrameImage): RgbaImage;
+  /**
+   * Teach mode (the worker holds the captured examples): trains a head for `classes` on the loaded network and puts
+   * the taught network in use; absent where there is no Teach mode.
+   */
+  teach?(classes: string[], epochs: number | undefined, signal: AbortSignal, onProgress: (done: number, total: number) => void): Promise<TaughtClassifier>;
 }
 
 /**
@@ -199,6 +205,13 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
       } finally {
         input.tensor.dispose();
       }
+    }
+    case 'teach': {
+      if (!ctx.teach) throw new Error('Teach mode is not available here');
+      const classes = checkClassNames(job.classes);
+      const epochs = job.epochs ?? TEACH_DEFAULTS.epochs;
+      const result = await ctx.teach(classes, epochs, control.signal, (done, total) => control.onProgress(done, total));
+      return { kind: 'teach', classes, counts: result.counts, loss: result.loss, trainAccuracy: result.trainAccuracy, epochs, ms: result.ms };
     }
     case 'gallery-add': {
       const id = await ctx.addToGallery(job.name, ctx.toRgba(job.image));

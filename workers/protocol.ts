@@ -64,7 +64,39 @@ export type JobSpec =
    */
   | { kind: 'uap'; eps?: number; maxPasses?: number; maxSteps?: number; pictures?: number }
   /** Sanity check of a method (src/core/sanity.ts): randomise `layers` conv layers from the top down (default all). */
-  | { kind: 'sanity'; image: FrameImage; method: AttributionMethodName; classIndex: number | 'top'; layers?: number; seed?: number };
+  | { kind: 'sanity'; image: FrameImage; method: AttributionMethodName; classIndex: number | 'top'; layers?: number; seed?: number }
+  /**
+   * Teach mode: train a head for `classes` (TEACH_LIMITS) on the examples captured with 'teach-example' (class i's
+   * examples are those captured with classIndex i); when done, frames and jobs run the taught network until
+   * 'teach-forget' or another model. Epochs: TEACH_DEFAULTS unless given.
+   */
+  | { kind: 'teach'; classes: string[]; epochs?: number };
+
+/** A teach job's result: the classes taught, examples per class, training figures (src/core/teach.ts TaughtClassifier). */
+export interface TeachJobResult {
+  kind: 'teach';
+  classes: string[];
+  counts: number[];
+  /** Mean softmax cross-entropy of the last epoch, nats. */
+  loss: number;
+  /** Share of the captured examples the taught head classifies right, 0–1. */
+  trainAccuracy: number;
+  epochs: number;
+  /** Training time (the features were computed at capture), ms. */
+  ms: number;
+}
+
+/**
+ * What the worker holds for Teach mode, answered to 'teach-example' and 'teach-forget': examples per class index
+ * (TEACH_LIMITS.maxClasses entries), whether a taught network is in use, and the labels frames now carry.
+ */
+export interface TeachStateReply {
+  type: 'teach-state';
+  id: number;
+  counts: number[];
+  taught: boolean;
+  labels: string[];
+}
 
 /**
  * A sanity check's result (Adebayo et al. 2018, src/core/sanity.ts): the trained network's map and, per randomised
@@ -121,7 +153,8 @@ export type JobResult =
       linf: number;
     }
   | { kind: 'uap'; foolingRate: number; passes: number; images: number; picture: RgbaImage }
-  | SanityJobResult;
+  | SanityJobResult
+  | TeachJobResult;
 
 /**
  * A message from the page to the inference worker; every one carries an `id` that its reply names. 'init' loads a
@@ -153,6 +186,16 @@ export type WorkerRequest =
    * in IndexedDB; answered 'own-model-stored', or 'error' with one line (an unsupported layer, labels that do not fit).
    */
   | { type: 'own-model'; id: number; upload: OwnModelUpload }
+  /**
+   * Teach mode: the frame (the model's view of it) becomes an example of class `classIndex` (0 ≤ i <
+   * TEACH_LIMITS.maxClasses); its pooled features are computed once, on the loaded network, and kept in the worker.
+   */
+  | { type: 'teach-example'; id: number; classIndex: number; image: FrameImage }
+  /**
+   * Teach mode: forget. Without `classIndex`: every example and the taught network (frames carry the loaded model's
+   * classes again). With it: that class's examples; `remove` also deletes the class (higher indices move down one).
+   */
+  | { type: 'teach-forget'; id: number; classIndex?: number; remove?: boolean }
   /**
    * Test/operator hook: 'device-loss' destroys the real WebGPU device; 'context-loss' loses the WebGL backend's
    * context (WEBGL_lose_context); 'crash' throws an uncaught error in the worker.
@@ -203,7 +246,7 @@ export interface ForwardEngine {
  * A message from the inference worker to the page, naming the request id it answers ('status' uses id 0): 'ready'
  * after init (backend, model, load and warm-up ms, spatial layers), 'frame' a processed live frame, 'dropped' a frame
  * replaced by a newer one, 'image' a filters picture, 'progress' / 'done' / 'cancelled' for jobs, 'bench' figures,
- * 'memory', 'own-model-stored', 'ok' (cancel, simulate), WorkerStatus, and 'error' with a one-line message.
+ * 'memory', 'own-model-stored', 'teach-state', 'ok' (cancel, simulate), WorkerStatus, and 'error' with a one-line message.
  */
 export type WorkerResponse =
   /** `choice`: how backend and model were chosen (measured, remembered or forced), the timings and the live budget. */
@@ -212,6 +255,7 @@ export type WorkerResponse =
   | { type: 'ready'; id: number; backend: BackendName; model: ModelName; loadMs: number; warmupMs: number; layers: LayerInfo[]; labels: string[]; inputSize: number; choice?: StartChoice; forward?: ForwardEngine }
   /** An own model compiled and stored: what the page lists about it. */
   | { type: 'own-model-stored'; id: number; info: OwnModelInfo }
+  | TeachStateReply
   | { type: 'frame'; id: number; frame: LiveFrame; ms: number; memory: WorkerMemory }
   | { type: 'dropped'; id: number }
   | { type: 'image'; id: number; image: RgbaImage }
@@ -245,6 +289,8 @@ export interface ReplyMap {
   bench: Reply<'bench'> | Reply<'error'>;
   memory: Reply<'memory'> | Reply<'error'>;
   'own-model': Reply<'own-model-stored'> | Reply<'error'>;
+  'teach-example': Reply<'teach-state'> | Reply<'error'>;
+  'teach-forget': Reply<'teach-state'> | Reply<'error'>;
   simulate: Reply<'ok'> | Reply<'error'>;
 }
 

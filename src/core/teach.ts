@@ -4,6 +4,8 @@ import { InvalidInputError } from './errors';
 import { permutation, seededRandom } from './random';
 import type { ConvNet, HeadLayer } from './network';
 
+export { TEACH_LIMITS, checkClassNames } from './teach-classes';
+
 /**
  * Teach mode (issue 12): a visitor's own classes, learned in seconds on top of the bundled network. As Teachable
  * Machine does (transfer learning, Yosinski et al. 2014 "How transferable are features in deep neural networks?"),
@@ -69,19 +71,43 @@ export function featuresOf(net: ConvNet, inputs: tf.Tensor4D): tf.Tensor2D {
  */
 export async function teach(net: ConvNet, inputs: tf.Tensor4D, labels: readonly number[], classes: readonly string[], options: TeachOptions = {}): Promise<TaughtClassifier> {
   const t0 = performance.now();
-  const o = { ...TEACH_DEFAULTS, ...options };
+  checkExamples(labels, inputs.shape[0], classes);
+  throwIfAborted(options.signal);
+  const features = featuresOf(net, inputs);
+  try {
+    const taught = await teachFromFeatures(net, features, labels, classes, options);
+    return { ...taught, ms: performance.now() - t0 };
+  } finally {
+    features.dispose();
+  }
+}
+
+/** The checks `teach` and `teachFromFeatures` make (InvalidInputError, one line); returns the examples per class. */
+function checkExamples(labels: readonly number[], examples: number, classes: readonly string[]): number[] {
   const k = classes.length;
   if (k < 2) throw new InvalidInputError(`teaching needs at least 2 classes, got ${k}`);
-  if (labels.length !== inputs.shape[0]) throw new InvalidInputError(`${labels.length} labels for ${inputs.shape[0]} examples`);
-  const counts = classes.map((_, c) => labels.filter((l) => l === c).length);
+  if (labels.length !== examples) throw new InvalidInputError(`${labels.length} labels for ${examples} examples`);
   const bad = labels.find((l) => !Number.isInteger(l) || l < 0 || l >= k);
   if (bad !== undefined) throw new InvalidInputError(`label ${bad} is out of range 0..${k - 1}`);
+  const counts = classes.map((_, c) => labels.filter((l) => l === c).length);
   const empty = counts.findIndex((n) => n === 0);
   if (empty >= 0) throw new InvalidInputError(`class '${classes[empty]}' has no examples: capture at least one`);
+  return counts;
+}
+
+/**
+ * `teach` on features computed already: `features` [N, D] (featuresOf, row i the example of class `labels[i]`), as
+ * the app's Teach mode keeps them, one row per captured frame. Same checks, result and cancellation as `teach`
+ * (`ms` is the training time alone); `features` stays the caller's.
+ */
+export async function teachFromFeatures(net: ConvNet, features: tf.Tensor2D, labels: readonly number[], classes: readonly string[], options: TeachOptions = {}): Promise<TaughtClassifier> {
+  const t0 = performance.now();
+  const o = { ...TEACH_DEFAULTS, ...options };
+  const k = classes.length;
+  const counts = checkExamples(labels, features.shape[0], classes);
   if (!(o.epochs >= 1 && Number.isInteger(o.epochs))) throw new InvalidInputError(`epochs must be a whole number ≥ 1, got ${o.epochs}`);
   throwIfAborted(options.signal);
 
-  const features = featuresOf(net, inputs);
   const dim = features.shape[1];
   const init = (i: number): tf.serialization.Serializable => tf.initializers.glorotUniform({ seed: o.seed + i });
   const layers =
@@ -122,7 +148,7 @@ export async function teach(net: ConvNet, inputs: tf.Tensor4D, labels: readonly 
     const right = labels.filter((l, i) => predicted[i] === l).length;
     return { net: taught, loss, trainAccuracy: right / labels.length, counts, ms: performance.now() - t0 };
   } finally {
-    tf.dispose([features, onehot]);
+    onehot.dispose();
     optimizer.dispose();
     model.dispose();
   }
