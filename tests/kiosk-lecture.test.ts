@@ -16,6 +16,12 @@ describe('kiosk configuration file', () => {
     expect(config.tools).toBe(false);
   });
 
+  it('Teach mode is off in a kiosk unless its file says `teach: true`; anything else is a problem', () => {
+    expect(parseKioskConfig({}).config.teach).toBe(false);
+    expect(parseKioskConfig({ teach: true })).toMatchObject({ config: { teach: true }, problems: [] });
+    expect(parseKioskConfig({ teach: 'yes' })).toMatchObject({ config: { teach: false }, problems: ['"teach" must be true or false'] });
+  });
+
   it('keeps good settings, reports each bad one and uses the default for it', () => {
     const { config, problems } = parseKioskConfig({
       views: ['gradcam', 'bogus', 'saliency', 'gradcam'],

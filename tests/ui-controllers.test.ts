@@ -14,7 +14,8 @@ import { type Clock, type SupervisorHooks, WorkerSupervisor, forwardLabel } from
 import { CameraReconnect } from '../src/ui/camera';
 import { Store } from '../src/ui/store';
 import { SHAPLEY_DEFAULTS } from '../src/core/attribution/defaults';
-import { jobTimeText } from '../src/ui/jobs/job-kinds';
+import { jobTimeText, teachProblem } from '../src/ui/jobs/job-kinds';
+import { BIAS_MIN_FRAMES, TeachController } from '../src/ui/controllers/teach-controller';
 import type { InferenceClient, Progress, RequestBody } from '../src/ui/worker-client';
 
 /**
@@ -651,5 +652,153 @@ describe('OwnModels and the model switch', () => {
     expect(defaultLayer([l('a'), l('a_relu'), l('b'), l('b_relu'), l('c_relu')])).toBe('b_relu');
     expect(defaultLayer([l('a'), l('b'), l('c'), l('d')])).toBe('b');
     expect(searchLabels(['apple', 'pear', 'Pineapple'], 'APP')).toEqual([{ index: 0, label: 'apple' }, { index: 2, label: 'Pineapple' }]);
+  });
+});
+
+describe('TeachController (Teach mode, the page side)', () => {
+  function setup(over: Partial<AppState> = {}) {
+    const store = new Store<AppState>({ ...initialState(''), ready: true, frame: liveFrame(), ...over });
+    const client = new FakeClient();
+    const frames: ImageBitmap[] = [];
+    const released: string[] = [];
+    let thumbs = 0;
+    const jobs = new JobController(host, store, client, { grab: async () => ({ bitmap: bitmap() }), copy: async () => bitmap(), rememberSnapshot: vi.fn(), now: () => 1000 });
+    const deps = {
+      grab: vi.fn(async () => {
+        const b = bitmap();
+        frames.push(b);
+        return { bitmap: b };
+      }),
+      thumbnail: vi.fn(async () => `blob:thumb-${++thumbs}`),
+      release: vi.fn((url: string) => void released.push(url)),
+      train: () => void jobs.start('teach'),
+      cancelTraining: vi.fn(),
+      sleep: vi.fn(async () => undefined),
+    };
+    const teach = new TeachController(host, store, client, deps);
+    teach.hostConnected();
+    /** Answers the latest teach request with the worker's counts. */
+    const answer = async (counts: number[], taught = false, labels: readonly string[] = IMAGENET_LABELS) => {
+      await flush();
+      const r = client.sent.filter((x) => x.type === 'teach-example' || x.type === 'teach-forget').at(-1)!;
+      r.resolve({ type: 'teach-state', id: r.id, counts, taught, labels });
+      await flush();
+    };
+    return { store, client, deps, teach, jobs, frames, released, answer };
+  }
+
+  /** A 10×10 map whose mass lies all inside the centred half (centre: x, y 2..8, 49 cells) or all outside it. */
+  const map = (where: 'centre' | 'corners') => {
+    const data = new Float32Array(100);
+    for (let y = 0; y < 10; y++) for (let x = 0; x < 10; x++) {
+      const inside = x >= 2 && x < 9 && y >= 2 && y < 9;
+      data[y * 10 + x] = (where === 'centre') === inside ? 1 : 0;
+    }
+    return { width: 10, height: 10, data };
+  };
+
+  it('captures the frame as an example (transferred), keeps the latest thumbnail per class, and shows a refusal in one line', async () => {
+    const { store, client, deps, teach, frames, released, answer } = setup();
+    const first = teach.capture(1);
+    await answer([0, 1, 0, 0]);
+    expect(await first).toBe(true);
+    const request = client.last('teach-example');
+    expect(request.body).toEqual({ classIndex: 1, image: frames[0] });
+    expect(request.transfer).toEqual([frames[0]]);
+    expect(store.state.teach).toMatchObject({ counts: [0, 1], thumbnails: [undefined, 'blob:thumb-1'], changed: true });
+    const second = teach.capture(1);
+    await answer([0, 2, 0, 0]);
+    await second;
+    expect(store.state.teach.thumbnails).toEqual([undefined, 'blob:thumb-2']);
+    expect(released).toEqual(['blob:thumb-1']);
+    const refused = teach.capture(0);
+    await flush();
+    client.last('teach-example').resolve({ type: 'error', id: client.last('teach-example').id, message: 'class 1 has 300 examples already, the most it keeps' });
+    expect(await refused).toBe(false);
+    expect(store.state.teach.notice).toEqual({ kind: 'error', text: 'class 1 has 300 examples already, the most it keeps' });
+    expect(released).toEqual(['blob:thumb-1', 'blob:thumb-3']);
+    // No class 3 yet, or the model still loading: nothing is grabbed.
+    expect(await teach.capture(2)).toBe(false);
+    store.set({ ready: false });
+    expect(await teach.capture(0)).toBe(false);
+    expect(deps.grab).toHaveBeenCalledTimes(3);
+  });
+
+  it('holding a button captures until it is released', async () => {
+    const { store, client, deps, teach } = setup();
+    let captures = 0;
+    deps.sleep.mockImplementation(async () => {
+      if (++captures === 3) void teach.hold(0, false);
+    });
+    const held = teach.hold(0, true);
+    for (let i = 1; i <= 3; i++) {
+      await flush();
+      await flush();
+      const r = client.last('teach-example');
+      r.resolve({ type: 'teach-state', id: r.id, counts: [i, 0, 0, 0], taught: false, labels: IMAGENET_LABELS });
+    }
+    await held;
+    expect(client.sent.filter((r) => r.type === 'teach-example')).toHaveLength(3);
+    expect(store.state.teach).toMatchObject({ counts: [3, 0], capturing: -1 });
+  });
+
+  it('trains only with named, distinct classes that all have examples; the taught classes become the labels', async () => {
+    const { store, client, teach, answer } = setup({ goal: { index: 130, label: 'flamingo' }, settings: { ...initialState('').settings, target: 281 } });
+    expect(teachProblem(store.state)).toBe('capture examples of Class 1 first (hold its button)');
+    teach.rename(0, ' ');
+    expect(teachProblem(store.state)).toBe('class 1 has no name');
+    teach.rename(0, 'Mug');
+    teach.rename(1, 'mug');
+    expect(teachProblem(store.state)).toBe("classes 1 and 2 are both called 'mug': give each its own name");
+    teach.rename(1, 'Cat');
+    void teach.capture(0);
+    await answer([1, 0, 0, 0]);
+    void teach.capture(1);
+    await answer([1, 1, 0, 0]);
+    expect(teachProblem(store.state)).toBeUndefined();
+    teach.train();
+    await flush();
+    const job = client.last('job');
+    expect(job.body).toEqual({ job: { kind: 'teach', classes: ['Mug', 'Cat'] } });
+    job.resolve({ type: 'done', id: job.id, result: { kind: 'teach', classes: ['Mug', 'Cat'], counts: [1, 1], loss: 0.01, trainAccuracy: 1, epochs: 40, ms: 800 } });
+    await flush();
+    expect(store.state).toMatchObject({ labels: ['Mug', 'Cat'], goal: { index: 0, label: 'Mug' }, showJob: false, teach: { taught: true, changed: false } });
+    expect(store.state.settings.target).toBe('top');
+    expect(store.state.teach.notice?.text).toMatch(/^Trained on 2 examples in 0.8 s, 100 % of them right/);
+    // A new class (up to four) means training again.
+    teach.addClass();
+    expect(store.state.teach).toMatchObject({ classes: ['Mug', 'Cat', 'Class 3'], counts: [1, 1, 0], changed: true });
+  });
+
+  it('the bias lesson: an average over frames of the map’s share in the middle, spoken after a few frames, reset by another view', () => {
+    const { store } = setup({ teach: { ...initialState('').teach, taught: true } });
+    const show = (where: 'centre' | 'corners', view: 'gradcam' | 'activations' = 'gradcam') =>
+      store.set({ frame: { ...liveFrame(), heatmap: map(where) }, frameSettings: { ...store.state.settings, view } });
+    for (let i = 1; i < BIAS_MIN_FRAMES; i++) show('corners');
+    expect(store.state.teach.bias).toBeNull();
+    show('corners');
+    expect(store.state.teach.bias).toMatchObject({ objectShare: 0, flatShare: 0.49, looksAtBackground: true });
+    // One centred frame moves the average a fifth of the way; the verdict holds until the average crosses.
+    show('centre');
+    expect(store.state.teach.bias!.objectShare).toBeCloseTo(0.2, 6);
+    for (let i = 0; i < 10; i++) show('centre');
+    expect(store.state.teach.bias).toMatchObject({ looksAtBackground: false });
+    expect(toConvLensState(store.state, false).teach!.bias!.looksAtBackground).toBe(false);
+    show('centre', 'activations');
+    expect(store.state.teach.bias).toBeNull();
+  });
+
+  it('Forget sends the worker’s forget and brings the model’s classes back; another model drops the examples', async () => {
+    const { store, client, teach, released, answer, deps } = setup({ labels: ['Mug', 'Cat'], goal: { index: 1, label: 'Cat' }, teach: { ...initialState('').teach, classes: ['Mug', 'Cat'], counts: [3, 4], thumbnails: ['blob:a', 'blob:b'], taught: true } });
+    const forgetting = teach.forget();
+    await answer([0, 0, 0, 0], false, IMAGENET_LABELS);
+    await forgetting;
+    expect(client.last('teach-forget').body).toEqual({});
+    expect(deps.cancelTraining).toHaveBeenCalled();
+    expect(store.state).toMatchObject({ labels: IMAGENET_LABELS, goal: { index: 0, label: IMAGENET_LABELS[0] }, teach: { classes: ['Mug', 'Cat'], counts: [0, 0], thumbnails: [undefined, undefined], taught: false } });
+    expect(released).toEqual(['blob:a', 'blob:b']);
+    store.set({ teach: { ...store.state.teach, counts: [2, 0] } });
+    store.set({ ready: false });
+    expect(store.state.teach).toMatchObject({ counts: [0, 0], notice: { kind: 'error', text: 'The model changed: capture your examples again.' } });
   });
 });

@@ -11,6 +11,7 @@ import type { AppActions } from './context';
 import type { JobController } from './controllers/job-controller';
 import type { OwnModels } from './controllers/own-models';
 import type { SourceController } from './controllers/source-controller';
+import type { TeachController } from './controllers/teach-controller';
 import type { WorkerSupervisor } from './controllers/worker-supervisor';
 import type { JobKindId } from './jobs/job-kinds';
 import type { SnapshotThumbnails } from './jobs/snapshots';
@@ -30,6 +31,7 @@ export interface ActionParts {
   supervisor: WorkerSupervisor;
   ownModels: OwnModels;
   snapshots: SnapshotThumbnails;
+  teach: TeachController;
   /** Downloads the figure on screen as PNG (the shell knows the stage's canvases). */
   exportFigure(): Promise<void>;
 }
@@ -172,6 +174,30 @@ export class Actions implements AppActions {
     return this.parts.ownModels.remove(name);
   }
 
+  async teachCapture(classIndex: number): Promise<void> {
+    await this.parts.teach.capture(classIndex);
+  }
+
+  teachHold(classIndex: number, on: boolean): void {
+    void this.parts.teach.hold(classIndex, on);
+  }
+
+  teachRename(classIndex: number, name: string): void {
+    this.parts.teach.rename(classIndex, name);
+  }
+
+  teachAddClass(): void {
+    this.parts.teach.addClass();
+  }
+
+  teachRemoveClass(classIndex: number): Promise<void> {
+    return this.parts.teach.removeClass(classIndex);
+  }
+
+  teachForget(): Promise<void> {
+    return this.parts.teach.forget();
+  }
+
   readonly thumbnail = (id: string, name: string): string => storedThumbnail(id) ?? this.parts.snapshots.url(id) ?? `gallery/${name}`;
 
   async filters(): Promise<RgbaImage | undefined> {
@@ -187,6 +213,8 @@ export class Actions implements AppActions {
   resetVisitor(): void {
     const s = this.store.state;
     this.parts.jobs.reset();
+    // The visitor's classes, examples and classifier are theirs alone too.
+    if (s.teach.taught || s.teach.counts.some((n) => n > 0) || s.teach.classes.length !== 2) void this.parts.teach.reset();
     this.parts.source.unfreeze();
     this.parts.snapshots.clear();
     this.store.set({

@@ -9,6 +9,7 @@ import type { JobDetail } from '../core/attribution/defaults';
 import type { RgbaImage } from '../core/preprocess';
 import { BACKENDS, type BackendName, type ForwardEngine, type WorkerMemory } from '../../workers/protocol';
 import type { StartChoice } from '../../workers/backend-choice';
+import type { BackgroundCheck } from '../core/bias';
 import type { Crop, SourceKind } from './frame-source';
 import { type JobState, jobKind } from './jobs/job-kinds';
 import { DEFAULT_KIOSK_CONFIG, DEFAULT_STRINGS, type UiStrings } from './kiosk-config';
@@ -79,6 +80,11 @@ export interface AppState {
   /** The last add / remove: what happened, one line each ('error' for a refused file), or null. */
   ownModelNotice: { kind: 'ok' | 'error' | 'busy'; text: string } | null;
 
+  // Teach mode (TeachController).
+  /** Teach mode is offered: always, except in a kiosk whose file does not enable it (`teach: true`). */
+  teachOffered: boolean;
+  teach: TeachState;
+
   // The live view (LiveFrames).
   settings: LiveSettings;
   /** The channel enlarged over the picture (activations), or -1. */
@@ -133,6 +139,46 @@ export interface AppState {
   resets: number;
 }
 
+/** Teach mode as the page keeps it (the examples themselves are features kept in the worker). */
+export interface TeachState {
+  /** The visitor's class names, TEACH_LIMITS.minClasses to maxClasses of them. */
+  classes: string[];
+  /** Examples captured per class (as the worker counts them), in class order. */
+  counts: number[];
+  /** The latest example of each class as a small picture (object URL), when there is one. */
+  thumbnails: (string | undefined)[];
+  /** The class whose button is held (its frames are being captured), or -1. */
+  capturing: number;
+  /** A taught network is in use: the live view predicts and explains the visitor's classes. */
+  taught: boolean;
+  /** Examples or names changed since the last training (Train again to use them). */
+  changed: boolean;
+  /** What happened last (captured, trained, refused…), one line. */
+  notice: { kind: 'ok' | 'error'; text: string } | null;
+  /**
+   * The bias lesson: the live explanation's share of mass in the middle of the picture, averaged over recent
+   * frames, against a flat map's (src/core/bias.ts); null until a taught network's map has been seen for a while.
+   */
+  bias: BackgroundCheck | null;
+}
+
+/** Teach mode before anything is captured: two classes, "Class 1" and "Class 2". */
+export function initialTeachState(): TeachState {
+  return { classes: ['Class 1', 'Class 2'], counts: [0, 0], thumbnails: [undefined, undefined], capturing: -1, taught: false, changed: false, notice: null, bias: null };
+}
+
+/**
+ * The state that follows from the model's classes changing to `labels` (another model, a taught head, or forgetting
+ * it): the labels, the class to aim at (kept when the new labels have it at the same index, else the first class),
+ * and a fixed explained class that no longer exists set back to the top class.
+ */
+export function withLabels(state: Readonly<AppState>, labels: readonly string[]): Pick<AppState, 'labels' | 'goal' | 'settings'> {
+  const goal = state.goal.index < labels.length && labels[state.goal.index] === state.goal.label ? state.goal : { index: 0, label: labels[0] ?? 'class 0' };
+  const target = state.settings.target;
+  const settings = typeof target === 'number' && target >= labels.length ? { ...state.settings, target: 'top' as const } : state.settings;
+  return { labels, goal, settings };
+}
+
 /** The state at start, from the page's URL parameters (`?model=lite&backend=cpu&view=saliency&lecture&kiosk`). */
 export function initialState(search: string): AppState {
   const params = new URLSearchParams(search);
@@ -171,6 +217,8 @@ export function initialState(search: string): AppState {
     labels: IMAGENET_LABELS,
     ownModels: [],
     ownModelNotice: null,
+    teachOffered: !params.has('kiosk'),
+    teach: initialTeachState(),
     settings,
     channel: -1,
     frame: undefined,
@@ -259,6 +307,11 @@ export interface ConvLensState {
   updateReady: boolean;
   /** Kiosk mode only: the attract loop, the screen wake lock, idle resets so far, problems in the kiosk file. */
   kiosk: { attract: boolean; wakeLock: WakeLockState; resets: number; problems: string[] } | null;
+  /**
+   * Teach mode (null where it is not offered): class names, examples per class, whether the taught network is in
+   * use, and the bias lesson's measure of the live map (share of its mass in the middle, a flat map's share).
+   */
+  teach: { classes: string[]; counts: number[]; taught: boolean; bias: { objectShare: number; flatShare: number; looksAtBackground: boolean } | null } | null;
 }
 
 /** Rounds a rate for reading: one decimal from 1 up, two significant digits below (0.061, not 0). */
@@ -313,6 +366,14 @@ export function toConvLensState(s: Readonly<AppState>, updateReady: boolean): Co
     helpOpen: s.helpOpen,
     aboutOpen: s.aboutOpen,
     kiosk: s.kiosk ? { attract: s.attract, wakeLock: s.wakeLock, resets: s.resets, problems: s.kioskProblems } : null,
+    teach: s.teachOffered
+      ? {
+          classes: s.teach.classes,
+          counts: s.teach.counts,
+          taught: s.teach.taught,
+          bias: s.teach.bias ? { objectShare: s.teach.bias.objectShare, flatShare: s.teach.bias.flatShare, looksAtBackground: s.teach.bias.looksAtBackground } : null,
+        }
+      : null,
   };
 }
 

@@ -42,6 +42,18 @@ export interface AppActions {
   useModel(model: ModelName | undefined): Promise<void>;
   /** Removes a stored own model from this browser. */
   removeOwnModel(name: string): Promise<void>;
+  /** Teach mode: captures the current frame as one example of class `classIndex`. */
+  teachCapture(classIndex: number): Promise<void>;
+  /** Teach mode: a class's button pressed (`on`, frames are captured as its examples until released) or released. */
+  teachHold(classIndex: number, on: boolean): void;
+  /** Teach mode: names a class. */
+  teachRename(classIndex: number, name: string): void;
+  /** Teach mode: adds a class (up to four). */
+  teachAddClass(): void;
+  /** Teach mode: removes a class and its examples (down to two). */
+  teachRemoveClass(classIndex: number): Promise<void>;
+  /** Teach mode: forgets every example and the taught classifier. */
+  teachForget(): Promise<void>;
   /** A gallery picture's thumbnail URL: stored pictures by object URL, bundled ones by their file. */
   thumbnail(id: string, name: string): string;
   /** The first layer's filters as one picture (fetched from the worker once). */

@@ -12,6 +12,7 @@ import { LiveFrames } from './controllers/live-frames';
 import { ShortcutsController } from './controllers/shortcuts-controller';
 import { SourceController } from './controllers/source-controller';
 import { StoreController } from './controllers/store-controller';
+import { TeachController } from './controllers/teach-controller';
 import { WorkerSupervisor } from './controllers/worker-supervisor';
 import { exportViewFigure } from './figure-export';
 import { browserSourceEnv } from './frame-source';
@@ -31,6 +32,8 @@ import './views/model-error';
 import './views/own-model-panel';
 import './views/shortcut-help';
 import './views/about-panel';
+import './views/bias-notice';
+import './views/teach-panel';
 import './views/source-panel';
 import './views/stage-view';
 import './views/top5-bars';
@@ -116,8 +119,17 @@ export class ConvLensApp extends LitElement {
       history.replaceState(history.state, '', url);
     },
   });
+  private readonly teach = new TeachController(this, this.store, this.client, {
+    grab: () => this.source.grab(),
+    thumbnail: thumbnailUrl,
+    release: (url) => URL.revokeObjectURL(url),
+    train: () => void this.jobs.start('teach'),
+    cancelTraining: () => {
+      if (this.store.state.job?.kind === 'teach') this.jobs.cancel();
+    },
+  });
   private readonly actions = new Actions({
-    store: this.store, client: this.client, source: this.source, jobs: this.jobs, supervisor: this.supervisor, ownModels: this.ownModels, snapshots: this.snapshots,
+    store: this.store, client: this.client, source: this.source, jobs: this.jobs, supervisor: this.supervisor, ownModels: this.ownModels, snapshots: this.snapshots, teach: this.teach,
     exportFigure: async () => {
       const stage = this.renderRoot.querySelector<StageView>('stage-view');
       if (stage) await exportViewFigure(this.store.state, this.source.figurePicture(), stage.figureParts());
@@ -130,7 +142,7 @@ export class ConvLensApp extends LitElement {
   constructor() {
     super();
     new ContextProvider(this, { context: appContext, initialValue: { store: this.store, actions: this.actions } });
-    new StoreController(this, this.store, ['error', 'cameraMessage', 'modelError', 'attract', 'helpOpen', 'aboutOpen', 'hud', 'kiosk', 'lecture', 'settings', 'strings', 'frame', 'status']);
+    new StoreController(this, this.store, ['error', 'cameraMessage', 'modelError', 'attract', 'helpOpen', 'aboutOpen', 'hud', 'kiosk', 'lecture', 'settings', 'strings', 'frame', 'status', 'teachOffered', 'teach']);
     this.store.subscribe((_, changed) => {
       if (!changed.has('frames') || !this.firstFrameAfterLoad) return;
       this.firstFrameAfterLoad = false;
@@ -181,7 +193,7 @@ export class ConvLensApp extends LitElement {
     const { config, problems } = await loadKioskConfig(params.get('kiosk') ?? '', location.href);
     for (const problem of problems) console.warn(`Kiosk configuration: ${problem}`);
     this.store.update((s) => ({
-      views: config.views, strings: config.strings, tools: config.tools, retrySeconds: config.retrySeconds, wantedLayer: config.layer,
+      views: config.views, strings: config.strings, tools: config.tools, teachOffered: config.teach, retrySeconds: config.retrySeconds, wantedLayer: config.layer,
       kioskProblems: problems, settings: { ...s.settings, view: config.views[0]! },
       ...(config.model && !params.has('model') ? { model: config.model, forcedModel: config.model } : {}),
       ...(config.ownModel && !params.has('model') ? { askedModel: config.ownModel } : {}),
@@ -214,6 +226,7 @@ export class ConvLensApp extends LitElement {
         ${s.cameraMessage ? html`<p class="notice" role="alert" data-testid="camera-message">${s.cameraMessage}</p>` : nothing}
         <view-tabs class=${mode}></view-tabs>
         <stage-view></stage-view>
+        ${s.teach.taught ? html`<bias-notice></bias-notice>` : nothing}
         ${s.attract
           ? html`<div class="attract" data-testid="attract"><p class="big">${s.strings.viewNames[s.settings.view]}</p><p class="prompt">${s.strings.attractPrompt}</p></div>`
           : nothing}
@@ -221,6 +234,7 @@ export class ConvLensApp extends LitElement {
       <aside>
         <section><h2>${s.strings.networkSees}</h2><top5-bars .predictions=${s.frame?.top5 ?? []}></top5-bars></section>
         <live-controls></live-controls>
+        ${s.teachOffered ? html`<section><h2>Teach your own classes</h2><teach-panel></teach-panel></section>` : nothing}
         <job-launcher></job-launcher>
         <section><source-panel></source-panel></section>
         ${s.kiosk ? nothing : html`<section><h2>Your own model</h2><own-model-panel></own-model-panel></section>`}
@@ -239,6 +253,13 @@ export class ConvLensApp extends LitElement {
     const choice = s.choice ? `\nchoice (${s.choice.how}): ${s.choice.backend} + ${s.choice.model}; ${s.choice.reason} Live budget ${s.choice.budget.budgetMs} ms/frame: SmoothGrad ${plural(s.choice.budget.smoothSamples, 'sample')}, occlusion ${plural(s.choice.budget.occlusionBatch, 'patch', 'patches')} per frame.` : '';
     return `${choice.trimStart()}${choice ? '\n' : ''}${state}\nstatus: ${s.status}${s.modelError ? `\nmodel error: ${s.modelError.message}` : ''}`;
   }
+}
+
+/** A 64×64 JPEG of a frame as an object URL (a Teach mode example's thumbnail). */
+async function thumbnailUrl(bitmap: ImageBitmap): Promise<string> {
+  const canvas = new OffscreenCanvas(64, 64);
+  canvas.getContext('2d')!.drawImage(bitmap, 0, 0, 64, 64);
+  return URL.createObjectURL(await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.8 }));
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {

@@ -63,6 +63,8 @@ export interface KioskConfig {
   retrySeconds: number;
   /** Show the on-demand tools (explain thoroughly, gradient-step images, gallery). */
   tools: boolean;
+  /** Offer Teach mode (visitors teach their own classes; the idle reset forgets them). Off unless the file says so. */
+  teach: boolean;
   strings: UiStrings;
 }
 
@@ -77,6 +79,7 @@ export const DEFAULT_KIOSK_CONFIG: KioskConfig = {
   idleResetSeconds: 120,
   retrySeconds: 30,
   tools: true,
+  teach: false,
   strings: DEFAULT_STRINGS,
 };
 
@@ -133,6 +136,10 @@ export function parseKioskConfig(raw: unknown): ParsedKioskConfig {
       case 'tools':
         if (typeof value === 'boolean') config.tools = value;
         else problems.push('"tools" must be true or false');
+        break;
+      case 'teach':
+        if (typeof value === 'boolean') config.teach = value;
+        else problems.push('"teach" must be true or false');
         break;
       case 'strings':
         config.strings = parseStrings(value, problems);

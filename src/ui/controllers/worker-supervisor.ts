@@ -1,7 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { ForwardEngine, WorkerStatus } from '../../../workers/protocol';
 import { CHOICE_VERSION, type RememberedChoice, type StartChoice } from '../../../workers/backend-choice';
-import type { AppState } from '../app-state';
+import { type AppState, withLabels } from '../app-state';
 import { DEFAULT_LIVE_SETTINGS } from '../../core/live/settings';
 import { type ModelId, type ModelName, isModelId } from '../../core/models';
 import type { LayerInfo } from '../../core/network';
@@ -111,10 +111,8 @@ export class WorkerSupervisor implements ReactiveController {
     const budget = choice?.budget;
     // Another model (the picker): its layers and classes replace the previous model's.
     const layerKnown = ready.layers.some((l) => l.name === now.settings.layer);
-    const target = now.settings.target;
-    let settings = now.frames === 0 || !layerKnown ? { ...now.settings, layer: startLayer } : now.settings;
-    if (typeof target === 'number' && target >= ready.labels.length) settings = { ...settings, target: 'top' };
-    const goal = now.goal.index < ready.labels.length && ready.labels[now.goal.index] === now.goal.label ? now.goal : { index: 0, label: ready.labels[0] ?? 'class 0' };
+    const classes = withLabels(now, ready.labels);
+    const settings = now.frames === 0 || !layerKnown ? { ...classes.settings, layer: startLayer } : classes.settings;
     this.store.set({
       modelError: null,
       backend: ready.backend,
@@ -122,8 +120,8 @@ export class WorkerSupervisor implements ReactiveController {
       model: ready.model,
       choice: choice ?? null,
       layers: ready.layers,
-      labels: ready.labels,
-      goal,
+      labels: classes.labels,
+      goal: classes.goal,
       ...(layerKnown ? {} : { channel: -1 }),
       ready: true,
       startLayer,

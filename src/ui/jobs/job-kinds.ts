@@ -3,8 +3,9 @@ import { UAP_JOB, VISUALIZE_JOB } from '../../core/optimize/defaults';
 import { elapsedText, timeLeftText } from '../../core/eta';
 import { liveMethod } from '../../core/live/settings';
 import type { RgbaImage } from '../../core/preprocess';
-import type { ExplainJob, FrameImage, JobResult, JobSpec } from '../../../workers/protocol';
-import type { AppState } from '../app-state';
+import { checkClassNames } from '../../core/teach-classes';
+import type { ExplainJob, FrameImage, JobResult, JobSpec, TeachJobResult } from '../../../workers/protocol';
+import { type AppState, withLabels } from '../app-state';
 
 /**
  * The on-demand modes, one entry each: what people read (name, button, what it is doing), whether it needs the
@@ -14,8 +15,11 @@ import type { AppState } from '../app-state';
  * result view under src/ui/views/results/. DOM-free: unit-tested in Node.
  */
 export interface JobKind {
-  /** Where its button sits: explain the frozen frame, make images by gradient steps, or compare with the gallery. */
-  group: 'explain' | 'generate' | 'gallery';
+  /**
+   * Where its button sits: explain the frozen frame, make images by gradient steps, compare with the gallery, or
+   * Teach mode's panel (offered where Teach mode is, even when the other tools are not).
+   */
+  group: 'explain' | 'generate' | 'gallery' | 'teach';
   /** What `window.convlens.state().job.kind` reports (the worker's name for it). */
   stateKind: string;
   /** Its name in plain words (headings, status). */
@@ -174,7 +178,47 @@ export const JOB_KINDS = {
     spec: (s) => (s.channel >= 0 ? { kind: 'top-patches', layer: s.settings.layer, channel: s.channel, k: 9 } : undefined), resultView: 'patches-result',
     shortcut: { key: 'x', description: 'Gallery patches that excite the enlarged channel' },
   },
+  teach: {
+    group: 'teach', stateKind: 'teach', name: 'Teaching', button: (s) => (s.teach.taught ? 'Train again' : 'Train'),
+    doing: 'Training your classifier on your examples', title: (s) => `Your classifier: ${s.teach.classes.map((c) => c.trim()).join(', ')}`, needsFrame: false,
+    available: (s) => teachProblem(s) === undefined,
+    spec: (s) => (teachProblem(s) === undefined ? { kind: 'teach', classes: s.teach.classes.map((c) => c.trim()) } : undefined),
+    done: (result, state) => (result.kind === 'teach' ? taughtState(result, state) : {}),
+    resultView: 'teach-result',
+    shortcut: { key: 'T', description: 'Train your classes (Teach mode)' },
+  },
 } as const satisfies Record<string, JobKind>;
+
+/**
+ * Why Teach mode cannot train now, in one line (a class without a name or examples, two alike), or undefined when
+ * it can.
+ */
+export function teachProblem(state: Readonly<AppState>): string | undefined {
+  const t = state.teach;
+  try {
+    checkClassNames(t.classes);
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  const empty = t.counts.findIndex((n) => n === 0);
+  return empty >= 0 ? `capture examples of ${t.classes[empty]!.trim()} first (hold its button)` : undefined;
+}
+
+/**
+ * After training: the taught classes are the labels, the live view explains the top one of them, and the stage goes
+ * back to the live view, which now predicts the visitor's classes.
+ */
+function taughtState(result: TeachJobResult, state: Readonly<AppState>): Partial<AppState> {
+  const next = withLabels(state, result.classes);
+  const examples = result.counts.reduce((a, b) => a + b, 0);
+  const text = `Trained on ${examples} examples in ${(result.ms / 1000).toFixed(1)} s, ${Math.round(result.trainAccuracy * 100)} % of them right. The network now predicts your classes, and every view explains your classifier.`;
+  return {
+    ...next,
+    settings: { ...next.settings, target: 'top', features: false },
+    showJob: false,
+    teach: { ...state.teach, taught: true, changed: false, bias: null, notice: { kind: 'ok', text } },
+  };
+}
 
 /** The id of an on-demand mode. */
 export type JobKindId = keyof typeof JOB_KINDS;
@@ -248,7 +292,8 @@ export function jobTimeText(job: Pick<JobState, 'state' | 'startedAt' | 'etaSeco
 
 /** Can the mode start now: the model is ready, the tools are offered, no job runs, and the mode's own condition. */
 export function jobStartable(id: JobKindId, state: Readonly<AppState>): boolean {
-  return state.ready && state.tools && state.job?.state !== 'running' && (jobKind(id).available?.(state) ?? true);
+  const offered = jobKind(id).group === 'teach' ? state.teachOffered : state.tools;
+  return state.ready && offered && state.job?.state !== 'running' && (jobKind(id).available?.(state) ?? true);
 }
 
 /** Classes offered by touch as the aim of class visualisation and fooling (ImageNet indices). */

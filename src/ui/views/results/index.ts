@@ -8,3 +8,4 @@ import './sanity-result';
 import './snapshot-result';
 import './uap-result';
 import './visualisation-result';
+import './teach-result';
