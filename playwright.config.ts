@@ -1,7 +1,7 @@
 import { defineConfig } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { BASE_FLAGS as base, CAMERA_FLAGS as camera, CHROMIUM as executablePath, WEBGPU_FLAGS as webgpu } from './e2e/chromium';
+import { BASE_FLAGS as base, CAMERA_FLAGS as camera, CHROMIUM as executablePath, TWO_SCENE_CAMERA_FLAGS as twoScenes, WEBGPU_FLAGS as webgpu } from './e2e/chromium';
 
 /**
  * End-to-end tests in Debian's Chromium (executable and flags in e2e/chromium.ts). The fake camera plays a
@@ -40,8 +40,10 @@ export default defineConfig({
     reuseExistingServer: false,
   },
   projects: [
-    // Every spec runs with the fake camera unless its file name says no-camera or webgpu.
-    { name: 'camera', testIgnore: /(no-camera|webgpu)\.spec\.ts/, use: { launchOptions: { executablePath, args: [...base, ...camera] } } },
+    // Every spec runs with the fake camera unless its file name says no-camera, webgpu or two-scenes.
+    { name: 'camera', testIgnore: /(no-camera|webgpu|two-scenes)\.spec\.ts/, use: { launchOptions: { executablePath, args: [...base, ...camera] } } },
+    // A camera that switches between two objects (Teach mode).
+    { name: 'two-scenes', testMatch: /two-scenes\.spec\.ts/, use: { launchOptions: { executablePath, args: [...base, ...twoScenes] } } },
     { name: 'no-camera', testMatch: /no-camera\.spec\.ts/, use: { launchOptions: { executablePath, args: base } } },
     { name: 'webgpu', testMatch: /webgpu\.spec\.ts/, use: { launchOptions: { executablePath, args: [...base, ...camera, ...webgpu] } } },
   ],

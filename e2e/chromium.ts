@@ -32,6 +32,14 @@ export const FAKE_CAMERA = resolve('.cache', 'fake-camera.y4m');
 
 export const CAMERA_FLAGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${FAKE_CAMERA}`];
 
+/** A fake camera that switches between two objects (Teach mode's test): the coffee cup, then the cat, 4 s each. */
+export const TWO_SCENE_CAMERA = resolve('.cache', 'fake-camera-two-scenes.y4m');
+
+export const TWO_SCENE_CAMERA_FLAGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${TWO_SCENE_CAMERA}`];
+
+/** Seconds each scene of TWO_SCENE_CAMERA stays on screen. */
+export const SCENE_SECONDS = 4;
+
 /** WebGL on SwiftShader (ANGLE's software GL on the CPU): the WebGL backend where no GPU is present. */
 export const SWIFTSHADER_WEBGL_FLAGS = ['--use-angle=swiftshader'];
 
@@ -42,14 +50,35 @@ export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan
  * `frames` identical frames at `fps`. Chromium's fake capture device reads .y4m files reliably.
  */
 export function y4mOf(png: Buffer, frames: number, fps: number): Buffer {
-  const { width, height, data } = PNG.sync.read(png);
-  const w = width - (width % 2);
-  const h = height - (height % 2);
+  return y4mOfScenes([{ png, frames }], fps);
+}
+
+/**
+ * Pictures one after another as one YUV4MPEG2 video (same format as y4mOf): each shown for its `frames` frames,
+ * every picture stretched to the first one's size (nearest pixel). Chromium's fake camera loops the file, so the
+ * scenes alternate for as long as the camera runs.
+ */
+export function y4mOfScenes(scenes: readonly { png: Buffer; frames: number }[], fps: number): Buffer {
+  const first = PNG.sync.read(scenes[0]!.png);
+  const w = first.width - (first.width % 2);
+  const h = first.height - (first.height % 2);
+  const header = Buffer.from(`YUV4MPEG2 W${w} H${h} F${fps}:1 Ip A1:1 C420jpeg XYSCSS=420JPEG XCOLORRANGE=LIMITED\n`);
+  const parts: Buffer[] = [header];
+  for (const scene of scenes) {
+    const frame = Buffer.concat([Buffer.from('FRAME\n'), yuvFrame(PNG.sync.read(scene.png), w, h)]);
+    for (let i = 0; i < scene.frames; i++) parts.push(frame);
+  }
+  return Buffer.concat(parts);
+}
+
+/** One picture as a w × h 4:2:0 frame (Y, then U, then V planes), stretched by nearest pixel. */
+function yuvFrame(picture: { width: number; height: number; data: Buffer }, w: number, h: number): Buffer {
+  const { width, height, data } = picture;
   const y = Buffer.alloc(w * h);
   const u = Buffer.alloc((w / 2) * (h / 2));
   const v = Buffer.alloc((w / 2) * (h / 2));
   const rgb = (x: number, row: number): [number, number, number] => {
-    const i = (row * width + x) * 4;
+    const i = (Math.min(height - 1, Math.floor((row * height) / h)) * width + Math.min(width - 1, Math.floor((x * width) / w))) * 4;
     return [data[i]!, data[i + 1]!, data[i + 2]!];
   };
   for (let row = 0; row < h; row++) {
@@ -71,14 +100,16 @@ export function y4mOf(png: Buffer, frames: number, fps: number): Buffer {
       v[row * (w / 2) + x] = Math.round(128 + 0.439 * r - 0.368 * g - 0.071 * b);
     }
   }
-  const header = Buffer.from(`YUV4MPEG2 W${w} H${h} F${fps}:1 Ip A1:1 C420jpeg XYSCSS=420JPEG XCOLORRANGE=LIMITED\n`);
-  const frame = Buffer.concat([Buffer.from('FRAME\n'), y, u, v]);
-  return Buffer.concat([header, ...Array.from({ length: frames }, () => frame)]);
+  return Buffer.concat([y, u, v]);
 }
 
 /** Makes the fake camera's video from a shared photo once (2 s at 10 frames/s of public/gallery/coffee.png). */
 export function ensureFakeCamera(): void {
-  if (existsSync(FAKE_CAMERA)) return;
   mkdirSync(dirname(FAKE_CAMERA), { recursive: true });
-  writeFileSync(FAKE_CAMERA, y4mOf(readFileSync('public/gallery/coffee.png'), 20, 10));
+  if (!existsSync(FAKE_CAMERA)) writeFileSync(FAKE_CAMERA, y4mOf(readFileSync('public/gallery/coffee.png'), 20, 10));
+  if (!existsSync(TWO_SCENE_CAMERA)) {
+    const fps = 5;
+    const scenes = ['coffee.png', 'chelsea.png'].map((name) => ({ png: readFileSync(`public/gallery/${name}`), frames: SCENE_SECONDS * fps }));
+    writeFileSync(TWO_SCENE_CAMERA, y4mOfScenes(scenes, fps));
+  }
 }
