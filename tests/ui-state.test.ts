@@ -57,10 +57,12 @@ describe('state() for operators and tests', () => {
     const state = toConvLensState({ ...s, frame: frame(), fps: 12.345 }, false);
     expect(Object.keys(state).sort()).toEqual(
       ['backend', 'forward', 'model', 'choice', 'mode', 'fps', 'frames', 'lastFrameMs', 'occlusionProgress', 'top5', 'stages', 'error', 'source', 'job', 'recoveries', 'workerRestarts', 'workerMemory',
-        'modelError', 'views', 'layer', 'channel', 'frozen', 'lecture', 'helpOpen', 'aboutOpen', 'updateReady', 'kiosk'].sort(),
+        'modelError', 'views', 'layer', 'channel', 'frozen', 'lecture', 'helpOpen', 'aboutOpen', 'updateReady', 'kiosk', 'teach'].sort(),
     );
-    expect(state).toMatchObject({ mode: 'saliency', fps: 12.3, stages: { preprocess: 1.2 }, kiosk: null, modelError: null, forward: null, occlusionProgress: null });
+    expect(state).toMatchObject({ mode: 'saliency', fps: 12.3, stages: { preprocess: 1.2 }, kiosk: null, teach: { classes: ['Class 1', 'Class 2'], counts: [0, 0], taught: false, bias: null }, modelError: null, forward: null, occlusionProgress: null });
     expect(s.wasm).toBe(true);
+    // Teach mode is offered outside kiosks; a kiosk offers it only when its file says so (set at start: off).
+    expect(toConvLensState(initialState('?kiosk'), false).teach).toBeNull();
     expect(initialState('?backend=cpu&wasm=0').wasm).toBe(false);
   });
 
