@@ -214,7 +214,7 @@ export class Actions implements AppActions {
     const s = this.store.state;
     this.parts.jobs.reset();
     // The visitor's classes, examples and classifier are theirs alone too.
-    if (s.teach.taught || s.teach.counts.some((n) => n > 0) || s.teach.classes.length !== 2) void this.parts.teach.reset();
+    if (s.teachOffered) void this.parts.teach.reset();
     this.parts.source.unfreeze();
     this.parts.snapshots.clear();
     this.store.set({
