@@ -443,11 +443,17 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
     const matrix = new Float32Array(used.length * dim);
     used.forEach((e, row) => matrix.set(e.features, row * dim));
     const features = tf.tensor2d(matrix, [used.length, dim]);
+    const base = net;
     try {
-      const result = await teachFromFeatures(net, features, used.map((e) => e.classIndex), classes, {
+      const result = await teachFromFeatures(base, features, used.map((e) => e.classIndex), classes, {
         epochs,
         ...(control ? { signal: control.signal, onProgress: (done: number, total: number) => control.onProgress(done, total) } : {}),
       });
+      // Cancelled (Forget, a kiosk reset) or another model loaded while the last epoch ran: not to be put in use.
+      if (control?.signal.aborted || net !== base) {
+        result.net.dispose();
+        throw new DOMException('the training was cancelled', 'AbortError');
+      }
       dropTaught();
       taught = { net: result.net, pipeline: new LivePipeline(result.net), with: { classes, epochs } };
       return result;
