@@ -155,4 +155,17 @@ describe('Teach mode in the worker', () => {
     expect(await h.teachState({ type: 'teach-forget', classIndex: 0 })).toMatchObject({ counts: [0, 0, 0, 0], taught: false });
     expect((await h.frame(banana[0]!)).top5).toHaveLength(5);
   }, 120_000);
+
+  it('drops a capture whose features were still being computed when the examples were forgotten', async () => {
+    const h = harness();
+    await h.handle({ type: 'init', id: 0, model: 'lite', modelsUrl: 'unused' });
+    const [banana] = await views(await readImage(join(PHOTOS, 'grocery-banana-1.jpg')));
+    expect(await h.teachState({ type: 'teach-example', classIndex: 0, image: banana! })).toMatchObject({ counts: [1, 0, 0, 0] });
+    // The capture awaits its features' readback; the forget is handled meanwhile, as the worker's messages are.
+    const capturing = h.handle({ type: 'teach-example', id: 700, classIndex: 1, image: banana! });
+    await h.handle({ type: 'teach-forget', id: 701 });
+    await capturing;
+    expect(await h.waitFor((r) => r.id === 700)).toMatchObject({ type: 'teach-state', counts: [0, 0, 0, 0] });
+    expect(await h.teachState({ type: 'teach-forget', classIndex: 1 })).toMatchObject({ counts: [0, 0, 0, 0] });
+  }, 60_000);
 });

@@ -673,7 +673,7 @@ describe('TeachController (Teach mode, the page side)', () => {
       release: vi.fn((url: string) => void released.push(url)),
       train: () => void jobs.start('teach'),
       cancelTraining: vi.fn(),
-      sleep: vi.fn(async () => undefined),
+      sleep: vi.fn(async (_ms: number): Promise<void> => undefined),
     };
     const teach = new TeachController(host, store, client, deps);
     teach.hostConnected();
@@ -740,6 +740,36 @@ describe('TeachController (Teach mode, the page side)', () => {
     await held;
     expect(client.sent.filter((r) => r.type === 'teach-example')).toHaveLength(3);
     expect(store.state.teach).toMatchObject({ counts: [3, 0], capturing: -1 });
+  });
+
+  it('a quick release and press runs one capture loop, not two; a capture answered after Forget is not shown', async () => {
+    const { store, client, deps, teach, released } = setup();
+    let wake!: () => void;
+    deps.sleep.mockImplementation(() => new Promise<void>((r) => (wake = r)));
+    const first = teach.hold(0, true);
+    await flush();
+    await flush();
+    client.last('teach-example').resolve({ type: 'teach-state', id: client.last('teach-example').id, counts: [1, 0, 0, 0], taught: false, labels: IMAGENET_LABELS });
+    await flush();
+    // Released and pressed again while the first loop sleeps: the first loop ends when it wakes.
+    void teach.hold(0, false);
+    void teach.hold(0, true);
+    const firstWake = wake;
+    await flush();
+    await flush();
+    firstWake();
+    await first;
+    expect(client.sent.filter((r) => r.type === 'teach-example')).toHaveLength(2);
+    expect(store.state.teach.capturing).toBe(0);
+    // Forget while that capture is in flight: its late answer does not bring a thumbnail back.
+    const forgetting = teach.forget();
+    await flush();
+    client.last('teach-forget').resolve({ type: 'teach-state', id: client.last('teach-forget').id, counts: [0, 0, 0, 0], taught: false, labels: IMAGENET_LABELS });
+    await forgetting;
+    client.last('teach-example').resolve({ type: 'teach-state', id: client.last('teach-example').id, counts: [0, 0, 0, 0], taught: false, labels: IMAGENET_LABELS });
+    await flush();
+    expect(store.state.teach).toMatchObject({ counts: [0, 0], thumbnails: [undefined, undefined], capturing: -1 });
+    expect(released).toContain('blob:thumb-2');
   });
 
   it('trains only with named, distinct classes that all have examples; the taught classes become the labels', async () => {

@@ -10,7 +10,8 @@ import type { OwnModelInfo, OwnModelUpload } from '../src/core/own-model';
 import type { ConvNet } from '../src/core/network';
 import { type RgbaImage, imageToModelInput } from '../src/core/preprocess';
 import { InvalidInputError } from '../src/core/errors';
-import { TEACH_DEFAULTS, TEACH_LIMITS, featuresOf, teachFromFeatures } from '../src/core/teach';
+import { AbortError } from '../src/core/cancel';
+import { TEACH_LIMITS, featuresOf, teachFromFeatures } from '../src/core/teach';
 import type { BackendName, ForwardEngine, FrameImage, JobSpec, Simulation, TeachStateReply, WorkerMemory, WorkerRequest, WorkerResponse } from './protocol';
 import { transferables } from './protocol';
 import { LatestWins } from './scheduler';
@@ -366,8 +367,13 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
         net = fresh;
         pipeline = new LivePipeline(fresh);
         await warmUp(pipeline, fresh);
-        // The taught head is retrained on the kept examples: the same seed gives the same head.
-        if (wasTaught) await trainTaught(wasTaught.classes, wasTaught.epochs);
+        // The taught head is retrained on what it was trained on (the same seed gives the same head); if that fails,
+        // the model runs without it and the recovery still counts.
+        if (wasTaught) {
+          await trainTaught(wasTaught.classes, wasTaught.epochs, undefined, wasTaught.examples).catch((err: unknown) =>
+            console.warn(`ConvLens: the taught classifier could not be rebuilt after the device loss (${messageOf(err)}); it is forgotten`),
+          );
+        }
         loaded = { ...was, backend };
         recoveries++;
         env.watchBackend?.(backend, (r) => void recover(r));
@@ -401,8 +407,15 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
    * Teach mode: the captured examples (pooled features of the loaded network, computed at capture; plain arrays, so
    * they outlive a lost device) and the taught network (the loaded one with the visitor's head) with its pipeline.
    */
-  let examples: { classIndex: number; features: Float32Array }[] = [];
-  let taught: { net: ConvNet; pipeline: LivePipeline; with: { classes: string[]; epochs: number } } | undefined;
+  type Example = { classIndex: number; features: Float32Array };
+  let examples: Example[] = [];
+  /**
+   * Counts changes to the examples other than adding one (forgetting, a class removed, another model): a capture
+   * whose features were computed across such a change is dropped, not kept under a stale class or model.
+   */
+  let examplesGeneration = 0;
+  /** `with`: what the head was trained on, to train it again after a lost device. */
+  let taught: { net: ConvNet; pipeline: LivePipeline; with: { classes: string[]; epochs: number; examples: Example[] } } | undefined;
   /** Taught networks replaced while a frame or job may still use them: disposed once nothing runs. */
   const retired: { net: ConvNet; pipeline: LivePipeline }[] = [];
   let framesBusy = 0;
@@ -423,6 +436,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
 
   function forgetTeaching(): void {
     examples = [];
+    examplesGeneration++;
     dropTaught();
   }
 
@@ -432,12 +446,13 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
   }
 
   /**
-   * Trains the visitor's head on the examples of `classes` (class i: the examples captured as i) and puts the taught
-   * network in use; the previous one is retired. Resolves to the training figures.
+   * Trains the visitor's head on the examples of `classes` (class i: the examples captured as i; default the kept
+   * ones) and puts the taught network in use; the previous one is retired. Resolves to the training figures; rejects
+   * with an AbortError when cancelled, or when another model was loaded meanwhile.
    */
-  async function trainTaught(classes: string[], epochs: number, control?: { signal: AbortSignal; onProgress: (done: number, total: number) => void }) {
+  async function trainTaught(classes: string[], epochs: number, control?: { signal: AbortSignal; onProgress: (done: number, total: number) => void }, from: Example[] = examples) {
     if (!net) throw new Error('the model is not loaded yet');
-    const used = examples.filter((e) => e.classIndex < classes.length);
+    const used = from.filter((e) => e.classIndex < classes.length);
     if (used.length === 0) throw new InvalidInputError('capture examples of every class first');
     const dim = used[0]!.features.length;
     const matrix = new Float32Array(used.length * dim);
@@ -452,10 +467,10 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
       // Cancelled (Forget, a kiosk reset) or another model loaded while the last epoch ran: not to be put in use.
       if (control?.signal.aborted || net !== base) {
         result.net.dispose();
-        throw new DOMException('the training was cancelled', 'AbortError');
+        throw new AbortError();
       }
       dropTaught();
-      taught = { net: result.net, pipeline: new LivePipeline(result.net), with: { classes, epochs } };
+      taught = { net: result.net, pipeline: new LivePipeline(result.net), with: { classes, epochs, examples: used } };
       return result;
     } finally {
       features.dispose();
@@ -475,19 +490,22 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
     if (examples.filter((e) => e.classIndex === c).length >= TEACH_LIMITS.maxExamplesPerClass) {
       throw new InvalidInputError(`class ${c + 1} has ${TEACH_LIMITS.maxExamplesPerClass} examples already, the most it keeps`);
     }
+    const generation = examplesGeneration;
     const input = imageToModelInput(rgba, 'stretch', net.inputSize);
     let values: Float32Array;
     try {
       const features = featuresOf(net, input.tensor);
       try {
-        values = Float32Array.from(await features.data());
+        // A lost WebGL context never answers a readback: the loss ends the capture instead.
+        values = Float32Array.from(await Promise.race([features.data(), loss.promise]));
       } finally {
         features.dispose();
       }
     } finally {
       input.tensor.dispose();
     }
-    examples.push({ classIndex: c, features: values });
+    // Forgotten, a class removed or another model while the features were computed: this frame belongs to none of them.
+    if (generation === examplesGeneration) examples.push({ classIndex: c, features: values });
     post(teachState(request.id));
   }
 
@@ -498,6 +516,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
     } else {
       if (!Number.isInteger(c) || c < 0 || c >= TEACH_LIMITS.maxClasses) throw new InvalidInputError(`class index ${c} is out of range 0..${TEACH_LIMITS.maxClasses - 1}`);
       examples = examples.filter((e) => e.classIndex !== c).map((e) => (request.remove && e.classIndex > c ? { ...e, classIndex: e.classIndex - 1 } : e));
+      examplesGeneration++;
     }
     post(teachState(request.id));
   }
@@ -516,7 +535,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
       const result = await Promise.race([lost, runJobOf(
         {
           net: taught?.net ?? net,
-          teach: async (classes, epochs, signal, onProgress) => trainTaught(classes, epochs ?? TEACH_DEFAULTS.epochs, { signal, onProgress }),
+          teach: async (classes, epochs, signal, onProgress) => trainTaught(classes, epochs, { signal, onProgress }),
           extractor: (extractor ??= new FeatureExtractor(net, { cache: featureCache() })),
           gallery: async () => uniqueEntries([...(await (bundled ??= env.loadGallery(galleryUrl))), ...(env.storedGallery ? await env.storedGallery.entries() : snapshots)]),
           addToGallery: async (name, image) => {

@@ -32,7 +32,7 @@ export interface JobContext {
    * Teach mode (the worker holds the captured examples): trains a head for `classes` on the loaded network and puts
    * the taught network in use; absent where there is no Teach mode.
    */
-  teach?(classes: string[], epochs: number | undefined, signal: AbortSignal, onProgress: (done: number, total: number) => void): Promise<TaughtClassifier>;
+  teach?(classes: string[], epochs: number, signal: AbortSignal, onProgress: (done: number, total: number) => void): Promise<TaughtClassifier>;
 }
 
 /**

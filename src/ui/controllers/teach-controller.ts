@@ -46,6 +46,10 @@ export class TeachController implements ReactiveController {
   private seen = 0;
   /** The view the average is of (another view's map starts it again). */
   private view: LiveView | undefined;
+  /** Counts forgets, class removals and model changes: a capture answered across one is not shown. */
+  private generation = 0;
+  /** Identifies the current hold (a quick release and press starts a new one; the old loop then ends). */
+  private holdToken = 0;
 
   constructor(
     host: ReactiveControllerHost,
@@ -91,8 +95,14 @@ export class TeachController implements ReactiveController {
     if (!this.canCapture(classIndex)) return false;
     const grabbed = await this.deps.grab();
     if (!grabbed) return false;
+    const generation = this.generation;
     const thumbnail = await this.deps.thumbnail(grabbed.bitmap);
     const reply = await this.client.send('teach-example', { classIndex, image: grabbed.bitmap }, { transfer: [grabbed.bitmap] }).reply;
+    if (generation !== this.generation) {
+      // Forgotten, a class removed or another model meanwhile: the worker dropped this frame too.
+      this.deps.release(thumbnail);
+      return false;
+    }
     if (reply.type === 'error') {
       this.deps.release(thumbnail);
       this.setTeach({ notice: { kind: 'error', text: reply.message } });
@@ -113,10 +123,11 @@ export class TeachController implements ReactiveController {
   async hold(classIndex: number, on: boolean): Promise<void> {
     if (!on) return this.stopHold();
     if (this.teach.capturing >= 0 || !this.canCapture(classIndex)) return;
+    const token = ++this.holdToken;
     this.setTeach({ capturing: classIndex });
     const sleep = this.deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     try {
-      while (this.teach.capturing === classIndex) {
+      while (this.holdToken === token && this.teach.capturing === classIndex) {
         if ((this.teach.counts[classIndex] ?? 0) >= TEACH_LIMITS.maxExamplesPerClass) {
           this.setTeach({ notice: { kind: 'error', text: `${this.teach.classes[classIndex]} has ${TEACH_LIMITS.maxExamplesPerClass} examples, the most it keeps` } });
           break;
@@ -125,11 +136,12 @@ export class TeachController implements ReactiveController {
         await sleep(TEACH_CAPTURE_INTERVAL_MS);
       }
     } finally {
-      if (this.teach.capturing === classIndex) this.setTeach({ capturing: -1 });
+      if (this.holdToken === token && this.teach.capturing === classIndex) this.setTeach({ capturing: -1 });
     }
   }
 
   private stopHold(): void {
+    this.holdToken++;
     if (this.teach.capturing >= 0) this.setTeach({ capturing: -1 });
   }
 
@@ -153,6 +165,7 @@ export class TeachController implements ReactiveController {
   async removeClass(classIndex: number): Promise<void> {
     const t = this.teach;
     if (t.classes.length <= TEACH_LIMITS.minClasses || classIndex < 0 || classIndex >= t.classes.length || t.capturing >= 0) return;
+    this.generation++;
     const reply = await this.client.send('teach-forget', { classIndex, remove: true }).reply;
     if (reply.type === 'error') return this.setTeach({ notice: { kind: 'error', text: reply.message } });
     const now = this.teach;
@@ -172,6 +185,7 @@ export class TeachController implements ReactiveController {
   async forget(): Promise<void> {
     this.stopHold();
     this.deps.cancelTraining();
+    this.generation++;
     const reply = await this.client.send('teach-forget', {}).reply;
     if (reply.type === 'error') return this.setTeach({ notice: { kind: 'error', text: reply.message } });
     this.releaseThumbnails();
@@ -201,6 +215,7 @@ export class TeachController implements ReactiveController {
   /** The worker forgot the examples (another model, a restart): the page forgets them too. */
   private dropExamples(notice: string | null): void {
     this.stopHold();
+    this.generation++;
     this.releaseThumbnails();
     const t = this.teach;
     this.seen = 0;
