@@ -795,7 +795,14 @@ describe('TeachController (Teach mode, the page side)', () => {
     expect(store.state).toMatchObject({ labels: ['Mug', 'Cat'], goal: { index: 0, label: 'Mug' }, showJob: false, teach: { taught: true, changed: false } });
     expect(store.state.settings.target).toBe('top');
     expect(store.state.teach.notice?.text).toMatch(/^Trained on 2 examples in 0.8 s, 100 % of them right/);
-    // A new class (up to four) means training again.
+    // Examples the head could not tell apart: the visitor is told what to change.
+    teach.train();
+    await flush();
+    const again = client.last('job');
+    again.resolve({ type: 'done', id: again.id, result: { kind: 'teach', classes: ['Mug', 'Cat'], counts: [2, 2], loss: 0.69, trainAccuracy: 0.5, epochs: 40, ms: 800 } });
+    await flush();
+    expect(store.state.teach.notice).toEqual({ kind: 'error', text: "Trained on 4 examples in 0.8 s, 50 % of them right. Your classes' examples look alike to the network: show each class something different, then train again." });
+        // A new class (up to four) means training again.
     teach.addClass();
     expect(store.state.teach).toMatchObject({ classes: ['Mug', 'Cat', 'Class 3'], counts: [1, 1, 0], changed: true });
   });

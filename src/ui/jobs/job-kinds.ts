@@ -204,6 +204,9 @@ export function teachProblem(state: Readonly<AppState>): string | undefined {
   return empty >= 0 ? `capture examples of ${t.classes[empty]!.trim()} first (hold its button)` : undefined;
 }
 
+/** Share of its own examples a taught head must classify right for the app to call the classes learned. */
+export const TEACH_WELL_LEARNED = 0.9;
+
 /**
  * After training: the taught classes are the labels, the live view explains the top one of them, and the stage goes
  * back to the live view, which now predicts the visitor's classes.
@@ -211,12 +214,17 @@ export function teachProblem(state: Readonly<AppState>): string | undefined {
 function taughtState(result: TeachJobResult, state: Readonly<AppState>): Partial<AppState> {
   const next = withLabels(state, result.classes);
   const examples = result.counts.reduce((a, b) => a + b, 0);
-  const text = `Trained on ${examples} examples in ${(result.ms / 1000).toFixed(1)} s, ${Math.round(result.trainAccuracy * 100)} % of them right. The network now predicts your classes, and every view explains your classifier.`;
+  const trained = `Trained on ${examples} examples in ${(result.ms / 1000).toFixed(1)} s, ${Math.round(result.trainAccuracy * 100)} % of them right.`;
+  // Examples the head cannot tell apart (the same thing shown for two classes) are the visitor's to fix: say so.
+  const learned = result.trainAccuracy >= TEACH_WELL_LEARNED;
+  const text = learned
+    ? `${trained} The network now predicts your classes, and every view explains your classifier.`
+    : `${trained} Your classes' examples look alike to the network: show each class something different, then train again.`;
   return {
     ...next,
     settings: { ...next.settings, target: 'top', features: false },
     showJob: false,
-    teach: { ...state.teach, taught: true, changed: false, bias: null, notice: { kind: 'ok', text } },
+    teach: { ...state.teach, taught: true, changed: false, bias: null, notice: { kind: learned ? 'ok' : 'error', text } },
   };
 }
 
