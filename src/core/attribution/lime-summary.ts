@@ -92,3 +92,45 @@ export function topEvidenceMap(lime: Pick<LimeExplanation, 'labels' | 'weights'>
   const weightOf = new Map(positive.map((s) => [s.index, s.weight]));
   return Float32Array.from(lime.labels as ArrayLike<number>, (l) => weightOf.get(l) ?? 0);
 }
+
+/** Outline colour of a superpixel that speaks for the class (RGB). */
+export const LIME_FOR_COLOUR = [60, 230, 90] as const;
+/** Outline colour of a superpixel that speaks against the class (RGB). */
+export const LIME_AGAINST_COLOUR = [255, 70, 160] as const;
+
+/**
+ * A transparent layer (RGBA, width × height of the map) to draw over the picture LIME explained: everything but
+ * the top-k superpixels (by |weight|) dimmed by `dim` (0–1 opacity of black), the top ones left clear and outlined
+ * two pixels wide, green (LIME_FOR_COLOUR) where the weight is positive, pink (LIME_AGAINST_COLOUR) where negative.
+ */
+export function limeLayer(lime: Pick<LimeExplanation, 'labels' | 'weights'>, width: number, height: number, k: number, dim = 0.55): { width: number; height: number; data: Uint8ClampedArray } {
+  const top = topSuperpixels(lime, width, k);
+  const sign = new Map(top.map((s) => [s.index, s.weight >= 0]));
+  const outline = superpixelOutlines(lime.labels, width, height, top.map((s) => s.index));
+  const data = new Uint8ClampedArray(width * height * 4);
+  const paint = (p: number, [r, g, b]: readonly number[], a: number): void => data.set([r!, g!, b!, a], p * 4);
+  for (let p = 0; p < width * height; p++) {
+    if (!sign.has(lime.labels[p]!)) paint(p, [0, 0, 0], Math.round(dim * 255));
+  }
+  for (let p = 0; p < width * height; p++) {
+    const l = outline[p]!;
+    if (l < 0) continue;
+    const colour = sign.get(l) ? LIME_FOR_COLOUR : LIME_AGAINST_COLOUR;
+    paint(p, colour, 255);
+    // Thicken inwards by one pixel (the neighbours of the same superpixel).
+    for (const q of [p - 1, p + 1, p - width, p + width]) if (q >= 0 && q < width * height && lime.labels[q] === l && outline[q]! < 0) paint(q, colour, 255);
+  }
+  return { width, height, data };
+}
+
+/** `layer` (RGBA with alpha) composited over `base` (same size, opaque RGBA): a new picture. */
+export function compositeOver(base: { width: number; height: number; data: ArrayLike<number> }, layer: { width: number; height: number; data: ArrayLike<number> }): { width: number; height: number; data: Uint8ClampedArray } {
+  if (base.width !== layer.width || base.height !== layer.height) throw new RangeError(`a ${layer.width}×${layer.height} layer does not fit a ${base.width}×${base.height} picture`);
+  const data = new Uint8ClampedArray(base.width * base.height * 4);
+  for (let p = 0; p < base.width * base.height; p++) {
+    const a = layer.data[p * 4 + 3]! / 255;
+    for (let c = 0; c < 3; c++) data[p * 4 + c] = base.data[p * 4 + c]! * (1 - a) + layer.data[p * 4 + c]! * a;
+    data[p * 4 + 3] = 255;
+  }
+  return { width: base.width, height: base.height, data };
+}
