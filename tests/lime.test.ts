@@ -6,7 +6,8 @@ import { backgroundCheck } from '../src/core/bias';
 import { InvalidInputError } from '../src/core/errors';
 import { imageToModelInput } from '../src/core/preprocess';
 import { enforceConnectivity, slic } from '../src/core/superpixels';
-import { imagePath, modelInput, net, sharedImage } from './helpers';
+import { imagePath, modelInput, net, runCli, sharedImage } from './helpers';
+import { workerHarness } from './worker-harness';
 
 /** Number of 4-connected components of each label (should be 1 for every label). */
 function componentsPerLabel(labels: Int32Array, width: number, height: number): Map<number, number> {
@@ -171,5 +172,33 @@ describe('LIME (Ribeiro et al. 2016) on the real lite model', () => {
     await expect(lime(model, input, { target: 'top', signal: controller.signal, samples: LIME_DEFAULTS.samples })).rejects.toThrow(/cancelled/);
     expect(tf.memory().numTensors).toBe(before);
     input.tensor.dispose();
+  });
+});
+
+describe('LIME in the worker\'s explain job and the CLI', () => {
+  it('the explain job runs method lime and returns its superpixels and weights', async () => {
+    const h = workerHarness();
+    await h.handle({ type: 'init', id: 1, model: 'lite', modelsUrl: 'unused' });
+    await h.handle({ type: 'job', id: 2, job: { kind: 'explain', method: 'lime', classIndex: 967, image: sharedImage('coffee.png'), options: { samples: 16, superpixels: 8 } } });
+    const done = await h.waitFor((r) => r.id === 2 && r.type === 'done');
+    if (done.type !== 'done' || done.result.kind !== 'explain') throw new Error(`expected an explain result, got ${JSON.stringify(done).slice(0, 200)}`);
+    const l = readLime(done.result.extras)!;
+    expect(l.labels.length).toBe(224 * 224);
+    expect(l.weights.length).toBe(done.result.extras!['count']);
+    expect(done.result.extras!['samples']).toBe(16);
+    expect(Math.max(...done.result.heatmap.data)).toBeCloseTo(1, 5); // shown up to its maximum
+  });
+
+  it('explain --method lime --json reports R² and the top superpixels; bad counts get one line', async () => {
+    const r = await runCli('explain', imagePath('coffee.png'), '--model', 'lite', '--method', 'lime', '--samples', '20', '--superpixels', '8', '--top', '3', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as { method: string; lime: { r2: number | null; superpixels: number; top: { index: number; weight: number; pixels: number }[] } };
+    expect(json.method).toBe('lime');
+    expect(json.lime.top.length).toBe(3);
+    expect(Math.abs(json.lime.top[0]!.weight)).toBeGreaterThanOrEqual(Math.abs(json.lime.top[2]!.weight));
+    expect(json.lime.r2 === null || typeof json.lime.r2 === 'number').toBe(true);
+    const bad = await runCli('explain', imagePath('coffee.png'), '--model', 'lite', '--method', 'lime', '--superpixels', '1');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim().split('\n').filter((line) => !/tfjs|====|Hi, looks|tensorflow|^$/i.test(line)).length).toBeLessThanOrEqual(2);
   });
 });
