@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { LIME_DEFAULTS, lime, predict, readLime, topEvidenceMap, topSuperpixels, weightedR2, weightedRidge } from '../src/core/attribution';
-import { backgroundCheck } from '../src/core/bias';
+import { LIME_AGAINST_COLOUR, LIME_DEFAULTS, LIME_FOR_COLOUR, lime, limeLayer, predict, readLime, topEvidenceMap, topSuperpixels, weightedR2, weightedRidge } from '../src/core/attribution';
+import { backgroundCheck, biasVerdict } from '../src/core/bias';
 import { InvalidInputError } from '../src/core/errors';
 import { imageToModelInput } from '../src/core/preprocess';
 import { enforceConnectivity, slic } from '../src/core/superpixels';
@@ -101,6 +101,28 @@ describe('weighted ridge regression (ml-matrix)', () => {
     const r2 = 1 - ss((i) => y[i]! - (model.intercept + beta * x[i]!)) / ss((i) => y[i]! - ym);
     expect(weightedR2(model, x.map((v) => [v]), y, w)).toBeCloseTo(r2, 12);
     expect(() => weightedRidge([[1]], [1], [-1], 1)).toThrow(InvalidInputError);
+  });
+});
+
+describe('reading a LIME explanation', () => {
+  it('top superpixels by |weight|, their boxes, the layer outlines by sign, the evidence map and the verdict', () => {
+    // 4×4: superpixel 0 the left two columns, 1 the top right 2×2, 2 the bottom right 2×2.
+    const labels = [0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 2, 2, 0, 0, 2, 2];
+    const weights = [0.5, -2, 1];
+    const top = topSuperpixels({ labels, weights }, 4, 2);
+    expect(top).toEqual([
+      { index: 1, weight: -2, pixels: 4, box: { x: 2, y: 0, width: 2, height: 2 } },
+      { index: 2, weight: 1, pixels: 4, box: { x: 2, y: 2, width: 2, height: 2 } },
+    ]);
+    const layer = limeLayer({ labels, weights }, 4, 4, 2, 0.5);
+    const px = (x: number, y: number): number[] => Array.from(layer.data.subarray((y * 4 + x) * 4, (y * 4 + x) * 4 + 4));
+    expect(px(0, 0)).toEqual([0, 0, 0, 128]); // not in the top 2: dimmed
+    expect(px(3, 0)).toEqual([...LIME_AGAINST_COLOUR, 255]);
+    expect(px(3, 3)).toEqual([...LIME_FOR_COLOUR, 255]);
+    expect(Array.from(topEvidenceMap({ labels, weights }, 1))).toEqual(labels.map((l) => (l === 2 ? 1 : 0)));
+    expect(biasVerdict({ objectShare: 0.52, flatShare: 0.5 })).toBe('even');
+    expect(biasVerdict({ objectShare: 0.3, flatShare: 0.5 })).toBe('background');
+    expect(biasVerdict({ objectShare: 0.8, flatShare: 0.5 })).toBe('object');
   });
 });
 
