@@ -6,9 +6,9 @@ import { InvalidInputError } from './errors';
  * window around itself (S = √(pixels / K), the grid step), then connectivity enforced as in the paper's reference
  * code (stray fragments merged into a neighbouring superpixel).
  *
- * Written here because no kept npm package does it where ConvLens runs it (Node and a DOM-free Web Worker): `npm
- * view` found no `slic`, `superpixel`, `superpixels` or `slic-segmentation` package (404), and the image libraries
- * that segment need a canvas/DOM or native code. LIME (src/core/attribution/lime.ts) is its user; scikit-image's
+ * Written here because no kept npm package was found that does it where ConvLens runs it (Node and a DOM-free Web
+ * Worker): `npm view` finds no `slic`, `superpixel`, `superpixels` or `slic-segmentation` package (404), and the
+ * npm package list searched for "slic", "superpixel" and "quickshift" names none that segments images. LIME (src/core/attribution/lime.ts) is its user; scikit-image's
  * `segmentation.slic` (which the LIME reference implementation offers beside quickshift) follows the same paper.
  */
 
