@@ -1,4 +1,4 @@
-import { type AttributionMethodName, INTEGRATED_GRADIENTS_JOB, type JobDetail, METHOD_INFO, type JobPresets, type MethodSettings, OCCLUSION_JOB, SHAPLEY_JOB, integratedGradientsJobSteps } from '../../core/attribution/defaults';
+import { type AttributionMethodName, INTEGRATED_GRADIENTS_JOB, type JobDetail, LIME_JOB, METHOD_INFO, type JobPresets, type MethodSettings, OCCLUSION_JOB, SHAPLEY_JOB, integratedGradientsJobSteps } from '../../core/attribution/defaults';
 import { UAP_JOB, VISUALIZE_JOB } from '../../core/optimize/defaults';
 import { elapsedText, timeLeftText } from '../../core/eta';
 import { liveMethod } from '../../core/live/settings';
@@ -104,6 +104,19 @@ export const JOB_KINDS = {
     doing: 'Fading the frozen frame in from black, step by step', title: explainTitle('Integrated gradients'), needsFrame: true,
     spec: (state, image) => explain('integrated-gradients', integratedGradientsPresets(state))(state, image), resultView: 'explain-result',
     shortcut: { key: 'i', description: 'Integrated gradients of the frozen frame' },
+  },
+  lime: {
+    group: 'explain', stateKind: 'lime', name: 'LIME', button: () => 'LIME superpixels',
+    doing: 'Greying out random superpixels of the frozen frame and fitting a linear model to the scores', title: explainTitle('LIME'), needsFrame: true,
+    spec: explain('lime', LIME_JOB), resultView: 'lime-result',
+    shortcut: { key: 'j', description: 'LIME superpixels of the frozen frame' },
+  },
+  lookAt: {
+    group: 'explain', stateKind: 'lime', name: 'What does it really look at?', button: () => 'What does it really look at?',
+    doing: 'Hiding random parts of the frozen frame to find the ones the network needs', needsFrame: true,
+    title: (s) => `What does the network really look at for “${label(s.frame?.target.label ?? 'the top class')}”? (LIME)`,
+    spec: explain('lime', LIME_JOB), resultView: 'lime-result',
+    shortcut: { key: 'w', description: 'What does it really look at? (LIME: object or background)' },
   },
   sanity: {
     group: 'explain', stateKind: 'sanity', name: 'Sanity check', button: () => 'Sanity check: randomise the network',
