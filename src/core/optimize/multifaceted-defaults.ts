@@ -20,7 +20,7 @@ export const MULTIFACETED_DEFAULTS = Object.freeze({
  * units of half the image side) growing linearly from `radiusStart` to `radiusEnd` by `expandBy` of the run (1.5
  * covers the corners); `edge` is the width of its soft edge in the same units.
  */
-export const CENTRE_BIAS_DEFAULTS = Object.freeze({ blurStart: 3, blurEnd: 0.5, radiusStart: 0.4, radiusEnd: 1.5, expandBy: 0.8, edge: 0.25 });
+export const CENTRE_BIAS_DEFAULTS = Object.freeze({ blurStart: 3, blurEnd: 1, radiusStart: 0.4, radiusEnd: 1.5, expandBy: 0.8, edge: 0.25 });
 
 /** The app's facet job at each level of detail (JobDetail): steps per facet and facets. */
 export const FACETS_JOB = Object.freeze({

@@ -295,7 +295,7 @@ function objectiveOf(net: ConvNet, target: FacetTarget, preActivation: boolean):
 /**
  * Multifaceted feature visualisation (see the top of this file): scores `entries` for `target`, clusters the top N
  * by their pooled features into `facets` clusters, and for each cluster ascends the unit from the mean of its members'
- * model inputs with jitter ±8 px and the centre-biased normalised-ascent update (lr 0.05, gradient normalised).
+ * model inputs with jitter ±8 px and the centre-biased normalised-ascent update (lr 0.04, gradient normalised).
  * Facets come largest first. Throws InvalidInputError for a bad target, bad counts, or fewer distinct readable
  * images than facets; rejects with AbortError on cancel (freeing every tensor). The facets' tensors are the caller's.
  */
@@ -335,7 +335,7 @@ export async function multifacetedVisualization(extractor: FeatureExtractor, ent
           objective: objectiveOf(net, target, true),
           init,
           steps,
-          stepRule: centreBias(normalizedAscent(0.05)),
+          stepRule: centreBias(normalizedAscent(0.04)),
           regularisers: [jitter(8)],
           projections: [pixelRange()],
           normalizeGradient: true,
