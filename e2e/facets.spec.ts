@@ -3,7 +3,7 @@ import { painted, state } from './helpers';
 
 test('facets of a class: one row per facet, the painted image beside its gallery pictures', async ({ page }, testInfo) => {
   test.setTimeout(420_000);
-  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.setViewportSize({ width: 1280, height: 1100 });
   await page.goto('/?model=lite&backend=cpu');
   await expect.poll(async () => (await state(page)).top5.length, { timeout: 90_000 }).toBeGreaterThan(0);
   await page.getByPlaceholder('type to find a class').fill('bell pepper');
@@ -25,5 +25,5 @@ test('facets of a class: one row per facet, the painted image beside its gallery
   }
   const members = await result.locator('.members img').count();
   expect(members).toBe(20);
-  await page.screenshot({ path: testInfo.outputPath('facets-1280x800.png') });
+  await page.screenshot({ path: testInfo.outputPath('facets-1280x1100.png') });
 });
