@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AbortError } from '../src/core/cancel';
@@ -11,7 +13,7 @@ import { centreBias, centreMask, kmeansClusters, multifacetedVisualization, scor
 import { normalizedAscent } from '../src/core/optimize/steps';
 import { imageToModelInput } from '../src/core/preprocess';
 import { bundledGalleryDir, fileEntry } from '../src/node/gallery-files';
-import { net } from './helpers';
+import { net, readPixelsSync, runCli } from './helpers';
 
 const BELL_PEPPER = 945;
 const PHOTOS = join(bundledGalleryDir(), 'photos');
@@ -210,5 +212,45 @@ describe('multifaceted visualisation on the lite model', () => {
     await expect(bad({}, { kind: 'class', index: 1000 })).rejects.toThrow(InvalidInputError);
     await expect(bad({}, { kind: 'channel', layer: 'conv_pw_5_relu', channel: 9999 })).rejects.toThrow(InvalidInputError);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('the facets command', () => {
+  it('writes the JSON document and the panel, and refuses a missing class in one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'convlens-facets-'));
+    try {
+      const pictures = join(dir, 'pictures');
+      mkdirSync(pictures);
+      for (const n of NAMES.slice(0, 6)) symlinkSync(join(PHOTOS, n), join(pictures, n));
+      const out = join(dir, 'grid.png');
+      // 0 steps: the facets are their mean images (the scoring, clustering, JSON and panel are what is tested here).
+      const run = await runCli('facets', '--class', String(BELL_PEPPER), '--facets', '2', '--top', '4', '--steps', '0', '--gallery', pictures, '--cache', join(dir, 'cache'), '--model', 'lite', '--json', '--out', out);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const doc = JSON.parse(run.stdout) as { class: { index: number; label: string }; scored: number; steps: number; facets: { value: number; initValue: number; members: { file: string; logit: number }[] }[]; out: string };
+      expect(doc.class).toEqual({ index: BELL_PEPPER, label: expect.stringMatching(/bell pepper/) });
+      expect(doc.scored).toBe(6);
+      expect(doc.facets).toHaveLength(2);
+      expect(doc.facets.flatMap((f) => f.members)).toHaveLength(4);
+      for (const f of doc.facets) expect(f.value).toBeCloseTo(f.initValue, 5);
+      // Two rows of 160-px tiles; with 0 steps each row's facet tile (x 180) repeats its start tile (x 14) inside the frames.
+      const panel = readPixelsSync(out);
+      expect(panel.height).toBeGreaterThanOrEqual(2 * (160 + 16));
+      let differ = 0;
+      for (let y = 10; y < 160; y++) {
+        for (let x = 4; x < 150; x++) {
+          const a = (y * panel.width + 14 + x) * 4;
+          const b = (y * panel.width + 180 + x) * 4;
+          if (panel.data[a] !== panel.data[b] || panel.data[a + 1] !== panel.data[b + 1]) differ++;
+        }
+      }
+      expect(differ).toBe(0);
+      const bad = await runCli('facets', '--gallery', pictures, '--model', 'lite');
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+      expect(bad.stderr).toMatch(/--class/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
