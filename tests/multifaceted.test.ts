@@ -13,9 +13,19 @@ import { centreBias, centreMask, kmeansClusters, multifacetedVisualization, scor
 import { normalizedAscent } from '../src/core/optimize/steps';
 import { imageToModelInput } from '../src/core/preprocess';
 import { bundledGalleryDir, fileEntry } from '../src/node/gallery-files';
+import { FACETS_JOB, MULTIFACETED_DEFAULTS } from '../src/core/optimize/multifaceted-defaults';
+import type { AppState } from '../src/ui/app-state';
+import { JOB_KINDS } from '../src/ui/jobs/job-kinds';
+import type { RgbaImage } from '../src/core/preprocess';
+import { runJob } from '../workers/jobs';
 import { net, readPixelsSync, runCli } from './helpers';
 
 const BELL_PEPPER = 945;
+/**
+ * Timeout of the model tests: alone on CI's 2 cores each takes well under a minute (the whole file used 50 s of CPU),
+ * but on a shared machine the wall time grows with the load.
+ */
+const HEAVY_MS = 300_000;
 const PHOTOS = join(bundledGalleryDir(), 'photos');
 /** Twelve bell peppers of four colours and six photos without one. */
 const NAMES = [
@@ -29,6 +39,8 @@ const NAMES = [
 ];
 
 let gallery: Promise<GalleryEntry[]> | undefined;
+/** One feature cache for the file: the pictures' features are computed once. */
+const cache = new MemoryFeatureCache();
 const entries = (): Promise<GalleryEntry[]> => (gallery ??= Promise.all(NAMES.map((n) => fileEntry(join(PHOTOS, n), n))));
 
 /** Independent scores: a full forward pass of each picture's model input (no extractor, no runFrom). */
@@ -113,7 +125,7 @@ describe('multifaceted visualisation on the lite model', () => {
   it('scores the gallery by the class logit and the channel mean, as full forward passes do', async () => {
     const n = await net();
     const all = await entries();
-    const extractor = new FeatureExtractor(n, { cache: new MemoryFeatureCache() });
+    const extractor = new FeatureExtractor(n, { cache });
     const byClass = await scoreGallery(extractor, all, { kind: 'class', index: BELL_PEPPER });
     const byChannel = await scoreGallery(extractor, all, { kind: 'channel', layer: 'conv_pw_5_relu', channel: 17 });
     expect(byClass.images.map((s) => s.entry.name)).toEqual(NAMES);
@@ -129,15 +141,15 @@ describe('multifaceted visualisation on the lite model', () => {
     const top = topIndices(byClass.images.map((s) => s.score), 9);
     const sorted = [...independent].sort((a, b) => b - a);
     expect(top.map((i) => independent[i])).toEqual(sorted.slice(0, 9));
-  });
+  }, HEAVY_MS);
 
   it('clusters the top images into facets, starts each from its mean and raises the logit', async () => {
     const n = await net();
     const all = await entries();
-    const extractor = new FeatureExtractor(n, { cache: new MemoryFeatureCache() });
+    const extractor = new FeatureExtractor(n, { cache });
     const before = tf.memory().numTensors;
     const phases = new Set<string>();
-    const result = await multifacetedVisualization(extractor, all, { kind: 'class', index: BELL_PEPPER }, { topN: 9, facets: 3, steps: 4, onProgress: (p) => phases.add(p.phase) });
+    const result = await multifacetedVisualization(extractor, all, { kind: 'class', index: BELL_PEPPER }, { topN: 9, facets: 3, steps: 3, onProgress: (p) => phases.add(p.phase) });
     try {
       expect(phases).toEqual(new Set(['scoring', 'optimising']));
       expect(result.label).toMatch(/bell pepper/);
@@ -191,12 +203,12 @@ describe('multifaceted visualisation on the lite model', () => {
       for (const f of result.facets) tf.dispose([f.init, f.image]);
     }
     expect(tf.memory().numTensors).toBe(before);
-  });
+  }, HEAVY_MS);
 
   it('stops on cancel with every tensor freed, and refuses bad counts in one line', async () => {
     const n = await net();
     const all = await entries();
-    const extractor = new FeatureExtractor(n, { cache: new MemoryFeatureCache() });
+    const extractor = new FeatureExtractor(n, { cache });
     await scoreGallery(extractor, all, { kind: 'class', index: BELL_PEPPER }); // warm the cache
     const before = tf.memory().numTensors;
     const controller = new AbortController();
@@ -212,7 +224,7 @@ describe('multifaceted visualisation on the lite model', () => {
     await expect(bad({}, { kind: 'class', index: 1000 })).rejects.toThrow(InvalidInputError);
     await expect(bad({}, { kind: 'channel', layer: 'conv_pw_5_relu', channel: 9999 })).rejects.toThrow(InvalidInputError);
     expect(tf.memory().numTensors).toBe(before);
-  });
+  }, HEAVY_MS);
 });
 
 describe('the facets command', () => {
@@ -252,5 +264,41 @@ describe('the facets command', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }, HEAVY_MS);
+});
+
+describe('the app job', () => {
+  it('aims at the chosen class with the declared facets and steps at each level of detail', () => {
+    const state = (detail: 'default' | 'detail') => ({ goal: { index: BELL_PEPPER, label: 'bell pepper' }, detail }) as unknown as AppState;
+    expect(JOB_KINDS.facets.group).toBe('generate');
+    expect(JOB_KINDS.facets.spec(state('default'))).toEqual({ kind: 'multifaceted', classIndex: BELL_PEPPER, ...FACETS_JOB.default });
+    expect(JOB_KINDS.facets.spec(state('detail'))).toEqual({ kind: 'multifaceted', classIndex: BELL_PEPPER, facets: 4, steps: MULTIFACETED_DEFAULTS.steps });
+    expect(JOB_KINDS.facets.title(state('default'))).toMatch(/facets of “bell pepper”/);
   });
+});
+
+describe('the worker job', () => {
+  it('runs the core function with progress and previews, and returns pictures and gallery ids', async () => {
+    const n = await net();
+    const all = await entries();
+    const before = tf.memory().numTensors;
+    const reports: { done: number; total: number; preview: boolean }[] = [];
+    const result = await runJob(
+      { net: n, extractor: new FeatureExtractor(n, { cache }), gallery: async () => all, addToGallery: () => Promise.reject(new Error('unused')), toRgba: (i) => i as RgbaImage },
+      { kind: 'multifaceted', classIndex: BELL_PEPPER, facets: 2, steps: 2, topN: 6 },
+      { signal: new AbortController().signal, onProgress: (done, total, preview) => reports.push({ done, total, preview: preview !== undefined }), setPerturbation: () => undefined },
+    );
+    await new Promise((r) => setTimeout(r, 50)); // previews are converted asynchronously
+    if (result.kind !== 'multifaceted') throw new Error(`unexpected ${result.kind}`);
+    expect(result.facets).toHaveLength(2);
+    const ids = new Set(all.map((e) => e.id));
+    for (const f of result.facets) {
+      expect([f.image.width, f.image.height, f.init.width, f.init.height]).toEqual([224, 224, 224, 224]);
+      expect(f.members.every((m) => ids.has(m.id))).toBe(true);
+      expect(f.probability).toBeGreaterThanOrEqual(0);
+    }
+    expect(reports.at(-1)).toMatchObject({ done: 4, total: 4 });
+    expect(reports.some((r) => r.preview)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+  }, HEAVY_MS);
 });
