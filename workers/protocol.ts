@@ -70,7 +70,36 @@ export type JobSpec =
    * examples are those captured with classIndex i); when done, frames and jobs run the taught network until
    * 'teach-forget' or another model. Epochs: TEACH_DEFAULTS unless given.
    */
-  | { kind: 'teach'; classes: string[]; epochs?: number };
+  | { kind: 'teach'; classes: string[]; epochs?: number }
+  /**
+   * Multifaceted visualisation of a class over the gallery (src/core/optimize/multifaceted.ts): MULTIFACETED_DEFAULTS
+   * unless given (facets: k of the k-means; steps: per facet; topN: gallery images clustered).
+   */
+  | { kind: 'multifaceted'; classIndex: number; facets?: number; steps?: number; topN?: number };
+
+/**
+ * A multifaceted visualisation's result: per facet (largest cluster first) the generated image, the mean image it
+ * started from, the class logit and probability of both, and the members (gallery ids and names, by logit).
+ */
+export interface MultifacetedJobResult {
+  kind: 'multifaceted';
+  classIndex: number;
+  label: string;
+  /** Steps per facet. */
+  steps: number;
+  /** Gallery pictures scored. */
+  scored: number;
+  facets: {
+    image: RgbaImage;
+    init: RgbaImage;
+    logit: number;
+    initLogit: number;
+    probability: number;
+    initProbability: number;
+    members: { id: string; name: string; logit: number }[];
+    ms: number;
+  }[];
+}
 
 /** A teach job's result: the classes taught, examples per class, training figures (src/core/teach.ts TaughtClassifier). */
 export interface TeachJobResult {
@@ -154,7 +183,8 @@ export type JobResult =
     }
   | { kind: 'uap'; foolingRate: number; passes: number; images: number; picture: RgbaImage }
   | SanityJobResult
-  | TeachJobResult;
+  | TeachJobResult
+  | MultifacetedJobResult;
 
 /**
  * A message from the page to the inference worker; every one carries an `id` that its reply names. 'init' loads a

@@ -1,5 +1,6 @@
 import { type AttributionMethodName, INTEGRATED_GRADIENTS_JOB, type JobDetail, LIME_JOB, METHOD_INFO, type JobPresets, type MethodSettings, OCCLUSION_JOB, SHAPLEY_JOB, integratedGradientsJobSteps } from '../../core/attribution/defaults';
 import { UAP_JOB, VISUALIZE_JOB } from '../../core/optimize/defaults';
+import { FACETS_JOB } from '../../core/optimize/multifaceted-defaults';
 import { elapsedText, timeLeftText } from '../../core/eta';
 import { liveMethod } from '../../core/live/settings';
 import type { RgbaImage } from '../../core/preprocess';
@@ -141,6 +142,12 @@ export const JOB_KINDS = {
     doing: 'Painting an image the network takes for the class', title: (s) => `What the network takes for “${label(s.goal.label)}”`, needsFrame: false,
     spec: (s) => ({ kind: 'class-visualisation', classIndex: s.goal.index, preset: s.preset, steps: VISUALIZE_JOB[s.detail].steps }), resultView: 'visualisation-result',
     shortcut: { key: 'v', description: 'Visualise the chosen class' },
+  },
+  facets: {
+    group: 'generate', stateKind: 'multifaceted', name: 'Facets of the class', button: () => 'Facets of the class',
+    doing: 'Grouping the gallery pictures the class fits best, then painting one image per group', title: (s) => `The facets of “${label(s.goal.label)}”: one image per group of gallery pictures`, needsFrame: false,
+    spec: (s) => ({ kind: 'multifaceted', classIndex: s.goal.index, facets: FACETS_JOB[s.detail].facets, steps: FACETS_JOB[s.detail].steps }), resultView: 'facets-result',
+    shortcut: { key: 'F', description: 'Facets of the chosen class (multifaceted visualisation)' },
   },
   fool: {
     group: 'generate', stateKind: 'fool', name: 'Fooling the network', button: (s) => `Fool: make this frame a ${label(s.goal.label)}`,
