@@ -18,13 +18,27 @@ test('gradient-step modes: class visualisation emerges step by step, fooling the
 
   await page.getByRole('button', { name: 'Universal perturbation' }).click();
   await expect.poll(async () => (await state(page)).job?.state, { timeout: 240_000 }).toBe('done');
-  await expect(page.locator('mode-result')).toContainText(/Changes the top class of/);
+  // The shipped precomputed perturbation of the lite model: rates on the training and on held-out pictures.
+  await expect(page.locator('uap-result')).toContainText(/Changes the top class of [\d.]+ % of \d+ training pictures and [\d.]+ % of \d+ held-out pictures it never saw/);
+  expect(await painted(page, 'uap-result canvas.uap')).toBe(1);
   const clean = (await state(page)).top5[0]!;
-  await page.getByLabel('Apply the perturbation to the camera').check();
+  // The switch is on the stage, within the 1280×720 window without scrolling.
+  const apply = page.getByLabel('Apply the perturbation to the camera');
+  const box = (await apply.boundingBox())!;
+  const viewport = page.viewportSize()!;
+  expect(box.y + box.height).toBeLessThanOrEqual(viewport.height);
+  expect(box.x + box.width).toBeLessThanOrEqual(viewport.width);
+  await apply.check();
+  // The perturbed camera picture (what the network classifies) and the top class before → after.
+  await expect.poll(() => painted(page, 'uap-result canvas.perturbed'), { timeout: 60_000 }).toBe(1);
+  await expect(page.getByTestId('uap-change')).toContainText(/Top class: .+ [\d.]+ % →/);
   await expect
     .poll(async () => {
       const top = (await state(page)).top5[0]!;
       return top.label !== clean.label || top.probability < clean.probability - 0.2;
     }, { timeout: 60_000 })
     .toBe(true);
+  await page.screenshot({ path: test.info().outputPath('uap.png') }); // docs/screenshots/uap.png is a copy
+  await apply.uncheck();
+  await expect(page.locator('uap-result canvas.perturbed')).toHaveCount(0);
 });

@@ -176,14 +176,14 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
       }
       // Made now on the gallery's training split (augmented views), measured on its held-out pictures.
       const entries = await ctx.gallery();
-      const pictures = await Promise.all(entries.map(async (e) => ({ name: e.name, image: await e.decode() })));
+      const pictures = await Promise.all(entries.map(async (e) => ({ name: e.name, input: imageToModelInput(await e.decode(), 'stretch', ctx.net.inputSize).tensor })));
       const result = await heldOutUniversalPerturbation(ctx.net, pictures, {
         eps,
         steps: job.steps ?? UAP_JOB.default.steps,
         stratum: galleryStratum,
         signal: control.signal,
         onProgress: (p) => control.onProgress(p.step, p.steps),
-      });
+      }).finally(() => tf.dispose(pictures.map((p) => p.input)));
       const picture = await amplifiedPerturbation(result.perturbation);
       control.setPerturbation(result.perturbation);
       return {

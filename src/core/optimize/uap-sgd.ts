@@ -9,7 +9,6 @@ import { pixelsToModel } from './units';
 import { UAP_HELD_OUT_SHARE, UAP_SGD_DEFAULTS } from './defaults';
 import type { InnerAttack } from './attacks';
 import { universalPerturbation } from './uap';
-import { type RgbaImage, imageToModelInput } from '../preprocess';
 
 export { UAP_SGD_DEFAULTS } from './defaults';
 
@@ -81,8 +80,8 @@ export function augmentViews(images: tf.Tensor4D, sources: readonly number[], rn
 }
 
 /**
- * Options of stochasticUniversalPerturbation; any left out take UAP_SGD_DEFAULTS (ε 10 levels, 300 steps of 8
- * views, step 1 level falling to 0.25, loss clipped at 9 nats). InvalidInputError for eps ≤ 0, steps or batch
+ * Options of stochasticUniversalPerturbation; any left out take UAP_SGD_DEFAULTS (ε 10 levels, 60 steps of 8
+ * views, step 2 levels falling to 0.5, loss clipped at 9 nats). InvalidInputError for eps ≤ 0, steps or batch
  * size not a positive integer, a step size ≤ 0.
  */
 export interface StochasticUapOptions {
@@ -247,10 +246,10 @@ export async function batchedFoolingRate(net: ConvNet, images: readonly tf.Tenso
   return changed / images.length;
 }
 
-/** A picture with the name it goes by (its gallery name or file path); the name decides its stratum. */
-export interface NamedPicture {
+/** A model input ([1, S, S, 3], borrowed) with the name its picture goes by (gallery name, file path): its stratum. */
+export interface NamedInput {
   name: string;
-  image: RgbaImage;
+  input: tf.Tensor4D;
 }
 
 /**
@@ -296,21 +295,21 @@ export interface HeldOutUapResult {
 }
 
 /**
- * A universal perturbation made on some pictures and measured on others: heldOutSplit of `pictures` (stretched to
- * the model input, as the gallery shows them), then stochasticUniversalPerturbation (default) or Moosavi-Dezfooli's
+ * A universal perturbation made on some pictures and measured on others: heldOutSplit of `pictures` (model inputs,
+ * borrowed), then stochasticUniversalPerturbation (default) or Moosavi-Dezfooli's
  * universalPerturbation on the training part, then the fooling rate of v on both parts (batchedFoolingRate).
  * Progress: training steps, then one step per evaluation batch. InvalidInputError for fewer than 1 training picture.
  */
-export async function heldOutUniversalPerturbation(net: ConvNet, pictures: readonly NamedPicture[], options: HeldOutUapOptions = {}): Promise<HeldOutUapResult> {
+export async function heldOutUniversalPerturbation(net: ConvNet, pictures: readonly NamedInput[], options: HeldOutUapOptions = {}): Promise<HeldOutUapResult> {
   const { method = 'sgd', heldOutShare = UAP_HELD_OUT_SHARE, splitSeed = 0, stratum, signal, onProgress } = options;
   if (pictures.length === 0) throw new InvalidInputError('no training images');
   const split = heldOutSplit(pictures.length, { share: heldOutShare, seed: splitSeed, ...(stratum ? { stratum: (i: number) => stratum(pictures[i]!.name) } : {}) });
-  const toInput = (i: number) => imageToModelInput(pictures[i]!.image, 'stretch', net.inputSize).tensor;
-  const train = split.train.map(toInput);
-  const held = split.heldOut.map(toInput);
+  const train = split.train.map((i) => pictures[i]!.input);
+  const held = split.heldOut.map((i) => pictures[i]!.input);
+  if (train.length === 0) throw new InvalidInputError('no training images');
   const evalBatches = Math.ceil(train.length / 8) + Math.ceil(held.length / 8);
-  try {
-    const t0 = performance.now();
+  const t0 = performance.now();
+  {
     let v: tf.Tensor4D;
     let steps: number;
     let views: number;
@@ -360,7 +359,5 @@ export async function heldOutUniversalPerturbation(net: ConvNet, pictures: reado
       v.dispose();
       throw err;
     }
-  } finally {
-    tf.dispose([...train, ...held]);
   }
 }
