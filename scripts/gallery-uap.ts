@@ -36,7 +36,7 @@ for (const model of modelsFromArgs()) {
     onProgress: (p) => p.step % 10 === 0 && console.error(`gallery-uap: ${model} step ${p.step}/${p.steps} loss ${p.objective.toFixed(2)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`),
   });
   const trainS = (performance.now() - t0) / 1000;
-  const draft = await uapToFile({ ...r, foolingRate: 0, passes: 1 }, { model, seed: 0, quantize: true });
+  const draft = await uapToFile({ ...r, foolingRate: 0, passes: r.steps }, { model, seed: 0, quantize: true });
   r.perturbation.dispose();
   const { perturbation: v } = uapFromFile(draft, net.inputSize);
   const trainRate = await batchedFoolingRate(net, train, v);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evenlySpaced, galleryStratum } from '../src/core/gallery/gallery';
@@ -8,6 +8,8 @@ import { foolingRate, uapFromFile, uapToFile } from '../src/core/optimize/uap';
 import { augmentViews, batchedFoolingRate, heldOutSplit, heldOutUniversalPerturbation, randomSignPerturbation, stochasticUniversalPerturbation } from '../src/core/optimize/uap-sgd';
 import { createRng } from '../src/core/optimize/random';
 import { imageToModelInput } from '../src/core/preprocess';
+import { UAP_HELD_OUT_SHARE } from '../src/core/optimize/defaults';
+import { appGalleryEntries } from '../src/node/gallery-files';
 import { ROOT, net, readPixelsSync } from './helpers';
 
 /** Photos of the default gallery (public/gallery/photos), as model inputs, picked evenly through the set. */
@@ -108,5 +110,25 @@ describe('universal perturbation: held-out split, augmentation, stochastic metho
     await expect(stochasticUniversalPerturbation(model, [], {})).rejects.toThrow(/no training images/);
     await expect(stochasticUniversalPerturbation(model, [pictures[0]!.input], { steps: 0 })).rejects.toThrow(/steps must be a positive integer/);
     tf.dispose(pictures.map((p) => p.input));
+  });
+
+  it('the shipped lite perturbation (public/gallery/uap-lite.json) does what its file says on the held-out pictures', { timeout: 300_000 }, async () => {
+    const model = await net('lite');
+    const shipped = JSON.parse(readFileSync(join(ROOT, 'public', 'gallery', 'uap-lite.json'), 'utf8')) as unknown;
+    const { perturbation, file } = uapFromFile(shipped);
+    expect(file).toMatchObject({ model: 'lite', eps: 10, encoding: 'int8-base64', attack: 'sgd' });
+    const zero = tf.zerosLike(perturbation);
+    expect((await perturbationNorms(perturbation, zero)).linf).toBeLessThanOrEqual(10 + 1e-4);
+    zero.dispose();
+    // The same split as scripts/gallery-uap.ts, recounted one picture at a time.
+    const entries = await appGalleryEntries();
+    const split = heldOutSplit(entries.length, { share: UAP_HELD_OUT_SHARE, seed: 0, stratum: (i) => galleryStratum(entries[i]!.name) });
+    expect(split.heldOut).toHaveLength(file.heldOutImages!);
+    expect(split.train).toHaveLength(file.images);
+    const held = await Promise.all(split.heldOut.map(async (i) => imageToModelInput(await entries[i]!.decode(), 'stretch').tensor));
+    const rate = await foolingRate(model, held, perturbation);
+    expect(rate.foolingRate).toBeCloseTo(file.heldOutRate!, 10);
+    expect(rate.foolingRate).toBeGreaterThanOrEqual(0.6);
+    tf.dispose([...held, perturbation]);
   });
 });
