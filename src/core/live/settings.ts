@@ -88,12 +88,6 @@ export interface LiveHeatmap {
 }
 
 /**
- * One processed webcam frame, as the worker sends it to the page: the top-5 classes, the crop of the camera image the
- * model saw, the class explained, the tapped layer's activations (activation view), the map (map views), occlusion
- * progress, the pooled features when asked, and per-stage timings in ms. Fields that the current view does not
- * produce are undefined.
- */
-/**
  * What a frame with the universal perturbation applied also carries: the picture the network classified (the
  * model's square view + v, clipped; 224×224 RGBA), the clean frame's top class, and that class's probability on the
  * perturbed picture (top5 is the perturbed picture's).
@@ -108,6 +102,12 @@ export interface PerturbedView {
   after: Prediction;
 }
 
+/**
+ * One processed webcam frame, as the worker sends it to the page: the top-5 classes, the crop of the camera image the
+ * model saw, the class explained, the tapped layer's activations (activation view), the map (map views), occlusion
+ * progress, the pooled features when asked, and per-stage timings in ms. Fields that the current view does not
+ * produce are undefined.
+ */
 export interface LiveFrame {
   top5: Prediction[];
   /** Only when a perturbation was applied (LiveSettings.perturb with a computed one). */
