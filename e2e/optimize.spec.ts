@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { painted, state } from './helpers';
+import { layoutProblems } from './layout-checks';
 
 test('gradient-step modes: class visualisation emerges step by step, fooling the frame, a universal perturbation on the camera', async ({ page }) => {
   test.setTimeout(300_000);
@@ -39,6 +40,17 @@ test('gradient-step modes: class visualisation emerges step by step, fooling the
     }, { timeout: 60_000 })
     .toBe(true);
   await page.screenshot({ path: test.info().outputPath('uap.png') }); // docs/screenshots/uap.png is a copy
+  // At 1280×720, the kiosk's 1920×1080 and a portrait tablet: the switch is in the window without scrolling, and
+  // nothing of the panel overlaps or is cut off.
+  for (const size of [{ width: 1280, height: 720 }, { width: 1920, height: 1080 }, { width: 768, height: 1024 }]) {
+    await page.setViewportSize(size);
+    await expect.poll(async () => {
+      const b = (await apply.boundingBox())!;
+      return b.y >= 0 && b.y + b.height <= size.height && b.x + b.width <= size.width;
+    }, { message: `${size.width}×${size.height}: the switch is in view` }).toBe(true);
+    expect(await layoutProblems(page), `${size.width}×${size.height}`).toEqual([]);
+  }
+  await page.setViewportSize({ width: 1280, height: 720 });
   await apply.uncheck();
   await expect(page.locator('uap-result canvas.perturbed')).toHaveCount(0);
 });
