@@ -3,11 +3,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evenlySpaced, galleryStratum } from '../src/core/gallery/gallery';
-import { perturbationNorms } from '../src/core/optimize/pixels';
+import { argMax, perturbationNorms, probabilities } from '../src/core/optimize/pixels';
+import { DEFAULT_LIVE_SETTINGS, LivePipeline } from '../src/core/live/pipeline';
 import { foolingRate, uapFromFile, uapToFile } from '../src/core/optimize/uap';
 import { augmentViews, batchedFoolingRate, heldOutSplit, heldOutUniversalPerturbation, randomSignPerturbation, stochasticUniversalPerturbation } from '../src/core/optimize/uap-sgd';
 import { createRng } from '../src/core/optimize/random';
-import { imageToModelInput } from '../src/core/preprocess';
+import { imageToModelInput, modelInputToImage } from '../src/core/preprocess';
 import { UAP_HELD_OUT_SHARE } from '../src/core/optimize/defaults';
 import { appGalleryEntries } from '../src/node/gallery-files';
 import { ROOT, net, readPixelsSync } from './helpers';
@@ -130,5 +131,33 @@ describe('universal perturbation: held-out split, augmentation, stochastic metho
     expect(rate.foolingRate).toBeCloseTo(file.heldOutRate!, 10);
     expect(rate.foolingRate).toBeGreaterThanOrEqual(0.6);
     tf.dispose([...held, perturbation]);
+  });
+
+  it('a live frame with the perturbation carries the perturbed picture the network saw and the top class before → after', { timeout: 120_000 }, async () => {
+    const model = await net('lite');
+    const rgba = readPixelsSync(join(ROOT, 'public', 'gallery', 'coffee.png'));
+    const pixels = tf.tensor3d(Uint8Array.from({ length: rgba.width * rgba.height * 3 }, (_, i) => rgba.data[Math.floor(i / 3) * 4 + (i % 3)]!), [rgba.height, rgba.width, 3], 'int32');
+    const v = randomSignPerturbation(224, 10, 2);
+    const before = tf.memory().numTensors;
+    const frame = await new LivePipeline(model).process(pixels, { ...DEFAULT_LIVE_SETTINGS, fit: 'stretch', view: 'activations' }, v);
+    expect(tf.memory().numTensors).toBe(before);
+    // Independently: the stretched model input + v, clipped, as pixels; and the clean and perturbed predictions.
+    const x = imageToModelInput(rgba, 'stretch').tensor;
+    const adv = tf.tidy(() => tf.clipByValue(tf.add(x, v), -1, 1) as tf.Tensor4D);
+    const expected = await modelInputToImage(adv);
+    const p = frame.perturbed!;
+    let maxDiff = 0;
+    for (let i = 0; i < expected.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(expected.data[i]! - p.picture.data[i]!));
+    expect(maxDiff).toBeLessThanOrEqual(1);
+    const [clean] = await probabilities(model, x);
+    const [perturbed] = await probabilities(model, adv);
+    expect(p.before.index).toBe(argMax(clean!));
+    expect(p.before.probability).toBeCloseTo(clean![p.before.index]!, 4);
+    expect(p.beforeAfter).toBeCloseTo(perturbed![p.before.index]!, 4);
+    expect(p.after).toEqual(frame.top5[0]);
+    expect(frame.top5[0]!.index).toBe(argMax(perturbed!));
+    const plain = await new LivePipeline(model).process(pixels, { ...DEFAULT_LIVE_SETTINGS, fit: 'stretch', view: 'activations' });
+    expect(plain.perturbed).toBeUndefined();
+    tf.dispose([x, adv, v, pixels]);
   });
 });
