@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { displayMap, runAttribution } from '../src/core/attribution';
 import { fool } from '../src/core/optimize/fool';
-import { differenceImage, perturbationImage } from '../src/core/optimize/pixels';
-import { gradientAttack } from '../src/core/optimize/attacks';
-import { universalPerturbation } from '../src/core/optimize/uap';
+import { amplifiedPerturbation, differenceImage } from '../src/core/optimize/pixels';
+import { uapFromFile } from '../src/core/optimize/uap';
+import { heldOutUniversalPerturbation } from '../src/core/optimize/uap-sgd';
 import { FOOL_DEFAULTS, UAP_JOB } from '../src/core/optimize/defaults';
 import { visualizeClass } from '../src/core/optimize/visualize';
 import { multifacetedVisualization } from '../src/core/optimize/multifaceted';
-import { type GalleryEntry, entryFromImage, trainingPictures } from '../src/core/gallery/gallery';
+import { type GalleryEntry, entryFromImage, galleryStratum } from '../src/core/gallery/gallery';
 import { embed, type EmbedMethod } from '../src/core/gallery/embed';
 import type { FeatureExtractor } from '../src/core/gallery/features';
 import { compareNeighbours } from '../src/core/gallery/neighbours';
@@ -28,6 +28,8 @@ export interface JobContext {
   gallery(): Promise<GalleryEntry[]>;
   /** Keeps a visitor's snapshot in the gallery (the browser's store, else memory); resolves to its content id. */
   addToGallery(name: string, image: RgbaImage): Promise<string>;
+  /** The bundled gallery's precomputed universal perturbation for the network in use (parsed uap-MODEL.json), if any. */
+  precomputedUap?(): Promise<unknown>;
   toRgba(image: FrameImage): RgbaImage;
   /**
    * Teach mode (the worker holds the captured examples): trains a head for `classes` on the loaded network and puts
@@ -161,26 +163,34 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
       }
     }
     case 'uap': {
-      // Trained on `pictures` of the gallery (the sample pictures and those stored here first, topped up with photos
-      // of the photo set: trainingPictures) with the quick gradient attack, each picture both whole and as the
-      // centred square the camera view shows, so it carries over to the camera.
-      const entries = trainingPictures(await ctx.gallery(), job.pictures ?? UAP_JOB.default.pictures);
-      const decoded = await Promise.all(entries.map((e) => e.decode()));
-      const images = decoded.flatMap((img) => [imageToModelInput(img, 'stretch', ctx.net.inputSize).tensor, imageToModelInput(img, 'center-crop', ctx.net.inputSize).tensor]);
-      try {
-        const result = await universalPerturbation(ctx.net, images, {
-          eps: job.eps ?? UAP_JOB.default.eps,
-          maxPasses: job.maxPasses ?? UAP_JOB.default.maxPasses,
-          attack: gradientAttack({ stepSize: UAP_JOB.default.stepSize, maxSteps: job.maxSteps ?? UAP_JOB.default.maxSteps }),
-          signal: control.signal,
-          onProgress: (p) => control.onProgress(p.step, p.steps),
-        });
-        const picture = await perturbationImage(result.perturbation);
-        control.setPerturbation(result.perturbation);
-        return { kind: 'uap', foolingRate: result.foolingRate, passes: result.passes, images: result.images, picture };
-      } finally {
-        tf.dispose(images);
+      const eps = job.eps ?? UAP_JOB.default.eps;
+      const shipped = job.train || job.eps !== undefined ? undefined : await ctx.precomputedUap?.();
+      if (shipped !== undefined) {
+        // The shipped one (scripts/gallery-uap.ts): made on this model with the same split, its rates measured there.
+        const { perturbation, file } = uapFromFile(shipped, ctx.net.inputSize);
+        const picture = await amplifiedPerturbation(perturbation);
+        control.setPerturbation(perturbation);
+        return {
+          kind: 'uap', foolingRate: file.foolingRate, heldOutRate: file.heldOutRate ?? Number.NaN, images: file.images, heldOutImages: file.heldOutImages ?? 0,
+          steps: file.passes, views: file.views ?? 0, eps: file.eps, method: file.attack, precomputed: true, picture, ms: performance.now() - t0,
+        };
       }
+      // Made now on the gallery's training split (augmented views), measured on its held-out pictures.
+      const entries = await ctx.gallery();
+      const pictures = await Promise.all(entries.map(async (e) => ({ name: e.name, input: imageToModelInput(await e.decode(), 'stretch', ctx.net.inputSize).tensor })));
+      const result = await heldOutUniversalPerturbation(ctx.net, pictures, {
+        eps,
+        steps: job.steps ?? UAP_JOB.default.steps,
+        stratum: galleryStratum,
+        signal: control.signal,
+        onProgress: (p) => control.onProgress(p.step, p.steps),
+      }).finally(() => tf.dispose(pictures.map((p) => p.input)));
+      const picture = await amplifiedPerturbation(result.perturbation);
+      control.setPerturbation(result.perturbation);
+      return {
+        kind: 'uap', foolingRate: result.foolingRate, heldOutRate: result.heldOutRate, images: result.train.length, heldOutImages: result.heldOut.length,
+        steps: result.steps, views: result.views, eps, method: result.attack, precomputed: false, picture, ms: performance.now() - t0,
+      };
     }
     case 'sanity': {
       const input = imageToModelInput(ctx.toRgba(job.image), 'stretch', ctx.net.inputSize);

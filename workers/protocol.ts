@@ -59,10 +59,12 @@ export type JobSpec =
   /** ε in pixel levels: FOOL_DEFAULTS unless given. */
   | { kind: 'fool'; image: FrameImage; target: number; eps?: number }
   /**
-   * The gallery UAP job (UAP_JOB.default unless given; maxSteps: signed steps of the attack per picture; pictures:
-   * how many gallery pictures it trains on, picked evenly through the gallery).
+   * The gallery's universal perturbation. `train` false (default): the loaded model's precomputed one
+   * (public/gallery/uap-MODEL.json, scripts/gallery-uap.ts) where there is one, else as with `train`; true: made now
+   * (stochasticUniversalPerturbation, `steps` of UAP_JOB's mini-batches) on the gallery's training split and measured
+   * on its held-out pictures.
    */
-  | { kind: 'uap'; eps?: number; maxPasses?: number; maxSteps?: number; pictures?: number }
+  | { kind: 'uap'; eps?: number; steps?: number; train?: boolean }
   /** Sanity check of a method (src/core/sanity.ts): randomise `layers` conv layers from the top down (default all). */
   | { kind: 'sanity'; image: FrameImage; method: AttributionMethodName; classIndex: number | 'top'; layers?: number; seed?: number }
   /**
@@ -142,6 +144,26 @@ export interface SanityJobResult {
 }
 
 /**
+ * The gallery UAP job's result: fooling rates on the training and the held-out pictures (in [0, 1]; NaN where none
+ * was held out), their counts, the training budget (gradient steps, augmented views), whether it was the shipped
+ * precomputed one, the perturbation magnified DIFFERENCE_GAIN times around mid-grey (224×224 RGBA) and the job's ms.
+ */
+export interface UapJobResult {
+  kind: 'uap';
+  foolingRate: number;
+  heldOutRate: number;
+  images: number;
+  heldOutImages: number;
+  steps: number;
+  views: number;
+  eps: number;
+  method: string;
+  precomputed: boolean;
+  picture: RgbaImage;
+  ms: number;
+}
+
+/**
  * What a finished job returns (in a 'done' response), one shape per JobSpec kind: explain maps, neighbour views, 2-D
  * gallery maps, top patches, the id of an added snapshot, class visualisations, fooling images (pixel-level L∞) and
  * the gallery UAP with its fooling rate.
@@ -181,7 +203,7 @@ export type JobResult =
       target: Prediction;
       linf: number;
     }
-  | { kind: 'uap'; foolingRate: number; passes: number; images: number; picture: RgbaImage }
+  | UapJobResult
   | SanityJobResult
   | TeachJobResult
   | MultifacetedJobResult;
@@ -336,6 +358,7 @@ export function transferables(message: WorkerResponse): ArrayBuffer[] {
   if (message.type === 'frame') {
     if (message.frame.activations) buffers.push(message.frame.activations.data.buffer);
     if (message.frame.heatmap) buffers.push(message.frame.heatmap.data.buffer);
+    if (message.frame.perturbed) buffers.push(message.frame.perturbed.picture.data.buffer);
   } else if (message.type === 'image') {
     buffers.push(message.image.data.buffer);
   } else if (message.type === 'done') {

@@ -13,8 +13,34 @@ export const DEEPFOOL_DEFAULTS = Object.freeze({ candidates: 10, overshoot: 0.02
 export const UAP_DEFAULTS = Object.freeze({ eps: 10, maxPasses: 5, targetRate: 0.8 });
 
 /**
- * The app's universal perturbation of the gallery with "more detail" (UAP_JOB.detail): fewer passes than the CLI
- * and the quick gradient attack (signed steps of 1 level, at most 10 per picture) instead of DeepFool.
+ * Share of the gallery's pictures (per stratum: galleryStratum) held out of universal-perturbation training, to
+ * measure the fooling rate on pictures the perturbation was not made on.
+ */
+export const UAP_HELD_OUT_SHARE = 0.3;
+
+/**
+ * Stochastic universal perturbation (uap-sgd.ts): ε 10 levels; `steps` signed gradient steps on mini-batches of
+ * `batchSize` augmented views, the step falling linearly from `stepSize` to `finalStepSize` levels; per-view loss
+ * clipped at `lossClip` nats; views are crops of 60–100 % of the side (aspect up to 4:3), flipped half of the time.
+ */
+export const UAP_SGD_DEFAULTS = Object.freeze({
+  eps: 10,
+  steps: 60,
+  batchSize: 8,
+  stepSize: 2,
+  finalStepSize: 0.5,
+  lossClip: 9,
+  seed: 0,
+  augment: Object.freeze({ minScale: 0.6, maxScale: 1, maxAspect: 4 / 3, flip: 0.5 }),
+});
+
+/** Steps of the precomputed gallery perturbations (scripts/gallery-uap.ts), per model. */
+export const UAP_PRECOMPUTED_STEPS = Object.freeze({ lite: 40, standard: 12 });
+
+/**
+ * Moosavi-Dezfooli's algorithm with the quick gradient attack (signed steps of 1 level, at most 10 per picture)
+ * instead of DeepFool and 3 passes: the reference configuration bench/uap.bench.ts and bench/gpu.bench.ts time
+ * (the app's default became the stochastic method: UAP_SGD_DEFAULTS, UAP_JOB).
  */
 export const UAP_GALLERY_JOB = Object.freeze({ eps: UAP_DEFAULTS.eps, maxPasses: 3, stepSize: 1, maxSteps: 10 });
 
@@ -29,13 +55,12 @@ export const DIFFERENCE_GAIN = 10;
  */
 export const VISUALIZE_JOB = Object.freeze({ default: Object.freeze({ steps: 30 }), detail: Object.freeze({ steps: 80 }) });
 /**
- * The gallery's universal perturbation: 1 pass of at most 5 signed steps per picture on 7 of the gallery's
- * pictures, or UAP_GALLERY_JOB on 16. The default gallery has 190 pictures; all of them would take about 27 times
- * as long, so the job trains on that many (gallery.ts trainingPictures: the sample and stored pictures first, so
- * the default trains on the 7 sample pictures as before the photo set; an 8th picture — a photo — after the
- * camera's sample picture undid the single pass's effect on that camera frame in e2e/optimize.spec.ts).
+ * The gallery's universal perturbation made in the app (stochasticUniversalPerturbation on the training split,
+ * UAP_SGD_DEFAULTS otherwise): `steps` mini-batches of 8 augmented views. `default` is what runs when the loaded
+ * model has no shipped precomputed perturbation (an own model, a taught head, or ε other than 10) and takes about a
+ * minute with the lite model on the CPU backend, evaluation of both splits included; `detail` trains about 3× longer.
  */
 export const UAP_JOB = Object.freeze({
-  default: Object.freeze({ ...UAP_GALLERY_JOB, maxPasses: 1, maxSteps: 5, pictures: 7 }),
-  detail: Object.freeze({ ...UAP_GALLERY_JOB, pictures: 16 }),
+  default: Object.freeze({ eps: UAP_SGD_DEFAULTS.eps, steps: 10 }),
+  detail: Object.freeze({ eps: UAP_SGD_DEFAULTS.eps, steps: 30 }),
 });

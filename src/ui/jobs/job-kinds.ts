@@ -157,8 +157,9 @@ export const JOB_KINDS = {
   },
   uap: {
     group: 'generate', stateKind: 'uap', name: 'Universal perturbation', button: () => 'Universal perturbation',
-    doing: 'Looking for one pattern that fools the network on every gallery picture', title: () => 'One pattern that fools the network on many pictures', needsFrame: false,
-    spec: (s) => ({ kind: 'uap', maxPasses: UAP_JOB[s.detail].maxPasses, maxSteps: UAP_JOB[s.detail].maxSteps, pictures: UAP_JOB[s.detail].pictures }), resultView: 'uap-result', done: () => ({ uapReady: true }),
+    doing: 'Looking for one pattern that fools the network on most gallery pictures', title: () => 'One pattern that fools the network on many pictures', needsFrame: false,
+    // Default: the shipped precomputed one (at once); more detail: made now on this gallery (minutes on a CPU).
+    spec: (s) => (s.detail === 'detail' ? { kind: 'uap', train: true, steps: UAP_JOB.detail.steps } : { kind: 'uap', steps: UAP_JOB.default.steps }), resultView: 'uap-result', done: () => ({ uapReady: true }),
     shortcut: { key: 'u', description: 'Universal perturbation' },
   },
   neighbours: {
