@@ -9,3 +9,5 @@ import './snapshot-result';
 import './uap-result';
 import './visualisation-result';
 import './teach-result';
+import './invert-row-result';
+import './neuron-views-result';
