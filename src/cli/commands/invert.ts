@@ -22,15 +22,19 @@ export interface InvertResult extends InvertLayerResult {
   row?: (InvertLayerResult & Pick<RowInversion, 'pixelCorrelation' | 'ms'>)[];
 }
 
-/** The row picture: the photo, then each reconstruction (contrast-stretched), each with its layer and distance under it. */
+/**
+ * The row picture: the photo, then each reconstruction (contrast-stretched) in the order of the row, each with its
+ * relative feature distance printed under it (the PNG's built-in font has digits only; the layers are in the text
+ * and JSON output).
+ */
 function rowPicture(original: RgbaImage, row: readonly { layer: string; distance: number; image: RgbaImage }[]): RgbaImage {
   const cell = (image: RgbaImage, lines: string[]): RgbaImage => {
-    const out = blankImage(image.width, image.height + 36, [32, 32, 32, 255]);
+    const out = blankImage(image.width, image.height + 18, [32, 32, 32, 255]);
     paste(out, image, 0, 0);
     lines.forEach((text, i) => drawText(out, text, Math.max(2, (out.width - textWidth(text)) / 2), image.height + 4 + i * 16, [230, 230, 230, 255]));
     return out;
   };
-  return sideBySide([cell(original, ['input', '']), ...row.map((r) => cell(stretchContrast(r.image), [r.layer, `d ${r.distance.toFixed(2)}`]))], 4);
+  return sideBySide([cell(original, []), ...row.map((r) => cell(stretchContrast(r.image), [r.distance.toFixed(2)]))], 4);
 }
 
 export const invert: CliCommand<InvertResult> = {
@@ -66,8 +70,8 @@ export const invert: CliCommand<InvertResult> = {
           r.image.dispose();
         }
       }
-      const { onProgress: _perRun, ...rest } = options;
-      const row = await invertRow(net, img.input, layers, { ...rest, onProgress: (p) => ctx.progress(`${p.layer} step ${p.step}/${p.steps}  (${p.done}/${p.total})`) });
+      // The row reports per layer and step, in place of presetOptions' per-run reporter.
+      const row = await invertRow(net, img.input, layers, { ...options, onProgress: (p) => ctx.progress(`${p.layer} step ${p.step}/${p.steps}  (${p.done}/${p.total})`) });
       try {
         const ms = Math.round(performance.now() - t0);
         if (out) {
