@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { unitField, receptiveField } from '../src/core/gallery/receptive-field';
+import { DEFAULT_LIVE_SETTINGS } from '../src/core/live/pipeline';
+import { INVERT_JOB, NEURON_VIEWS_JOB } from '../src/core/optimize/defaults';
+import { type AppState, initialState } from '../src/ui/app-state';
+import { JOB_KINDS, jobKind, jobStartable } from '../src/ui/jobs/job-kinds';
 import type { JobResult, JobSpec } from '../workers/protocol';
 import { net, sharedImage } from './helpers';
 import { workerHarness } from './worker-harness';
@@ -75,5 +79,25 @@ describe('inversion row and the three views of a neuron through the worker proto
     // A channel the layer lacks: one clear line.
     await h.handle({ type: 'job', id: 3, job: { kind: 'neuron-views', image: sharedImage('chelsea.png'), layer, channel: 32 } });
     expect(await h.waitFor((m) => m.id === 3 && m.type !== 'progress')).toMatchObject({ type: 'error', message: expect.stringMatching(/channel 32 is out of range/) });
+  });
+});
+
+describe('the app entries of the two jobs', () => {
+  const bitmap = { width: 224, height: 224, close: () => undefined } as unknown as ImageBitmap;
+  const state = (over: Partial<AppState> = {}): AppState => {
+    const s = initialState('');
+    return { ...s, ready: true, settings: { ...DEFAULT_LIVE_SETTINGS, view: 'activations', layer: 'conv_pw_5_relu' }, ...over };
+  };
+
+  it('invert the frame at the declared row with the live layer; the neuron job only with an enlarged channel', () => {
+    const s = state();
+    expect(jobKind('invert').spec(s, bitmap)).toEqual({ kind: 'invert-row', image: bitmap, chosen: 'conv_pw_5_relu', steps: INVERT_JOB.default.steps });
+    expect(jobKind('invert').spec({ ...s, detail: 'detail' }, bitmap)).toMatchObject({ steps: INVERT_JOB.detail.steps });
+    expect(jobStartable('neuron', s)).toBe(false); // no channel enlarged
+    const enlarged = { ...s, channel: 12 };
+    expect(jobStartable('neuron', enlarged)).toBe(true);
+    expect(jobStartable('neuron', { ...enlarged, settings: { ...enlarged.settings, view: 'saliency' } })).toBe(false);
+    expect(jobKind('neuron').spec(enlarged, bitmap)).toEqual({ kind: 'neuron-views', image: bitmap, layer: 'conv_pw_5_relu', channel: 12, preset: s.preset, ...NEURON_VIEWS_JOB.default });
+    expect(JOB_KINDS.neuron.button(enlarged)).toBe("Three views of channel 12's strongest neuron");
   });
 });
