@@ -1,7 +1,7 @@
 /**
  * How long each on-demand job takes (Node, tfjs CPU backend), at each level of detail: the worker's own job code
  * (workers/jobs.ts) with the spec the app builds (src/ui/jobs/job-kinds.ts) for the frozen coffee photo, class
- * espresso, aim flamingo. A run that passes `--cap` seconds is cancelled and its total extrapolated with the jobs'
+ * espresso, aim flamingo, channel 0 of the live layer enlarged (the neuron job). A run that passes `--cap` seconds is cancelled and its total extrapolated with the jobs'
  * own time estimate (EtaEstimator: elapsed + estimated time left), marked "~". Prints a table and JSON; asserts
  * nothing. `npm run bench:jobs -- --model lite --detail default --cap 90`
  */
@@ -37,7 +37,7 @@ for (const model of modelsFromArgs()) {
   const extractor = new FeatureExtractor(net, { cache: new MemoryFeatureCache() });
   for (const detail of details) {
     for (const id of kinds) {
-      const state = { ...initialState(''), ready: true, detail, goal: { index: 130, label: 'flamingo' }, frame: { target: { index: 967, label: 'espresso' } } as unknown as LiveFrame };
+      const state = { ...initialState(''), ready: true, detail, goal: { index: 130, label: 'flamingo' }, frame: { target: { index: 967, label: 'espresso' } } as unknown as LiveFrame, channel: 0 };
       const spec = JOB_KINDS[id].spec(state, photo as never);
       if (!spec) throw new Error(`no spec for ${id}`);
       const controller = new AbortController();

@@ -29,7 +29,7 @@ test('inversion row of the frame with the live layer marked; three views of one 
   await page.getByRole('button', { name: /Three views of channel 0's strongest neuron/ }).click();
   await expect.poll(async () => (await state(page)).job?.state, { timeout: 240_000 }).toBe('done');
   await expect(page.getByTestId('neuron-views')).toContainText('(a) Guided backprop');
-  await expect(page.getByTestId('neuron-views')).toContainText(/row \d+, column \d+ of the 56×56 map/);
+  await expect(page.getByTestId('neuron-views')).toContainText(/row \d+, column \d+\s+of the 56×56 map/);
   for (const which of ['frame', 'guided', 'visualisation', 'patches']) expect(await painted(page, `mode-result canvas.${which}`)).toBe(1);
   await page.screenshot({ path: testInfo.outputPath('neuron-views.png') });
 });

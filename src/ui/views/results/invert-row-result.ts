@@ -12,11 +12,11 @@ export class InvertRowResult extends ResultView<'invert-row'> {
   static override styles = [
     ResultView.baseStyles,
     css`
-      .strip { display: grid; grid-template-columns: repeat(auto-fill, minmax(8rem, 1fr)); gap: .5rem; overflow: auto; min-height: 0; }
+      .strip { display: grid; grid-template-columns: repeat(auto-fill, minmax(8rem, 1fr)); gap: .4rem; overflow: auto; min-height: 0; }
       figure { margin: 0; display: flex; flex-direction: column; gap: .2rem; padding: .2rem; border-radius: .3rem; border: 2px solid transparent; }
       figure.chosen { border-color: #ffb000; }
       figure canvas { width: 100%; aspect-ratio: 1; }
-      figcaption { font-size: .85rem; line-height: 1.25; font-variant-numeric: tabular-nums; }
+      figcaption { font-size: .8rem; line-height: 1.2; font-variant-numeric: tabular-nums; }
       .layer { font-weight: bold; }
     `,
   ];
@@ -28,20 +28,20 @@ export class InvertRowResult extends ResultView<'invert-row'> {
     const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
     return html`<div class="strip" data-testid="inversion-row">
         <figure><canvas data-index="-1" class=${flip} role="img" aria-label="The frame as the network saw it"></canvas>
-          <figcaption><span class="layer">the frame</span><br>what the network was given</figcaption></figure>
+          <figcaption><span class="layer">the frame</span><br>as the network sees it</figcaption></figure>
         ${r.row.map(
           (s, i) => html`<figure class=${s.layer === r.chosen ? 'chosen' : ''} data-layer=${s.layer}>
             <canvas data-index=${i} class=${flip} role="img" aria-label=${`The frame rebuilt from the features of ${s.layer}`}></canvas>
             <figcaption><span class="layer">${s.layer}</span>${s.layer === r.chosen ? html` <span data-testid="chosen-mark">(your layer)</span>` : nothing}<br>
-              <span data-testid="feature-distance">features off by ${Math.round(s.distance * 100)} %</span> (grey: ${Math.round(s.startDistance * 100)} %)<br>
-              keeps r = ${s.pixelCorrelation.toFixed(2)} of the picture · ${seconds(s.ms)}</figcaption>
+              <span data-testid="feature-distance">features off ${Math.round(s.distance * 100)} %</span> (grey ${Math.round(s.startDistance * 100)} %)<br>
+              r = ${s.pixelCorrelation.toFixed(2)} · ${seconds(s.ms)}</figcaption>
           </figure>`,
         )}
       </div>
-      <p>Each picture starts grey and is changed, ${r.row[0]?.steps ?? 0} gradient steps per layer, until its features at
-        that layer match the frame's (Mahendran &amp; Vedaldi 2015). “Features off by”: ‖φ(x) − φ(frame)‖² / ‖φ(frame)‖²;
-        r: correlation of its pixels with the frame's (1 = the frame itself). Shallow layers keep the picture; deep ones
-        keep only what the network needs to recognise it. Reconstructions are shown contrast-stretched. Computed in ${seconds(r.ms)}.</p>`;
+      <p>Each picture starts grey and takes ${r.row[0]?.steps ?? 0} gradient steps towards features that match the
+        frame's at its layer (Mahendran &amp; Vedaldi 2015). Features off: ‖φ(x) − φ(frame)‖² / ‖φ(frame)‖²; r: how its
+        pixels correlate with the frame's. Shallow layers keep the picture, deep ones only what the network needs
+        (shown contrast-stretched; ${seconds(r.ms)} in all).</p>`;
   }
 
   override updated(): void {
