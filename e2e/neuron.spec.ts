@@ -18,7 +18,7 @@ test('inversion row of the frame with the live layer marked; three views of one 
   const row = page.locator('mode-result [data-testid="inversion-row"] figure');
   await expect(row).toHaveCount(6); // the frame and five layers (the live layer conv_pw_3_relu is one of them)
   await expect(page.locator('mode-result figure.chosen')).toHaveAttribute('data-layer', 'conv_pw_3_relu');
-  await expect(page.getByTestId('chosen-mark')).toHaveText('(your layer)');
+  await expect(page.getByTestId('chosen-mark')).toHaveText('(yours)');
   for (let i = 0; i < 6; i++) expect(await painted(page, `mode-result canvas[data-index="${i - 1}"]`)).toBe(1);
   const distances = await page.getByTestId('feature-distance').allTextContents();
   expect(distances).toHaveLength(5);
@@ -30,6 +30,6 @@ test('inversion row of the frame with the live layer marked; three views of one 
   await expect.poll(async () => (await state(page)).job?.state, { timeout: 240_000 }).toBe('done');
   await expect(page.getByTestId('neuron-views')).toContainText('(a) Guided backprop');
   await expect(page.getByTestId('neuron-views')).toContainText(/row \d+, column \d+\s+of the 56×56 map/);
-  for (const which of ['frame', 'guided', 'visualisation', 'patches']) expect(await painted(page, `mode-result canvas.${which}`)).toBe(1);
+  for (const which of ['frame', 'field', 'guided', 'visualisation', 'patches']) expect(await painted(page, `mode-result canvas.${which}`)).toBe(1);
   await page.screenshot({ path: testInfo.outputPath('neuron-views.png') });
 });

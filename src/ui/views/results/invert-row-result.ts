@@ -32,16 +32,15 @@ export class InvertRowResult extends ResultView<'invert-row'> {
         ${r.row.map(
           (s, i) => html`<figure class=${s.layer === r.chosen ? 'chosen' : ''} data-layer=${s.layer}>
             <canvas data-index=${i} class=${flip} role="img" aria-label=${`The frame rebuilt from the features of ${s.layer}`}></canvas>
-            <figcaption><span class="layer">${s.layer}</span>${s.layer === r.chosen ? html` <span data-testid="chosen-mark">(your layer)</span>` : nothing}<br>
-              <span data-testid="feature-distance">features off ${Math.round(s.distance * 100)} %</span> (grey ${Math.round(s.startDistance * 100)} %)<br>
+            <figcaption title=${`The grey start image's features were off by ${Math.round(s.startDistance * 100)} %`}><span class="layer">${s.layer}</span>${s.layer === r.chosen ? html` <span data-testid="chosen-mark">(yours)</span>` : nothing}<br>
+              <span data-testid="feature-distance">features off ${Math.round(s.distance * 100)} %</span><br>
               r = ${s.pixelCorrelation.toFixed(2)} · ${seconds(s.ms)}</figcaption>
           </figure>`,
         )}
       </div>
-      <p>Each picture starts grey and takes ${r.row[0]?.steps ?? 0} gradient steps towards features that match the
-        frame's at its layer (Mahendran &amp; Vedaldi 2015). Features off: ‖φ(x) − φ(frame)‖² / ‖φ(frame)‖²; r: how its
-        pixels correlate with the frame's. Shallow layers keep the picture, deep ones only what the network needs
-        (shown contrast-stretched; ${seconds(r.ms)} in all).</p>`;
+      <p>Each starts grey and takes ${r.row[0]?.steps ?? 0} gradient steps towards the frame's features at its layer
+        (Mahendran &amp; Vedaldi 2015; shown contrast-stretched). Features off: ‖φ(x) − φ(frame)‖² / ‖φ(frame)‖²; r: how its
+        pixels correlate with the frame's. ${seconds(r.ms)} in all.</p>`;
   }
 
   override updated(): void {

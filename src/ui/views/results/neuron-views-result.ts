@@ -6,6 +6,16 @@ import { ResultView } from './result-view';
 /** Side of the drawn receptive-field crop, in canvas pixels. */
 const CROP = 224;
 
+/** Sizes a canvas to CROP × CROP, fills it with the padding grey and returns its context. */
+function square(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
+  canvas.width = CROP;
+  canvas.height = CROP;
+  const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = '#808080';
+  ctx.fillRect(0, 0, CROP, CROP);
+  return ctx;
+}
+
 /**
  * The three views of one neuron, side by side (the lecture's "guided backprop" and "visualize intermediate
  * features" figures): where on the frame the enlarged channel fires most and guided backprop of that neuron over
@@ -15,11 +25,12 @@ export class NeuronViewsResult extends ResultView<'neuron-views'> {
   static override styles = [
     ResultView.baseStyles,
     css`
-      .row { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: .6rem; flex: 1; min-height: 0; overflow: auto; }
+      .row { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: .6rem; flex: 1; min-height: 0; overflow: auto; align-items: start; }
       figure { margin: 0; display: flex; flex-direction: column; gap: .3rem; min-width: 0; }
-      figure canvas { width: 100%; aspect-ratio: 1; }
-      .pair { display: grid; grid-template-columns: 1fr 2fr; gap: .3rem; align-items: start; }
-      figcaption { font-size: .85rem; line-height: 1.3; font-variant-numeric: tabular-nums; }
+      canvas { width: 100%; aspect-ratio: 1; }
+      canvas.patches { aspect-ratio: auto; height: auto; }
+      .pair { display: grid; grid-template-columns: 1fr 1fr; gap: .3rem; }
+      figcaption { font-size: .8rem; line-height: 1.25; font-variant-numeric: tabular-nums; }
       .letter { font-weight: bold; }
     `,
   ];
@@ -32,13 +43,14 @@ export class NeuronViewsResult extends ResultView<'neuron-views'> {
     const value = n.preActivation !== undefined ? `${n.preActivation.toFixed(2)} before the ReLU6 clip` : n.activation.toFixed(2);
     return html`<div class="row" data-testid="neuron-views">
         <figure>
+          <canvas class="frame ${flip}" role="img" aria-label="The frame with the neuron's receptive field boxed"></canvas>
           <div class="pair">
-            <canvas class="frame ${flip}" role="img" aria-label="The frame with the neuron's receptive field boxed"></canvas>
+            <canvas class="field ${flip}" role="img" aria-label="The neuron's receptive field, enlarged"></canvas>
             <canvas class="guided ${flip}" role="img" aria-label="Guided backprop of the neuron over its receptive field"></canvas>
           </div>
-          <figcaption><span class="letter">(a) Guided backprop</span> of the strongest neuron on this frame: row ${n.y}, column ${n.x}
-            of the ${r.mapSize[0]}×${r.mapSize[1]} map (${value}). It sees the boxed ${r.fieldRect.width}×${r.fieldRect.height}
-            pixels; the map shows which of them drive it.</figcaption>
+          <figcaption><span class="letter">(a) Guided backprop</span> of the strongest neuron on this frame (row ${n.y}, column ${n.x}
+            of the ${r.mapSize[0]}×${r.mapSize[1]} map; ${value}): the boxed ${r.fieldRect.width}×${r.fieldRect.height} pixels it
+            sees, enlarged, and which of them drive it.</figcaption>
         </figure>
         <figure>
           <canvas class="visualisation" role="img" aria-label="An image generated to excite the channel"></canvas>
@@ -73,28 +85,31 @@ export class NeuronViewsResult extends ResultView<'neuron-views'> {
       ctx.lineWidth = 3;
       ctx.strokeRect(r.region.x + 1.5, r.region.y + 1.5, Math.max(1, r.region.width - 3), Math.max(1, r.region.height - 3));
     }
-    const guided = at('canvas.guided');
-    if (guided) {
-      // The whole field, grey where it reaches beyond the frame (the zero padding), the frame's part drawn into place.
-      const f = r.fieldRect;
-      const sx = CROP / f.width;
-      const sy = CROP / f.height;
-      guided.width = CROP;
-      guided.height = CROP;
-      const ctx = guided.getContext('2d')!;
-      ctx.fillStyle = '#808080';
-      ctx.fillRect(0, 0, CROP, CROP);
-      const dx = (r.region.x - f.x) * sx;
-      const dy = (r.region.y - f.y) * sy;
-      const dw = r.region.width * sx;
-      const dh = r.region.height * sy;
+    // The whole field, grey where it reaches beyond the frame (the zero padding), the frame's part drawn into place.
+    const f = r.fieldRect;
+    const sx = CROP / f.width;
+    const sy = CROP / f.height;
+    const dx = (r.region.x - f.x) * sx;
+    const dy = (r.region.y - f.y) * sy;
+    const dw = r.region.width * sx;
+    const dh = r.region.height * sy;
+    const field = at('canvas.field');
+    if (field) {
+      const ctx = square(field);
       if (frozen) {
         const kx = frozen.width / 224;
         const ky = frozen.height / 224;
         ctx.drawImage(frozen, r.region.x * kx, r.region.y * ky, r.region.width * kx, r.region.height * ky, dx, dy, dw, dh);
       }
+    }
+    const guided = at('canvas.guided');
+    if (guided) {
+      const ctx = square(guided);
+      ctx.fillStyle = '#000';
+      ctx.fillRect(dx, dy, dw, dh);
       const layer = document.createElement('canvas');
-      paint(layer, colorize(r.guided, 'inferno', 0.9));
+      paint(layer, colorize(r.guided, 'inferno'));
+      ctx.imageSmoothingEnabled = false;
       ctx.drawImage(layer, dx, dy, dw, dh);
     }
     const vis = at('canvas.visualisation');
