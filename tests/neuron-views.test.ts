@@ -111,6 +111,19 @@ describe('three views of one neuron (lite)', () => {
     input.tensor.dispose();
   });
 
+  it('a saturated strongest neuron (> 6 before the clip) still gets a guided map: that of its pre-activation', async () => {
+    const model = await net('lite');
+    const input = modelInput('coffee.png');
+    const gallery = (await readGalleryDir(bundledGalleryDir())).slice(0, 1);
+    const extractor = new FeatureExtractor(model, { cache: new MemoryFeatureCache() });
+    const v = await neuronViews(model, extractor, gallery, input, { layer: 'conv_pw_3_relu', channel: 0, k: 1, steps: 1 });
+    expect(v.neuron.preActivation).toBeGreaterThan(6);
+    expect(v.neuron.activation).toBeCloseTo(6, 5);
+    expect(Math.max(...v.guided.data)).toBeGreaterThan(0);
+    v.visualisation.image.dispose();
+    input.tensor.dispose();
+  });
+
   it('cancel in the middle of the visualisation rejects with AbortError and leaves no tensors', async () => {
     const model = await net('lite');
     const input = modelInput('coffee.png');

@@ -98,7 +98,10 @@ export interface NeuronViews {
   fieldRect: CropRect;
   /** The part of it inside the input. */
   region: CropRect;
-  /** Guided backprop of the neuron (model-input resolution, ≥ 0; zero outside `fieldRect`). */
+  /**
+   * Guided backprop of the neuron (model-input resolution, ≥ 0; zero outside `fieldRect`), of its value before the
+   * activation function for an activation layer (as it was ranked: a saturated ReLU6 unit has zero gradient).
+   */
   guided: AttributionMap;
   /** The channel visualisation (its image is the caller's to dispose). */
   visualisation: FeatureVisualization;
@@ -116,7 +119,10 @@ export async function neuronViews(net: ConvNet, extractor: FeatureExtractor, gal
   const { layer, channel, k = 6, preset = 'yosinski', seed = 0, signal, onProgress } = options;
   const neuron = await strongestNeuron(net, input.tensor, layer, channel);
   const field = receptiveField(net, layer);
-  const guided = await guidedBackprop(net, input, { target: { kind: 'neuron', layer, channel, x: neuron.x, y: neuron.y } });
+  // Guided backprop of the value the neuron was picked by: before the ReLU6 clip for an activation layer. The
+  // strongest unit is often saturated (> 6), where ReLU6's own gradient — and so the whole map — would be zero.
+  const guidedLayer = preActivationLayerOf(net, layer) ?? layer;
+  const guided = await guidedBackprop(net, input, { target: { kind: 'neuron', layer: guidedLayer, channel, x: neuron.x, y: neuron.y } });
   throwIfAborted(signal);
   let total = 0;
   let done = 0;
