@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { AbortError } from '../src/core/cancel';
@@ -8,7 +11,7 @@ import { neuronViews, strongestNeuron } from '../src/core/neuron-views';
 import { INVERT_ROW_LAYERS } from '../src/core/optimize/defaults';
 import { type RowInversion, invertRow, invertRowLayers } from '../src/core/optimize/invert';
 import { bundledGalleryDir, readGalleryDir } from '../src/node/gallery-files';
-import { modelInput, net } from './helpers';
+import { imagePath, modelInput, net, readPixelsSync, runCli } from './helpers';
 
 /** The inversion row and the three views of one neuron, on the real lite model (CPU backend). */
 describe('inversion row (lite)', () => {
@@ -140,5 +143,28 @@ describe('three views of one neuron (lite)', () => {
     await expect(inverting).rejects.toBeInstanceOf(AbortError);
     expect(tf.memory().numTensors).toBe(before);
     input.tensor.dispose();
+  });
+});
+
+describe('invert --layers (CLI, lite)', () => {
+  it('writes the row PNG and reports each layer; bad lists get one line', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'convlens-row-')), 'row.png');
+    const run = await runCli('invert', imagePath('coffee.png'), '--layers', 'conv_pw_1_relu,conv_pw_5_relu', '--steps', '2', '--out', out, '--json', '--model', 'lite');
+    expect(run.code).toBe(0);
+    const r = JSON.parse(run.stdout) as { preset: string; row: { layer: string; steps: number; pixelCorrelation: number }[] };
+    expect(r.preset).toBe('l2');
+    expect(r.row.map((x) => [x.layer, x.steps])).toEqual([['conv_pw_1_relu', 2], ['conv_pw_5_relu', 2]]);
+    // The photo and two reconstructions side by side (4 px gaps), a caption strip under each.
+    const png = readPixelsSync(out);
+    expect([png.width, png.height]).toEqual([3 * 224 + 2 * 4, 224 + 18]);
+    for (const [args, message] of [
+      [['--layers', 'conv_pw_1_relu,nope'], /unknown layer 'nope'/],
+      [['--layers', 'conv_pw_1_relu', '--layer', 'conv_pw_1_relu'], /give --layer or --layers, not both/],
+    ] as const) {
+      const bad = await runCli('invert', imagePath('coffee.png'), ...args, '--model', 'lite');
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+      expect(bad.stderr).toMatch(message);
+    }
   });
 });
