@@ -7,7 +7,7 @@ import { painted, state } from './helpers';
  * docs/screenshots/inversion-row.png and neuron-views.png are copies of the screenshots taken here.
  */
 test('inversion row of the frame with the live layer marked; three views of one neuron side by side', async ({ page }, testInfo) => {
-  test.setTimeout(420_000);
+  test.setTimeout(600_000);
   await page.setViewportSize({ width: 1280, height: 860 });
   await page.goto('/?model=lite&backend=cpu');
   await expect.poll(async () => (await state(page)).top5[0]?.label, { timeout: 90_000 }).toBe('espresso');
