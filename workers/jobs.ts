@@ -8,6 +8,7 @@ import { FOOL_DEFAULTS, INVERT_JOB, NEURON_VIEWS_JOB, UAP_JOB } from '../src/cor
 import { invertRow, invertRowLayers } from '../src/core/optimize/invert';
 import { neuronViews } from '../src/core/neuron-views';
 import { visualizeClass } from '../src/core/optimize/visualize';
+import { multifacetedVisualization } from '../src/core/optimize/multifaceted';
 import { type GalleryEntry, entryFromImage, trainingPictures } from '../src/core/gallery/gallery';
 import { embed, type EmbedMethod } from '../src/core/gallery/embed';
 import type { FeatureExtractor } from '../src/core/gallery/features';
@@ -283,6 +284,41 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
         }
       } finally {
         input.tensor.dispose();
+      }
+    }
+    case 'multifaceted': {
+      // Scoring the gallery is quick (its features are shipped or cached); the bar follows the facets' steps, with a
+      // preview of the facet being painted every few steps.
+      const result = await multifacetedVisualization(ctx.extractor, await ctx.gallery(), { kind: 'class', index: job.classIndex }, {
+        ...(job.facets !== undefined ? { facets: job.facets } : {}),
+        ...(job.steps !== undefined ? { steps: job.steps } : {}),
+        ...(job.topN !== undefined ? { topN: job.topN } : {}),
+        signal: control.signal,
+        onProgress: (p) => {
+          if (p.phase === 'scoring' || !p.image) return control.onProgress(0, 1);
+          const every = Math.max(1, Math.round(p.total / 20));
+          if (p.done % every !== 0 && p.done !== p.total) return control.onProgress(p.done, p.total);
+          const copy = p.image.clone();
+          void modelInputToImage(copy).then((preview) => control.onProgress(p.done, p.total, preview)).finally(() => copy.dispose());
+        },
+      });
+      try {
+        const facets = [];
+        for (const f of result.facets) {
+          facets.push({
+            image: await modelInputToImage(f.image),
+            init: await modelInputToImage(f.init),
+            logit: f.value,
+            initLogit: f.initValue,
+            probability: f.probability ?? 0,
+            initProbability: f.initProbability ?? 0,
+            members: f.members.map((m) => ({ id: m.entry.id, name: m.entry.name, logit: m.score })),
+            ms: f.ms,
+          });
+        }
+        return { kind: 'multifaceted', classIndex: job.classIndex, label: result.label ?? '', steps: result.steps, scored: result.scored, facets };
+      } finally {
+        for (const f of result.facets) tf.dispose([f.init, f.image]);
       }
     }
     case 'gallery-add': {

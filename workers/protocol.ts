@@ -81,7 +81,12 @@ export type JobSpec =
    * The three views of the strongest neuron of one channel on the frame (src/core/neuron-views.ts): guided
    * backprop, channel visualisation (preset, steps) and the top k gallery patches (NEURON_VIEWS_JOB unless given).
    */
-  | { kind: 'neuron-views'; image: FrameImage; layer: string; channel: number; preset?: PresetName; steps?: number; k?: number };
+  | { kind: 'neuron-views'; image: FrameImage; layer: string; channel: number; preset?: PresetName; steps?: number; k?: number }
+  /**
+   * Multifaceted visualisation of a class over the gallery (src/core/optimize/multifaceted.ts): MULTIFACETED_DEFAULTS
+   * unless given (facets: k of the k-means; steps: per facet; topN: gallery images clustered).
+   */
+  | { kind: 'multifaceted'; classIndex: number; facets?: number; steps?: number; topN?: number };
 
 /** One reconstruction of an invert-row job: the layer, its 8-bit image and how close it came (RowInversion). */
 export interface InvertRowStep {
@@ -124,6 +129,30 @@ export interface NeuronViewsResult {
   visualisation: { image: RgbaImage; activation: number; startActivation: number; steps: number };
   patches: { grid: RgbaImage; rankedBy: 'pre-activation' | 'activation'; items: { name: string; activation: number; preActivation?: number }[] };
   ms: number;
+}
+
+/**
+ * A multifaceted visualisation's result: per facet (largest cluster first) the generated image, the mean image it
+ * started from, the class logit and probability of both, and the members (gallery ids and names, by logit).
+ */
+export interface MultifacetedJobResult {
+  kind: 'multifaceted';
+  classIndex: number;
+  label: string;
+  /** Steps per facet. */
+  steps: number;
+  /** Gallery pictures scored. */
+  scored: number;
+  facets: {
+    image: RgbaImage;
+    init: RgbaImage;
+    logit: number;
+    initLogit: number;
+    probability: number;
+    initProbability: number;
+    members: { id: string; name: string; logit: number }[];
+    ms: number;
+  }[];
 }
 
 /** A teach job's result: the classes taught, examples per class, training figures (src/core/teach.ts TaughtClassifier). */
@@ -210,7 +239,8 @@ export type JobResult =
   | SanityJobResult
   | TeachJobResult
   | InvertRowResult
-  | NeuronViewsResult;
+  | NeuronViewsResult
+  | MultifacetedJobResult;
 
 /**
  * A message from the page to the inference worker; every one carries an `id` that its reply names. 'init' loads a

@@ -1,5 +1,6 @@
-import { type AttributionMethodName, INTEGRATED_GRADIENTS_JOB, type JobDetail, METHOD_INFO, type JobPresets, type MethodSettings, OCCLUSION_JOB, SHAPLEY_JOB, integratedGradientsJobSteps } from '../../core/attribution/defaults';
+import { type AttributionMethodName, INTEGRATED_GRADIENTS_JOB, type JobDetail, LIME_JOB, METHOD_INFO, type JobPresets, type MethodSettings, OCCLUSION_JOB, SHAPLEY_JOB, integratedGradientsJobSteps } from '../../core/attribution/defaults';
 import { INVERT_JOB, NEURON_VIEWS_JOB, UAP_JOB, VISUALIZE_JOB } from '../../core/optimize/defaults';
+import { FACETS_JOB } from '../../core/optimize/multifaceted-defaults';
 import { elapsedText, timeLeftText } from '../../core/eta';
 import { liveMethod } from '../../core/live/settings';
 import type { RgbaImage } from '../../core/preprocess';
@@ -105,6 +106,19 @@ export const JOB_KINDS = {
     spec: (state, image) => explain('integrated-gradients', integratedGradientsPresets(state))(state, image), resultView: 'explain-result',
     shortcut: { key: 'i', description: 'Integrated gradients of the frozen frame' },
   },
+  lime: {
+    group: 'explain', stateKind: 'lime', name: 'LIME', button: () => 'LIME superpixels',
+    doing: 'Greying out random superpixels of the frozen frame and fitting a linear model to the scores', title: explainTitle('LIME'), needsFrame: true,
+    spec: explain('lime', LIME_JOB), resultView: 'lime-result',
+    shortcut: { key: 'j', description: 'LIME superpixels of the frozen frame' },
+  },
+  lookAt: {
+    group: 'explain', stateKind: 'lime', name: 'What does it really look at?', button: () => 'What does it really look at?',
+    doing: 'Hiding random parts of the frozen frame to find the ones the network needs', needsFrame: true,
+    title: (s) => `What does the network really look at for “${label(s.frame?.target.label ?? 'the top class')}”? (LIME)`,
+    spec: explain('lime', LIME_JOB), resultView: 'lime-result',
+    shortcut: { key: 'w', description: 'What does it really look at? (LIME: object or background)' },
+  },
   sanity: {
     group: 'explain', stateKind: 'sanity', name: 'Sanity check', button: () => 'Sanity check: randomise the network',
     doing: 'Randomising the network layer by layer from the top and redrawing the map', needsFrame: true,
@@ -128,6 +142,12 @@ export const JOB_KINDS = {
     doing: 'Painting an image the network takes for the class', title: (s) => `What the network takes for “${label(s.goal.label)}”`, needsFrame: false,
     spec: (s) => ({ kind: 'class-visualisation', classIndex: s.goal.index, preset: s.preset, steps: VISUALIZE_JOB[s.detail].steps }), resultView: 'visualisation-result',
     shortcut: { key: 'v', description: 'Visualise the chosen class' },
+  },
+  facets: {
+    group: 'generate', stateKind: 'multifaceted', name: 'Facets of the class', button: () => 'Facets of the class',
+    doing: 'Grouping the gallery pictures the class fits best, then painting one image per group', title: (s) => `The facets of “${label(s.goal.label)}”: one image per group of gallery pictures`, needsFrame: false,
+    spec: (s) => ({ kind: 'multifaceted', classIndex: s.goal.index, facets: FACETS_JOB[s.detail].facets, steps: FACETS_JOB[s.detail].steps }), resultView: 'facets-result',
+    shortcut: { key: 'F', description: 'Facets of the chosen class (multifaceted visualisation)' },
   },
   fool: {
     group: 'generate', stateKind: 'fool', name: 'Fooling the network', button: (s) => `Fool: make this frame a ${label(s.goal.label)}`,

@@ -1,6 +1,8 @@
 /** Every result view, registered as a custom element (src/ui/jobs/job-kinds.ts names them by tag). */
 import './explain-result';
+import './facets-result';
 import './fool-result';
+import './lime-result';
 import './map-result';
 import './neighbours-result';
 import './patches-result';
