@@ -37,8 +37,8 @@ describe('inversion row (lite)', () => {
     });
     expect(seen).toEqual(['conv_pw_1_relu:8/24', 'conv_pw_5_relu:16/24', 'conv_pw_13_relu:24/24']);
     for (const r of row) console.log(`${r.layer}: distance ${r.startDistance.toFixed(3)} → ${r.distance.toFixed(3)}, pixel r ${r.pixelCorrelation.toFixed(3)}, ${r.ms.toFixed(0)} ms`);
-    // What each depth keeps: the pixels' correlation with the photo falls with depth (measured 0.88, 0.16, 0.01
-    // with 'yosinski'), and the deepest layer's features stay furthest from the photo's.
+    // What each depth keeps: the pixels' correlation with the photo falls with depth (measured 0.87, 0.10, 0.00
+    // with 'l2', 8 steps), and the deepest layer's features stay furthest from the photo's.
     const [shallow, middle, deep] = row as [RowInversion, RowInversion, RowInversion];
     expect(shallow.pixelCorrelation).toBeGreaterThan(0.6);
     expect(shallow.pixelCorrelation).toBeGreaterThan(middle.pixelCorrelation);
