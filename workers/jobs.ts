@@ -4,7 +4,9 @@ import { fool } from '../src/core/optimize/fool';
 import { amplifiedPerturbation, differenceImage } from '../src/core/optimize/pixels';
 import { uapFromFile } from '../src/core/optimize/uap';
 import { heldOutUniversalPerturbation } from '../src/core/optimize/uap-sgd';
-import { FOOL_DEFAULTS, UAP_JOB } from '../src/core/optimize/defaults';
+import { FOOL_DEFAULTS, INVERT_JOB, NEURON_VIEWS_JOB, UAP_JOB } from '../src/core/optimize/defaults';
+import { invertRow, invertRowLayers } from '../src/core/optimize/invert';
+import { neuronViews } from '../src/core/neuron-views';
 import { visualizeClass } from '../src/core/optimize/visualize';
 import { multifacetedVisualization } from '../src/core/optimize/multifaceted';
 import { type GalleryEntry, entryFromImage, galleryStratum } from '../src/core/gallery/gallery';
@@ -224,6 +226,76 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
       const result = await ctx.teach(classes, epochs, control.signal, (done, total) => control.onProgress(done, total));
       return { kind: 'teach', classes, counts: result.counts, loss: result.loss, trainAccuracy: result.trainAccuracy, epochs, ms: result.ms };
     }
+    case 'invert-row': {
+      const input = imageToModelInput(ctx.toRgba(job.image), 'stretch', ctx.net.inputSize);
+      try {
+        const layers = job.layers ?? invertRowLayers(ctx.net, job.chosen);
+        // A preview every few steps of the layer being inverted (copied: the engine's image is borrowed).
+        const row = await invertRow(ctx.net, input.tensor, layers, {
+          steps: job.steps ?? INVERT_JOB.default.steps,
+          signal: control.signal,
+          onProgress: (p) => {
+            const every = Math.max(1, Math.round(p.steps / 4));
+            if (p.step % every !== 0 && p.step !== p.steps) return control.onProgress(p.done, p.total);
+            const copy = p.image.clone();
+            void modelInputToImage(copy).then((preview) => control.onProgress(p.done, p.total, preview)).finally(() => copy.dispose());
+          },
+        });
+        try {
+          const steps = [];
+          for (const r of row) {
+            steps.push({ layer: r.layer, image: await modelInputToImage(r.image), distance: r.distance, startDistance: r.startDistance, pixelCorrelation: r.pixelCorrelation, steps: r.steps, ms: r.ms });
+          }
+          return { kind: 'invert-row', original: await modelInputToImage(input.tensor), row: steps, ...(job.chosen !== undefined ? { chosen: job.chosen } : {}), ms: performance.now() - t0 };
+        } finally {
+          tf.dispose(row.map((r) => r.image));
+        }
+      } finally {
+        input.tensor.dispose();
+      }
+    }
+    case 'neuron-views': {
+      const input = imageToModelInput(ctx.toRgba(job.image), 'stretch', ctx.net.inputSize);
+      try {
+        const views = await neuronViews(ctx.net, ctx.extractor, await ctx.gallery(), input, {
+          layer: job.layer,
+          channel: job.channel,
+          k: job.k ?? NEURON_VIEWS_JOB.default.k,
+          steps: job.steps ?? NEURON_VIEWS_JOB.default.steps,
+          ...(job.preset ? { preset: job.preset } : {}),
+          signal: control.signal,
+          onProgress: (done, total, image) => {
+            if (!image || done % 5 !== 0) return control.onProgress(done, total);
+            const copy = image.clone();
+            void modelInputToImage(copy).then((preview) => control.onProgress(done, total, preview)).finally(() => copy.dispose());
+          },
+        });
+        try {
+          const v = views.visualisation;
+          return {
+            kind: 'neuron-views',
+            layer: job.layer,
+            channel: job.channel,
+            neuron: { y: views.neuron.y, x: views.neuron.x, activation: views.neuron.activation, rankedBy: views.neuron.rankedBy, ...(views.neuron.preActivation !== undefined ? { preActivation: views.neuron.preActivation } : {}) },
+            mapSize: views.field.mapSize,
+            fieldRect: views.fieldRect,
+            region: views.region,
+            guided: guidedCrop(views.guided, views.region),
+            visualisation: { image: await modelInputToImage(v.image), activation: v.activation, startActivation: v.startActivation, steps: v.steps },
+            patches: {
+              grid: patchGrid(views.patches.patches, 3),
+              rankedBy: views.patches.rankedBy,
+              items: views.patches.patches.map((p) => ({ name: p.entry.name, activation: p.activation, ...(p.preActivation !== undefined ? { preActivation: p.preActivation } : {}) })),
+            },
+            ms: performance.now() - t0,
+          };
+        } finally {
+          views.visualisation.image.dispose();
+        }
+      } finally {
+        input.tensor.dispose();
+      }
+    }
     case 'multifaceted': {
       // Scoring the gallery is quick (its features are shipped or cached); the bar follows the facets' steps, with a
       // preview of the facet being painted every few steps.
@@ -264,4 +336,14 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
       return { kind: 'gallery-add', id, size: (await ctx.gallery()).length };
     }
   }
+}
+
+/**
+ * The guided-backprop map cut to the part of the neuron's receptive field inside the frame, normalised for display
+ * there (the method's percentile rule over the field alone: the rest of the frame is zero and would swamp it).
+ */
+function guidedCrop(map: { width: number; data: Float32Array }, region: { x: number; y: number; width: number; height: number }): { width: number; height: number; data: Float32Array } {
+  const out = new Float32Array(region.width * region.height);
+  for (let y = 0; y < region.height; y++) out.set(map.data.subarray((region.y + y) * map.width + region.x, (region.y + y) * map.width + region.x + region.width), y * region.width);
+  return { width: region.width, height: region.height, data: displayMap('guided', out) };
 }

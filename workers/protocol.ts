@@ -74,10 +74,64 @@ export type JobSpec =
    */
   | { kind: 'teach'; classes: string[]; epochs?: number }
   /**
+   * Feature inversion of the frame at a row of layers, shallow to deep (src/core/optimize/invert.ts invertRow):
+   * `layers` in network order (default invertRowLayers(net, chosen)); `chosen`: the live layer, marked in the
+   * result; steps per layer: INVERT_JOB.default unless given.
+   */
+  | { kind: 'invert-row'; image: FrameImage; layers?: string[]; chosen?: string; steps?: number }
+  /**
+   * The three views of the strongest neuron of one channel on the frame (src/core/neuron-views.ts): guided
+   * backprop, channel visualisation (preset, steps) and the top k gallery patches (NEURON_VIEWS_JOB unless given).
+   */
+  | { kind: 'neuron-views'; image: FrameImage; layer: string; channel: number; preset?: PresetName; steps?: number; k?: number }
+  /**
    * Multifaceted visualisation of a class over the gallery (src/core/optimize/multifaceted.ts): MULTIFACETED_DEFAULTS
    * unless given (facets: k of the k-means; steps: per facet; topN: gallery images clustered).
    */
   | { kind: 'multifaceted'; classIndex: number; facets?: number; steps?: number; topN?: number };
+
+/** One reconstruction of an invert-row job: the layer, its 8-bit image and how close it came (RowInversion). */
+export interface InvertRowStep {
+  layer: string;
+  image: RgbaImage;
+  /** Relative squared feature distance ‖φ(x) − φ₀‖² / ‖φ₀‖² of the result, and of the grey start. */
+  distance: number;
+  startDistance: number;
+  /** Pearson correlation of the reconstruction's pixels with the frame's, [−1, 1]. */
+  pixelCorrelation: number;
+  steps: number;
+  ms: number;
+}
+
+/** An invert-row job's result: the frame as the model saw it and the row of reconstructions, shallow to deep. */
+export interface InvertRowResult {
+  kind: 'invert-row';
+  original: RgbaImage;
+  row: InvertRowStep[];
+  /** The live layer when the job started (marked in the view; one of the row's layers when spatial). */
+  chosen?: string;
+  ms: number;
+}
+
+/**
+ * A neuron-views job's result: the strongest neuron of the channel on the frame (map position, values), its
+ * receptive field in model-input pixels (whole field and the part inside the frame), the guided-backprop display
+ * map of that part (region.width × region.height, [0, 1]; the map is zero outside the field), the channel
+ * visualisation and the top gallery patches.
+ */
+export interface NeuronViewsResult {
+  kind: 'neuron-views';
+  layer: string;
+  channel: number;
+  neuron: { y: number; x: number; activation: number; preActivation?: number; rankedBy: 'pre-activation' | 'activation' };
+  mapSize: [number, number];
+  fieldRect: { x: number; y: number; width: number; height: number };
+  region: { x: number; y: number; width: number; height: number };
+  guided: { width: number; height: number; data: Float32Array };
+  visualisation: { image: RgbaImage; activation: number; startActivation: number; steps: number };
+  patches: { grid: RgbaImage; rankedBy: 'pre-activation' | 'activation'; items: { name: string; activation: number; preActivation?: number }[] };
+  ms: number;
+}
 
 /**
  * A multifaceted visualisation's result: per facet (largest cluster first) the generated image, the mean image it
@@ -206,6 +260,8 @@ export type JobResult =
   | UapJobResult
   | SanityJobResult
   | TeachJobResult
+  | InvertRowResult
+  | NeuronViewsResult
   | MultifacetedJobResult;
 
 /**
@@ -367,6 +423,7 @@ export function transferables(message: WorkerResponse): ArrayBuffer[] {
       if (message.result.signed) buffers.push(message.result.signed.buffer);
     }
     if (message.result.kind === 'top-patches') buffers.push(message.result.grid.data.buffer);
+    if (message.result.kind === 'neuron-views') buffers.push(message.result.guided.data.buffer);
     if (message.result.kind === 'sanity') buffers.push(message.result.original.data.buffer, ...message.result.steps.map((s) => s.heatmap.data.buffer));
   }
   return buffers.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);

@@ -64,3 +64,31 @@ export const UAP_JOB = Object.freeze({
   default: Object.freeze({ eps: UAP_SGD_DEFAULTS.eps, steps: 10 }),
   detail: Object.freeze({ eps: UAP_SGD_DEFAULTS.eps, steps: 30 }),
 });
+
+/**
+ * The row of layers "what each depth keeps" inverts, shallow to deep (Mahendran & Vedaldi 2015, Fig. 6 inverts
+ * every layer of AlexNet; MobileNet v1's pointwise ReLU6 outputs at strides 2, 4, 8, 16 and 32). Models without
+ * these names get five spatial layers spread evenly over their depth (invertRowLayers in invert.ts).
+ */
+export const INVERT_ROW_LAYERS = Object.freeze(['conv_pw_1_relu', 'conv_pw_3_relu', 'conv_pw_5_relu', 'conv_pw_9_relu', 'conv_pw_13_relu'] as const);
+
+/**
+ * Gradient steps per layer of the app's inversion row and of `invert --layers` (the 'yosinski' preset): `default`
+ * keeps the five-layer row (plus the chosen layer) under a minute with the lite model on a 2-core CPU; `detail` is
+ * "more detail". The deep layers need the most steps: their features match slowest.
+ */
+export const INVERT_JOB = Object.freeze({ default: Object.freeze({ steps: 16 }), detail: Object.freeze({ steps: 60 }) });
+
+/**
+ * The app's "three views of one neuron" (guided backprop, channel visualisation, top gallery patches): gradient
+ * steps of the channel visualisation, and how many gallery patches.
+ */
+export const NEURON_VIEWS_JOB = Object.freeze({ default: Object.freeze({ steps: 30, k: 6 }), detail: Object.freeze({ steps: 80, k: 9 }) });
+
+/**
+ * The preset of the inversion row (invertRow, the app's job, `invert --layers`): 'l2' (an L2 image prior, the α = 2
+ * case of Mahendran & Vedaldi's norm regulariser). Measured on coffee.png with the lite model, 16 steps: it brought
+ * conv_pw_13_relu's features from 1.04 to 0.90 of their norm and conv_pw_9_relu's from 0.30 to 0.09, where
+ * 'yosinski' (row 3) reached 1.01 and 0.10 and 'lucid-lite' 0.94 and 0.11.
+ */
+export const INVERT_ROW_PRESET = 'l2' as const;

@@ -1,5 +1,5 @@
 import { type AttributionMethodName, INTEGRATED_GRADIENTS_JOB, type JobDetail, LIME_JOB, METHOD_INFO, type JobPresets, type MethodSettings, OCCLUSION_JOB, SHAPLEY_JOB, integratedGradientsJobSteps } from '../../core/attribution/defaults';
-import { UAP_JOB, VISUALIZE_JOB } from '../../core/optimize/defaults';
+import { INVERT_JOB, NEURON_VIEWS_JOB, UAP_JOB, VISUALIZE_JOB } from '../../core/optimize/defaults';
 import { FACETS_JOB } from '../../core/optimize/multifaceted-defaults';
 import { elapsedText, timeLeftText } from '../../core/eta';
 import { liveMethod } from '../../core/live/settings';
@@ -161,6 +161,20 @@ export const JOB_KINDS = {
     // Default: the shipped precomputed one (at once); more detail: made now on this gallery (minutes on a CPU).
     spec: (s) => (s.detail === 'detail' ? { kind: 'uap', train: true, steps: UAP_JOB.detail.steps } : { kind: 'uap', steps: UAP_JOB.default.steps }), resultView: 'uap-result', done: () => ({ uapReady: true }),
     shortcut: { key: 'u', description: 'Universal perturbation' },
+  },
+  invert: {
+    group: 'generate', stateKind: 'invert-row', name: 'Feature inversion', button: () => 'What each depth keeps: invert the frame',
+    doing: 'Rebuilding the frozen frame from its features at each depth', title: (s) => `What each depth keeps of this frame (your layer: ${s.settings.layer})`, needsFrame: true,
+    spec: (s, image) => image && { kind: 'invert-row', image, chosen: s.settings.layer, steps: INVERT_JOB[s.detail].steps }, resultView: 'invert-row-result',
+    shortcut: { key: 'I', description: 'Feature inversion of the frame at each depth' },
+  },
+  neuron: {
+    group: 'generate', stateKind: 'neuron-views', name: 'Three views of a neuron', button: (s) => `Three views of channel ${s.channel}'s strongest neuron`,
+    doing: 'Guided backprop, a generated image and gallery patches for the neuron', title: (s) => `Channel ${s.channel} of ${s.settings.layer}: its strongest neuron on this frame, three ways`, needsFrame: true,
+    available: (s) => s.settings.view === 'activations' && s.channel >= 0,
+    spec: (s, image) => (image && s.channel >= 0 ? { kind: 'neuron-views', image, layer: s.settings.layer, channel: s.channel, preset: s.preset, steps: NEURON_VIEWS_JOB[s.detail].steps, k: NEURON_VIEWS_JOB[s.detail].k } : undefined),
+    resultView: 'neuron-views-result',
+    shortcut: { key: 'N', description: 'Guided backprop, visualisation and top patches of the enlarged channel' },
   },
   neighbours: {
     group: 'gallery', stateKind: 'neighbours', name: 'Nearest neighbours', button: () => 'Nearest neighbours',

@@ -11,3 +11,5 @@ import './snapshot-result';
 import './uap-result';
 import './visualisation-result';
 import './teach-result';
+import './invert-row-result';
+import './neuron-views-result';
