@@ -17,6 +17,7 @@ import { transferables } from './protocol';
 import { LatestWins } from './scheduler';
 import { workerBench } from './bench';
 import { runJob as runJobOf } from './jobs';
+import type { GrabCutRunner } from '../src/core/segment';
 import { EtaEstimator } from '../src/core/eta';
 import {
   type AdapterReport,
@@ -78,6 +79,8 @@ export interface HandlerEnvironment {
    * (workers/own-model-store.ts in the browser, memory in tests); resolves to what the page lists about it.
    */
   storeOwnModel?(upload: OwnModelUpload): Promise<OwnModelInfo>;
+  /** GrabCut for the segment job (browser: OpenCV in its own worker; Node tests: OpenCV in-process); absent: none. */
+  grabCut?: GrabCutRunner;
 }
 
 /** tf.memory() as the worker reports it. */
@@ -536,6 +539,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
         {
           net: taught?.net ?? net,
           teach: async (classes, epochs, signal, onProgress) => trainTaught(classes, epochs, { signal, onProgress }),
+          grabCut: env.grabCut,
           extractor: (extractor ??= new FeatureExtractor(net, { cache: featureCache() })),
           gallery: async () => uniqueEntries([...(await (bundled ??= env.loadGallery(galleryUrl))), ...(env.storedGallery ? await env.storedGallery.entries() : snapshots)]),
           addToGallery: async (name, image) => {

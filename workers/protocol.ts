@@ -70,7 +70,12 @@ export type JobSpec =
    * examples are those captured with classIndex i); when done, frames and jobs run the taught network until
    * 'teach-forget' or another model. Epochs: TEACH_DEFAULTS unless given.
    */
-  | { kind: 'teach'; classes: string[]; epochs?: number };
+  | { kind: 'teach'; classes: string[]; epochs?: number }
+  /**
+   * Cut the object out of a frozen frame (src/core/segment.ts): the `method` map of class `classIndex` seeds GrabCut
+   * (SEGMENT_DEFAULTS.method unless given).
+   */
+  | { kind: 'segment'; image: FrameImage; classIndex: number | 'top'; method?: AttributionMethodName };
 
 /** A teach job's result: the classes taught, examples per class, training figures (src/core/teach.ts TaughtClassifier). */
 export interface TeachJobResult {
@@ -110,6 +115,21 @@ export interface SanityJobResult {
   original: { width: number; height: number; data: Float32Array };
   steps: { layer: string; spearman: number; heatmap: { width: number; height: number; data: Float32Array } }[];
   ms: number;
+}
+
+/**
+ * A segmentation's result (src/core/segment.ts, Simonyan et al. 2014 + GrabCut): the foreground mask over the model
+ * input (1 = object, width × height row-major), its box in those pixels (null when nothing was kept), the share of
+ * the frame it covers, [0, 1], and the time of the attribution map and of GrabCut, ms.
+ */
+export interface SegmentJobResult {
+  kind: 'segment';
+  method: AttributionMethodName;
+  target: { index: number; label: string };
+  mask: { width: number; height: number; data: Uint8Array };
+  box: { x: number; y: number; width: number; height: number } | null;
+  foregroundFraction: number;
+  ms: { attribution: number; grabCut: number };
 }
 
 /**
@@ -154,7 +174,8 @@ export type JobResult =
     }
   | { kind: 'uap'; foolingRate: number; passes: number; images: number; picture: RgbaImage }
   | SanityJobResult
-  | TeachJobResult;
+  | TeachJobResult
+  | SegmentJobResult;
 
 /**
  * A message from the page to the inference worker; every one carries an `id` that its reply names. 'init' loads a
@@ -314,6 +335,7 @@ export function transferables(message: WorkerResponse): ArrayBuffer[] {
       if (message.result.signed) buffers.push(message.result.signed.buffer);
     }
     if (message.result.kind === 'top-patches') buffers.push(message.result.grid.data.buffer);
+    if (message.result.kind === 'segment') buffers.push(message.result.mask.data.buffer);
     if (message.result.kind === 'sanity') buffers.push(message.result.original.data.buffer, ...message.result.steps.map((s) => s.heatmap.data.buffer));
   }
   return buffers.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
