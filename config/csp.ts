@@ -63,6 +63,8 @@ export const CSP_HEADER = serialize({ ...CSP_DIRECTIVES, 'frame-ancestors': "'no
 export const GRABCUT_WORKER_CSP_HEADER = serialize({
   ...CSP_DIRECTIVES,
   'script-src': `${CSP_DIRECTIVES['script-src']} 'unsafe-eval'`,
+  // opencv.js first tries fetch() on its inlined WebAssembly (a data: URL), then decodes it itself.
+  'connect-src': `${CSP_DIRECTIVES['connect-src']} data:`,
   'frame-ancestors': "'none'",
 });
 

@@ -9,16 +9,12 @@ import { moreFrames, painted, state } from './helpers';
  */
 test('Cut out the object: OpenCV loads only on the click, and the cut-out and its outline show', async ({ page, context }, info) => {
   test.setTimeout(300_000);
+  // Requests of the page and its workers for the GrabCut worker or the OpenCV chunk; the service worker's own
+  // precache downloads (request.serviceWorker() set) are not the page asking for them.
   const opencv: { url: string; at: number }[] = [];
-  const seen = new Set<string>();
-  const watch = (url: string): void => {
-    if (/grabcut\.worker-[\w-]+\.js/.test(url) && !seen.has(url + opencv.length)) {
-      seen.add(url + opencv.length);
-      opencv.push({ url, at: Date.now() });
-    }
-  };
-  page.on('request', (r) => watch(r.url()));
-  context.on('request', (r) => watch(r.url()));
+  context.on('request', (r) => {
+    if (/(grabcut\.worker|opencv)-[\w-]+\.js/.test(r.url()) && !r.serviceWorker()) opencv.push({ url: r.url(), at: Date.now() });
+  });
   await page.setViewportSize({ width: 1280, height: 720 });
   await page.goto('/?model=lite&backend=webgl');
   await expect.poll(async () => (await state(page)).top5[0]?.label, { timeout: 90_000 }).toBe('espresso');

@@ -44,20 +44,24 @@ let loading: Promise<OpenCv> | undefined;
  * resolves when its runtime is ready. Later calls share the same load.
  */
 export function loadOpenCv(): Promise<OpenCv> {
-  loading ??= (async () => {
-    const imported: { default: unknown } = await import('@techstark/opencv-js');
-    const mod = imported.default as OpenCvModule | Promise<OpenCvModule>;
-    // The package's documented start-up: either a promise of the module, or the module with its runtime still
-    // starting (onRuntimeInitialized).
-    const cv = mod instanceof Promise ? await mod : mod;
-    if (!cv.Mat) await new Promise<void>((resolve) => (cv.onRuntimeInitialized = resolve));
-    // This build's module object is a thenable whose `then` hands back the module itself, so a promise resolved
-    // with it never settles (later Emscripten releases removed `then` for that reason): drop it.
-    delete cv.then;
-    return cv as unknown as OpenCv;
-  })();
+  loading ??= import('@techstark/opencv-js').then((imported: { default: unknown }) => openCvReady(imported.default));
   loading.catch(() => (loading = undefined));
   return loading;
+}
+
+/**
+ * Resolves when the opencv.js module `mod` (the package's default export, imported statically or dynamically) has
+ * started its runtime: the package's documented start-up — a promise of the module, or the module with its runtime
+ * still starting (onRuntimeInitialized).
+ */
+export async function openCvReady(mod: unknown): Promise<OpenCv> {
+  const started = mod as OpenCvModule | Promise<OpenCvModule>;
+  const cv = started instanceof Promise ? await started : started;
+  if (!cv.Mat) await new Promise<void>((resolve) => (cv.onRuntimeInitialized = resolve));
+  // This build's module object is a thenable whose `then` hands back the module itself, so a promise resolved
+  // with it never settles (later Emscripten releases removed `then` for that reason): drop it.
+  delete cv.then;
+  return cv as unknown as OpenCv;
 }
 
 /**
