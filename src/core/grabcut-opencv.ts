@@ -1,15 +1,13 @@
 /**
  * GrabCut by OpenCV (cv.grabCut, Rother et al. 2004) through opencv.js (@techstark/opencv-js 4.12, the docs.opencv.org
  * build with its WebAssembly embedded). DOM-free: runs in Node (CLI, tests) and in a module Web Worker
- * (workers/grabcut.worker.ts). OpenCV is imported only when `loadOpenCv` is first called, so it is a separate lazy
- * chunk in the browser build and costs nothing at start.
+ * (workers/grabcut.worker.ts). This module does not import OpenCV: the caller hands in the loaded module (Node:
+ * src/node/opencv.ts; the browser: the GrabCut worker, itself started only on the first cut-out).
  *
  * opencv.js's bindings (Emscripten embind) build their wrappers with `new Function`, which the app's
  * Content-Security-Policy refuses; the browser therefore runs it only in its own worker, served with a policy that
  * allows that (config/csp.ts, GRABCUT_WORKER_CSP).
  */
-import { AbortError } from './cancel';
-import type { GrabCutRunner } from './segment-mask';
 import type { RgbaImage } from './preprocess';
 
 /** The part of an OpenCV Mat this module uses (opencv.js's embind class). */
@@ -35,18 +33,6 @@ interface OpenCvModule {
   Mat?: unknown;
   then?: unknown;
   onRuntimeInitialized?: () => void;
-}
-
-let loading: Promise<OpenCv> | undefined;
-
-/**
- * Loads opencv.js once (dynamic import; 1–4 s in Node on this machine, most of it compiling its WebAssembly) and
- * resolves when its runtime is ready. Later calls share the same load.
- */
-export function loadOpenCv(): Promise<OpenCv> {
-  loading ??= import('@techstark/opencv-js').then((imported: { default: unknown }) => openCvReady(imported.default));
-  loading.catch(() => (loading = undefined));
-  return loading;
 }
 
 /**
@@ -106,13 +92,3 @@ const counts = { created: 0, deleted: 0 };
 export function matCounts(): { created: number; deleted: number } {
   return { ...counts };
 }
-
-/**
- * A GrabCutRunner on OpenCV in this thread (Node: the CLI and tests). A cancel before the run rejects with an
- * AbortError; a run, once started, takes its few hundred ms to the end (OpenCV cannot be interrupted).
- */
-export const openCvGrabCut: GrabCutRunner = async (image, seed, iterations, signal) => {
-  const cv = await loadOpenCv();
-  if (signal?.aborted) throw new AbortError();
-  return grabCutWithOpenCv(cv, image, seed, iterations);
-};

@@ -1,6 +1,6 @@
 import { ATTRIBUTION_METHOD_NAMES } from '../../core/attribution';
 import { type Prediction, classify } from '../../core/classify';
-import { openCvGrabCut } from '../../core/grabcut-opencv';
+import { openCvGrabCut } from '../../node/opencv';
 import { type Box, SEGMENT_DEFAULTS, boxInPicture, checkSegmentMethod, cutout, segment } from '../../core/segment';
 import type { ModelId } from '../../core/models';
 import type { CropRect } from '../../core/preprocess';
