@@ -19,7 +19,7 @@ export const SEGMENT_DEFAULTS = Object.freeze({
   /**
    * The attribution method whose map seeds GrabCut. The paper's is the gradient saliency ('saliency'); with the lite
    * MobileNet its top 5 % are scattered specks and the largest region GrabCut keeps is a part of the object (box IoU
-   * 0.08 on the coffee cup, 0.24 on the cat), while Grad-CAM's smooth map gave IoU 0.68–0.87 on the same photos
+   * 0.08 on the coffee cup, 0.24 on the cat), while Grad-CAM's smooth map gave IoU 0.70–0.87 on the same photos
    * (README, "Cut-out"), so Grad-CAM (Selvaraju et al. 2017) seeds by default and `--method saliency` gives the paper's.
    */
   method: 'gradcam' as AttributionMethodName,
