@@ -51,6 +51,28 @@ export const CSP_META = serialize(CSP_DIRECTIVES);
 /** The policy sent as an HTTP header by `vite preview` (and the e2e static server): the meta one, plus no framing. */
 export const CSP_HEADER = serialize({ ...CSP_DIRECTIVES, 'frame-ancestors': "'none'" });
 
+/**
+ * The GrabCut worker's script (workers/grabcut.worker.ts, built as assets/grabcut.worker-<hash>.js) and only it gets
+ * a policy that also allows `'unsafe-eval'`: opencv.js (@techstark/opencv-js 4.12, Emscripten embind) builds its
+ * function wrappers with `new Function(…)` at start-up, in every published build (checked: 4.12, 5.0 and
+ * @opencvjs/web 5.0 all do), and a dedicated worker takes its policy from its own response. That worker runs
+ * OpenCV alone, is started by the inference worker only for a segmentation, receives pixels and seed labels and
+ * fetches nothing; the page and the inference worker keep the policy above (no eval). A host that sends the CSP as
+ * a header must send this one for that file (vite preview and the e2e server do, see grabCutWorkerHeaders).
+ */
+export const GRABCUT_WORKER_CSP_HEADER = serialize({
+  ...CSP_DIRECTIVES,
+  'script-src': `${CSP_DIRECTIVES['script-src']} 'unsafe-eval'`,
+  // opencv.js first tries fetch() on its inlined WebAssembly (a data: URL), then decodes it itself.
+  'connect-src': `${CSP_DIRECTIVES['connect-src']} data:`,
+  'frame-ancestors': "'none'",
+});
+
+/** Whether a request path (query allowed) is the built GrabCut worker script. */
+export function isGrabCutWorkerPath(url: string): boolean {
+  return /\/assets\/grabcut\.worker-[\w-]+\.js(?:\?.*)?$/.test(url);
+}
+
 /** Headers any server of the built app should send: the CSP, cross-origin isolation and two hardening headers. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': CSP_HEADER,
@@ -63,6 +85,25 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
  * Puts the policy into index.html as the first element of <head>, in builds only: the dev server needs
  * inline scripts for hot reload.
  */
+/**
+ * `vite preview`: sends GRABCUT_WORKER_CSP_HEADER instead of CSP_HEADER with the GrabCut worker's script (preview's
+ * `headers` option puts one policy on every file; this rewrites it for that one path).
+ */
+export function grabCutWorkerHeaders(): Plugin {
+  return {
+    name: 'convlens-grabcut-worker-csp',
+    configurePreviewServer(server) {
+      server.middlewares.use((req, res, next) => {
+        if (req.url && isGrabCutWorkerPath(req.url)) {
+          const set = res.setHeader.bind(res);
+          res.setHeader = (name, value) => set(name, name.toLowerCase() === 'content-security-policy' ? GRABCUT_WORKER_CSP_HEADER : value);
+        }
+        next();
+      });
+    },
+  };
+}
+
 export function cspMeta(): Plugin {
   return {
     name: 'convlens-csp-meta',

@@ -2,7 +2,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import { ISOLATION_HEADERS, SECURITY_HEADERS } from '../config/csp';
+import { GRABCUT_WORKER_CSP_HEADER, ISOLATION_HEADERS, SECURITY_HEADERS, isGrabCutWorkerPath } from '../config/csp';
 import { DIST } from '../playwright.config';
 
 /**
@@ -68,6 +68,8 @@ export async function startStaticServer(root: string = DIST, options: StaticServ
     const path = decodeURIComponent(url.pathname);
     counts.set(path, (counts.get(path) ?? 0) + 1);
     const headers: Record<string, string> = { ...base, 'Cache-Control': 'no-cache' };
+    // The GrabCut worker's own policy (opencv.js needs 'unsafe-eval' there and only there: config/csp.ts).
+    if (isGrabCutWorkerPath(path)) headers['Content-Security-Policy'] = GRABCUT_WORKER_CSP_HEADER;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, headers).end();
       return;

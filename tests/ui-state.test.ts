@@ -172,6 +172,7 @@ describe('job registry', () => {
     expect(specs['ig']).toEqual({ kind: 'explain', method: 'integrated-gradients', classIndex: 967, image: bitmap, options: { maxSteps: 32 } });
     expect(specs['visualise']).toEqual({ kind: 'class-visualisation', classIndex: 281, preset: 'yosinski', steps: 30 });
     expect(specs['uap']).toEqual({ kind: 'uap', steps: 10 }); // the shipped precomputed one where there is one
+    expect(specs['segment']).toEqual({ kind: 'segment', image: bitmap, classIndex: 967 });
     // … and with "more detail" the fine presets (the method's own defaults for IG: adaptive up to 864 steps).
     const detailed = { ...s, detail: 'detail' as const };
     expect(jobKind('shapley').spec(detailed, bitmap)).toEqual({ kind: 'explain', method: 'shapley', classIndex: 967, image: bitmap, options: FINE_SHAPLEY });

@@ -17,6 +17,7 @@ import { transferables } from './protocol';
 import { LatestWins } from './scheduler';
 import { workerBench } from './bench';
 import { runJob as runJobOf } from './jobs';
+import type { GrabCutRunner } from '../src/core/segment';
 import { EtaEstimator } from '../src/core/eta';
 import {
   type AdapterReport,
@@ -83,6 +84,8 @@ export interface HandlerEnvironment {
    * (workers/own-model-store.ts in the browser, memory in tests); resolves to what the page lists about it.
    */
   storeOwnModel?(upload: OwnModelUpload): Promise<OwnModelInfo>;
+  /** GrabCut for the segment job (browser: OpenCV in its own worker; Node tests: OpenCV in-process); absent: none. */
+  grabCut?: GrabCutRunner;
 }
 
 /** tf.memory() as the worker reports it. */
@@ -541,6 +544,7 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
         {
           net: taught?.net ?? net,
           teach: async (classes, epochs, signal, onProgress) => trainTaught(classes, epochs, { signal, onProgress }),
+          grabCut: env.grabCut,
           extractor: (extractor ??= new FeatureExtractor(net, { cache: featureCache() })),
           // Only for a bundled model as loaded (not a taught head): the file was made on it.
           precomputedUap: async () => (taught || !galleryUrl || !loaded || !env.loadPrecomputedUap ? undefined : env.loadPrecomputedUap(galleryUrl, loaded.model)),

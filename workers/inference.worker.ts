@@ -27,6 +27,7 @@ import { recreateBackend, simulate, watchWebGPU } from './webgpu-recovery';
 import { watchWebGL } from './webgl-recovery';
 import { type AdapterReport, isSoftwareRenderer } from './backend-choice';
 import type { BackendName, ForwardEngine, WorkerRequest } from './protocol';
+import { workerGrabCut } from './grabcut-client';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -234,6 +235,7 @@ const handle = createInferenceHandler({
   recreateBackend,
   simulate,
   storeOwnModel,
+  grabCut: workerGrabCut,
 });
 
 self.onmessage = (event: MessageEvent<WorkerRequest>) => void handle(event.data);

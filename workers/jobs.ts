@@ -19,6 +19,7 @@ import type { ConvNet } from '../src/core/network';
 import { UNIT_BUDGET_MS } from '../src/core/pacing';
 import { type RgbaImage, imageToModelInput, modelInputToImage } from '../src/core/preprocess';
 import { sanityCheck } from '../src/core/sanity';
+import { type GrabCutRunner, SEGMENT_DEFAULTS, segment } from '../src/core/segment';
 import { classTarget } from '../src/core/target';
 import { TEACH_DEFAULTS, type TaughtClassifier, checkClassNames } from '../src/core/teach';
 import type { FrameImage, JobResult, JobSpec } from './protocol';
@@ -38,6 +39,8 @@ export interface JobContext {
    * the taught network in use; absent where there is no Teach mode.
    */
   teach?(classes: string[], epochs: number, signal: AbortSignal, onProgress: (done: number, total: number) => void): Promise<TaughtClassifier>;
+  /** GrabCut for segmentations (the browser: OpenCV in its own worker, workers/grabcut-client.ts); absent: none. */
+  grabCut?: GrabCutRunner | undefined;
 }
 
 /**
@@ -250,6 +253,31 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
         } finally {
           tf.dispose(row.map((r) => r.image));
         }
+      } finally {
+        input.tensor.dispose();
+      }
+    }
+    case 'segment': {
+      if (!ctx.grabCut) throw new Error('GrabCut is not available here');
+      const input = imageToModelInput(ctx.toRgba(job.image), 'stretch', ctx.net.inputSize);
+      try {
+        const result = await segment(ctx.net, input, {
+          grabCut: ctx.grabCut,
+          method: job.method ?? SEGMENT_DEFAULTS.method,
+          target: job.classIndex === 'top' ? 'top' : classTarget(job.classIndex),
+          signal: control.signal,
+          onProgress: (done, total) => control.onProgress(done, total),
+        });
+        const index = result.map.target.kind === 'class' ? result.map.target.index : -1;
+        return {
+          kind: 'segment',
+          method: result.method,
+          target: { index, label: index >= 0 ? (ctx.net.labels[index] ?? '') : '' },
+          mask: result.mask,
+          box: result.box ?? null,
+          foregroundFraction: result.foregroundFraction,
+          ms: result.ms,
+        };
       } finally {
         input.tensor.dispose();
       }

@@ -88,7 +88,12 @@ export type JobSpec =
    * Multifaceted visualisation of a class over the gallery (src/core/optimize/multifaceted.ts): MULTIFACETED_DEFAULTS
    * unless given (facets: k of the k-means; steps: per facet; topN: gallery images clustered).
    */
-  | { kind: 'multifaceted'; classIndex: number; facets?: number; steps?: number; topN?: number };
+  | { kind: 'multifaceted'; classIndex: number; facets?: number; steps?: number; topN?: number }
+  /**
+   * Cut the object out of a frozen frame (src/core/segment.ts): the `method` map of class `classIndex` seeds GrabCut
+   * (SEGMENT_DEFAULTS.method unless given).
+   */
+  | { kind: 'segment'; image: FrameImage; classIndex: number | 'top'; method?: AttributionMethodName };
 
 /** One reconstruction of an invert-row job: the layer, its 8-bit image and how close it came (RowInversion). */
 export interface InvertRowStep {
@@ -218,6 +223,21 @@ export interface UapJobResult {
 }
 
 /**
+ * A segmentation's result (src/core/segment.ts, Simonyan et al. 2014 + GrabCut): the foreground mask over the model
+ * input (1 = object, width × height row-major), its box in those pixels (null when nothing was kept), the share of
+ * the frame it covers, [0, 1], and the time of the attribution map and of GrabCut, ms.
+ */
+export interface SegmentJobResult {
+  kind: 'segment';
+  method: AttributionMethodName;
+  target: { index: number; label: string };
+  mask: { width: number; height: number; data: Uint8Array };
+  box: { x: number; y: number; width: number; height: number } | null;
+  foregroundFraction: number;
+  ms: { attribution: number; grabCut: number };
+}
+
+/**
  * What a finished job returns (in a 'done' response), one shape per JobSpec kind: explain maps, neighbour views, 2-D
  * gallery maps, top patches, the id of an added snapshot, class visualisations, fooling images (pixel-level L∞) and
  * the gallery UAP with its fooling rate.
@@ -262,7 +282,8 @@ export type JobResult =
   | TeachJobResult
   | InvertRowResult
   | NeuronViewsResult
-  | MultifacetedJobResult;
+  | MultifacetedJobResult
+  | SegmentJobResult;
 
 /**
  * A message from the page to the inference worker; every one carries an `id` that its reply names. 'init' loads a
@@ -424,6 +445,7 @@ export function transferables(message: WorkerResponse): ArrayBuffer[] {
     }
     if (message.result.kind === 'top-patches') buffers.push(message.result.grid.data.buffer);
     if (message.result.kind === 'neuron-views') buffers.push(message.result.guided.data.buffer);
+    if (message.result.kind === 'segment') buffers.push(message.result.mask.data.buffer);
     if (message.result.kind === 'sanity') buffers.push(message.result.original.data.buffer, ...message.result.steps.map((s) => s.heatmap.data.buffer));
   }
   return buffers.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);

@@ -11,6 +11,7 @@ import { invert } from './invert';
 import { layers } from './layers';
 import { neighbours } from './neighbours';
 import { sanity } from './sanity';
+import { segmentCommand } from './segment';
 import { topPatches } from './top-patches';
 import { uap } from './uap';
 import { uapEval } from './uap-eval';
@@ -24,6 +25,7 @@ export const COMMANDS: Record<string, CliCommand> = {
   filters,
   explain,
   sanity,
+  segment: segmentCommand,
   gallery,
   neighbours,
   embed,

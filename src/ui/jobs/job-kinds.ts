@@ -3,6 +3,7 @@ import { INVERT_JOB, NEURON_VIEWS_JOB, UAP_JOB, VISUALIZE_JOB } from '../../core
 import { FACETS_JOB } from '../../core/optimize/multifaceted-defaults';
 import { elapsedText, timeLeftText } from '../../core/eta';
 import { liveMethod } from '../../core/live/settings';
+import { SEGMENT_DEFAULTS } from '../../core/segment-mask';
 import type { RgbaImage } from '../../core/preprocess';
 import { checkClassNames } from '../../core/teach-classes';
 import type { ExplainJob, FrameImage, JobResult, JobSpec, TeachJobResult } from '../../../workers/protocol';
@@ -136,6 +137,16 @@ export const JOB_KINDS = {
     },
     resultView: 'sanity-result',
     shortcut: { key: 'k', description: 'Sanity check of the live map (randomise the network)' },
+  },
+  segment: {
+    group: 'explain', stateKind: 'segment', name: 'Cut-out', button: () => 'Cut out the object',
+    doing: `Cutting the object out of the frozen frame: its ${METHOD_INFO[SEGMENT_DEFAULTS.method].label} map seeds GrabCut`, title: (s) => `“${label(s.frame?.target.label ?? 'the top class')}” cut out of the frame (${METHOD_INFO[SEGMENT_DEFAULTS.method].label} → GrabCut)`, needsFrame: true,
+    spec: (s, image) => {
+      const target = s.frame?.target.index;
+      return image && target !== undefined ? { kind: 'segment', image, classIndex: target } : undefined;
+    },
+    resultView: 'segment-result',
+    shortcut: { key: 'C', description: 'Cut the object out of the frozen frame (saliency → GrabCut)' },
   },
   visualise: {
     group: 'generate', stateKind: 'class-visualisation', name: 'Class visualisation', button: () => 'Visualise the class',

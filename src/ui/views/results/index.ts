@@ -7,6 +7,7 @@ import './map-result';
 import './neighbours-result';
 import './patches-result';
 import './sanity-result';
+import './segment-result';
 import './snapshot-result';
 import './uap-result';
 import './visualisation-result';
