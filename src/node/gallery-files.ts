@@ -13,9 +13,9 @@ export function bundledGalleryDir(): string {
 
 /**
  * Hidden files and the documents that travel with images (licences, read-me files, the browser's gallery.json
- * listing) are not gallery images.
+ * listing, the shipped features and universal perturbations uap-MODEL.json) are not gallery images.
  */
-const NOT_AN_IMAGE = /^(\.|(licen[cs]es?|readme|copying|notice|authors|attribution)([.-]|$)|gallery\.json$|features\.(json|bin)$)/i;
+const NOT_AN_IMAGE = /^(\.|(licen[cs]es?|readme|copying|notice|authors|attribution)([.-]|$)|gallery\.json$|features\.(json|bin)$|uap-[a-z0-9-]+\.json$)/i;
 
 export type ImageKind = 'png' | 'jpg';
 
