@@ -2,6 +2,13 @@
  * The optimisation modes' declared defaults — TensorFlow.js-free, so the page can import them; the modes, the
  * CLI, the worker's jobs and the app all read these. Pixel quantities are in 8-bit levels (0–255).
  */
+import type { PresetName } from './presets';
+
+/**
+ * The class-visualisation recipe of the app's job, the CLI's `visualize` and visualizeClass: Lucid's decorrelated
+ * Fourier parameterisation with random jitter, scale and rotation (Olah et al. 2017), see PRESETS.lucid.
+ */
+export const DEFAULT_VISUALIZE_PRESET: PresetName = 'lucid';
 
 /** Fooling images (PGD inside an L∞ ball, Madry et al. 2018): ε in pixel levels, and the step budget. */
 export const FOOL_DEFAULTS = Object.freeze({ eps: 8, steps: 40 });

@@ -64,7 +64,7 @@ export async function runPreset(net: ConvNet, objective: Objective, options: Vis
     steps: options.steps ?? p.steps,
     stepRule: p.stepRule(),
     regularisers: p.regularisers(),
-    projections: [pixelRange()],
+    ...(p.parameterisation ? { parameterisation: p.parameterisation(net.inputSize) } : { projections: [pixelRange()] }),
     normalizeGradient: true,
     seed: options.seed ?? 0,
     signal: options.signal,
