@@ -16,7 +16,7 @@ export interface InvertResult extends Pick<Inversion, 'layer' | 'distance' | 'st
 
 export const invert: CliCommand<InvertResult> = {
   summary: "feature inversion: an image whose features at a layer match IMAGE's",
-  usage: 'IMAGE --layer NAME [--preset l2|yosinski|lucid-lite] [--yosinski-row 1..4] [--steps N] [--seed S] [--init zeros|noise] [--out img.png]',
+  usage: 'IMAGE --layer NAME [--preset l2|yosinski|lucid-lite|lucid] [--yosinski-row 1..4] [--steps N] [--seed S] [--init zeros|noise] [--out img.png]',
   options: { layer: { type: 'string' }, ...PRESET_OPTIONS, ...FIT_OPTION },
   positionals: { min: 1, max: 1 },
   async run(ctx) {
