@@ -37,6 +37,27 @@ export const DIFFERENCE_GAIN = 10;
  * perturbation: passes over the gallery and signed steps per picture (UAP_GALLERY_JOB is the detailed one).
  */
 export const VISUALIZE_JOB = Object.freeze({ default: Object.freeze({ steps: 40 }), detail: Object.freeze({ steps: 100 }) });
+
+/** Seconds the default class-visualisation job aims at (the app's jobs are sized for about a minute). */
+export const VISUALIZE_JOB_BUDGET_S = 45;
+/**
+ * One step of the Lucid recipe in live gradient frames: the network's gradient pass plus the Fourier image, its
+ * pullback and the resampling; about 2–3 on the CPU backend (lite: 0.65 s for the pass, 1.5–2 s per step, loaded
+ * 2-core machine), less on a GPU. Sizing errs short.
+ */
+export const VISUALIZE_STEP_FRAMES = 2.5;
+
+/**
+ * The default class-visualisation job's steps on this device: VISUALIZE_JOB.default.steps (40) where they fit
+ * VISUALIZE_JOB_BUDGET_S at `gradientMs` per live gradient frame (ms, measured by the worker) × VISUALIZE_STEP_FRAMES,
+ * else fewer, down to 20 (a slower picture rather than an unrecognisable one). 40 when nothing was measured; a GPU
+ * (tens of ms per frame) always gets 40.
+ */
+export function visualizeJobSteps(gradientMs: number | undefined): number {
+  const steps = VISUALIZE_JOB.default.steps;
+  if (gradientMs === undefined || !(gradientMs > 0)) return steps;
+  return Math.max(20, Math.min(steps, Math.floor((VISUALIZE_JOB_BUDGET_S * 1000) / (gradientMs * VISUALIZE_STEP_FRAMES))));
+}
 /**
  * The gallery's universal perturbation: 1 pass of at most 5 signed steps per picture on 7 of the gallery's
  * pictures, or UAP_GALLERY_JOB on 16. The default gallery has 190 pictures; all of them would take about 27 times
