@@ -115,21 +115,19 @@ describe('class visualisation with the default (Lucid) recipe', () => {
     await expect(optimize(model, { objective: classLogit(model, 1), init: tf.zeros([1, 224, 224, 3]), steps: 1, stepRule: adam({ lr: 0.05 }), parameterisation: fourierParameterisation(224) })).rejects.toThrow(InvalidInputError);
   });
 
-  it("the lite model's goldfish at the default budget is in the standard model's top 5 (the L2 picture is not)", async () => {
+  it("the lite model's goldfish at the default budget is in the standard model's top 5", async () => {
+    // A cross-width check: the maker is convinced by any recipe (the l2 preset's noise too), the other width only
+    // by a picture with the class's shapes and colours. At 20 steps this goldfish was 7th; the l2 preset's
+    // pictures fail it (README, bench/classvis.bench.ts).
     expect(DEFAULT_VISUALIZE_PRESET).toBe('lucid');
     const lite = await net('lite');
     const standard = await net('standard');
-    const rank = (logits: Float32Array, index: number): number => logits.filter((v) => v > logits[index]!).length + 1;
-    const ranks: Record<string, number> = {};
-    for (const name of ['lucid', 'l2'] as const) {
-      // The default budget: at 20 steps the goldfish was only 7th for the standard model.
-      const r = await visualizeClass(lite, 1, { preset: name, steps: VISUALIZE_JOB.default.steps });
-      expect(r.top).toBe(1); // the maker itself is convinced either way
-      const logits = tf.tidy(() => standard.run(r.image, { logits: true }).logits!);
-      ranks[name] = rank((await logits.data()) as Float32Array, 1);
-      tf.dispose([logits, r.image]);
-    }
-    expect(ranks['lucid']).toBeLessThanOrEqual(5);
-    expect(ranks['l2']).toBeGreaterThan(5);
+    const r = await visualizeClass(lite, 1, { steps: VISUALIZE_JOB.default.steps });
+    expect(r.preset).toBe('lucid');
+    expect(r.top).toBe(1);
+    const logits = tf.tidy(() => standard.run(r.image, { logits: true }).logits!);
+    const values = (await logits.data()) as Float32Array;
+    tf.dispose([logits, r.image]);
+    expect(values.filter((v) => v > values[1]!).length + 1).toBeLessThanOrEqual(5);
   }, 240_000);
 });
