@@ -90,6 +90,7 @@ async function everyMethodRuns(net: ConvNet, input: tf.Tensor4D): Promise<void> 
       ...(name === 'integrated-gradients' ? { steps: 8 } : {}),
       ...(name === 'occlusion' ? { patch: Math.round(size / 4), stride: Math.round(size / 8) } : {}),
       ...(name === 'shapley' ? { grid: 2, permutations: 2 } : {}),
+      ...(name === 'lime' ? { samples: 32, superpixels: 8 } : {}),
     });
     expect([name, map.width, map.height]).toEqual([name, size, size]);
     expect(map.data.every((v) => Number.isFinite(v) && v >= 0), name).toBe(true);

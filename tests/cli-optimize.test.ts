@@ -87,10 +87,10 @@ describe('optimisation commands end to end (lite model)', () => {
     writeFileSync(join(train, 'notes.txt'), 'ignored: not an image name');
     const file = join(tmp, 'uap.json');
     const png = join(tmp, 'uap.png');
-    const run = await cli('uap', '--train', train, '--attack', 'gradient', '--max-passes', '2', '--out', file, '--out-png', png, '--json');
+    const run = await cli('uap', '--train', train, '--attack', 'gradient', '--max-passes', '2', '--held-out', '0', '--out', file, '--out-png', png, '--json');
     const skip = `convlens uap: skipping ${join(train, 'broken.png')}: ${join(train, 'broken.png')} is not a PNG or JPEG image\n`;
     const out = json(run, skip);
-    expect(out).toMatchObject({ images: 3, eps: 10, attack: 'gradient' });
+    expect(out).toMatchObject({ images: 3, heldOutImages: 0, heldOutRate: null, eps: 10, attack: 'gradient', method: 'moosavi' });
     expect(out['foolingRate']).toBeGreaterThanOrEqual(2 / 3);
     expect(typeof out['ms']).toBe('number');
     const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;

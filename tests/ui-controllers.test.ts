@@ -392,7 +392,7 @@ describe('JobController', () => {
     const { store, client, jobs, deps } = setup();
     for (const [kind, result] of [
       ['tsne', { kind: 'embed', method: 'tsne', points: [], vectors: [] }],
-      ['uap', { kind: 'uap', foolingRate: 0.5, passes: 1, images: 14, picture: { width: 1, height: 1, data: new Uint8ClampedArray(4) } }],
+      ['uap', { kind: 'uap', foolingRate: 0.5, heldOutRate: 0.4, images: 128, heldOutImages: 62, steps: 40, views: 320, eps: 10, method: 'sgd', precomputed: true, ms: 5, picture: { width: 1, height: 1, data: new Uint8ClampedArray(4) } }],
       ['snapshot', { kind: 'gallery-add', id: 'abc', size: 8 }],
     ] as const) {
       const run = jobs.start(kind);

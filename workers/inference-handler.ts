@@ -61,6 +61,11 @@ export interface HandlerEnvironment {
    */
   loadPrecomputed?(galleryUrl: string): Promise<PrecomputedFeatures | undefined>;
   /**
+   * The bundled gallery's precomputed universal perturbation for `model` (public/gallery/uap-MODEL.json,
+   * scripts/gallery-uap.ts) as parsed JSON, fetched when a job asks for it; undefined when absent.
+   */
+  loadPrecomputedUap?(galleryUrl: string, model: ModelName): Promise<unknown>;
+  /**
    * Browser: the pictures kept in IndexedDB (imports and visitors' snapshots, workers/gallery-store.ts), read
    * afresh for every gallery job. Without it (Node tests) snapshots live in memory for the session.
    */
@@ -537,6 +542,8 @@ export function createInferenceHandler(env: HandlerEnvironment): (request: Worke
           net: taught?.net ?? net,
           teach: async (classes, epochs, signal, onProgress) => trainTaught(classes, epochs, { signal, onProgress }),
           extractor: (extractor ??= new FeatureExtractor(net, { cache: featureCache() })),
+          // Only for a bundled model as loaded (not a taught head): the file was made on it.
+          precomputedUap: async () => (taught || !galleryUrl || !loaded || !env.loadPrecomputedUap ? undefined : env.loadPrecomputedUap(galleryUrl, loaded.model)),
           gallery: async () => uniqueEntries([...(await (bundled ??= env.loadGallery(galleryUrl))), ...(env.storedGallery ? await env.storedGallery.entries() : snapshots)]),
           addToGallery: async (name, image) => {
             if (env.storedGallery) return env.storedGallery.addSnapshot(name, image);

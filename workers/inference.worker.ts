@@ -132,6 +132,18 @@ async function loadPrecomputed(galleryUrl: string): Promise<PrecomputedFeatures 
   }
 }
 
+/** The bundled gallery's precomputed universal perturbation for `model` (uap-MODEL.json), parsed; undefined when absent. */
+async function loadPrecomputedUap(galleryUrl: string, model: string): Promise<unknown> {
+  if (!/^[a-z0-9-]+$/.test(model)) return undefined;
+  try {
+    const response = await fetch(new URL(`uap-${model}.json`, galleryUrl));
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    return assetProblem(response, bytes) ? undefined : (JSON.parse(new TextDecoder().decode(bytes)) as unknown);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Model bytes fetched and checked against the pinned SHA-256 sums, kept in memory: the model is rebuilt from them
  * after a lost GPU device without fetching again. A failed load is forgotten, so "Try again" fetches afresh.
@@ -209,6 +221,7 @@ const handle = createInferenceHandler({
   loadGallery,
   featureCache: new IdbFeatureCache(),
   loadPrecomputed,
+  loadPrecomputedUap,
   storedGallery: workerStoredGallery(),
   closeImage: (image) => {
     if ('close' in image) image.close();

@@ -1,12 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { displayMap, runAttribution } from '../src/core/attribution';
 import { fool } from '../src/core/optimize/fool';
-import { differenceImage, perturbationImage } from '../src/core/optimize/pixels';
-import { gradientAttack } from '../src/core/optimize/attacks';
-import { universalPerturbation } from '../src/core/optimize/uap';
-import { FOOL_DEFAULTS, UAP_JOB } from '../src/core/optimize/defaults';
+import { amplifiedPerturbation, differenceImage } from '../src/core/optimize/pixels';
+import { uapFromFile } from '../src/core/optimize/uap';
+import { heldOutUniversalPerturbation } from '../src/core/optimize/uap-sgd';
+import { FOOL_DEFAULTS, INVERT_JOB, NEURON_VIEWS_JOB, UAP_JOB } from '../src/core/optimize/defaults';
+import { invertRow, invertRowLayers } from '../src/core/optimize/invert';
+import { neuronViews } from '../src/core/neuron-views';
 import { visualizeClass } from '../src/core/optimize/visualize';
-import { type GalleryEntry, entryFromImage, trainingPictures } from '../src/core/gallery/gallery';
+import { multifacetedVisualization } from '../src/core/optimize/multifaceted';
+import { type GalleryEntry, entryFromImage, galleryStratum } from '../src/core/gallery/gallery';
 import { embed, type EmbedMethod } from '../src/core/gallery/embed';
 import type { FeatureExtractor } from '../src/core/gallery/features';
 import { compareNeighbours } from '../src/core/gallery/neighbours';
@@ -27,6 +30,8 @@ export interface JobContext {
   gallery(): Promise<GalleryEntry[]>;
   /** Keeps a visitor's snapshot in the gallery (the browser's store, else memory); resolves to its content id. */
   addToGallery(name: string, image: RgbaImage): Promise<string>;
+  /** The bundled gallery's precomputed universal perturbation for the network in use (parsed uap-MODEL.json), if any. */
+  precomputedUap?(): Promise<unknown>;
   toRgba(image: FrameImage): RgbaImage;
   /**
    * Teach mode (the worker holds the captured examples): trains a head for `classes` on the loaded network and puts
@@ -160,26 +165,34 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
       }
     }
     case 'uap': {
-      // Trained on `pictures` of the gallery (the sample pictures and those stored here first, topped up with photos
-      // of the photo set: trainingPictures) with the quick gradient attack, each picture both whole and as the
-      // centred square the camera view shows, so it carries over to the camera.
-      const entries = trainingPictures(await ctx.gallery(), job.pictures ?? UAP_JOB.default.pictures);
-      const decoded = await Promise.all(entries.map((e) => e.decode()));
-      const images = decoded.flatMap((img) => [imageToModelInput(img, 'stretch', ctx.net.inputSize).tensor, imageToModelInput(img, 'center-crop', ctx.net.inputSize).tensor]);
-      try {
-        const result = await universalPerturbation(ctx.net, images, {
-          eps: job.eps ?? UAP_JOB.default.eps,
-          maxPasses: job.maxPasses ?? UAP_JOB.default.maxPasses,
-          attack: gradientAttack({ stepSize: UAP_JOB.default.stepSize, maxSteps: job.maxSteps ?? UAP_JOB.default.maxSteps }),
-          signal: control.signal,
-          onProgress: (p) => control.onProgress(p.step, p.steps),
-        });
-        const picture = await perturbationImage(result.perturbation);
-        control.setPerturbation(result.perturbation);
-        return { kind: 'uap', foolingRate: result.foolingRate, passes: result.passes, images: result.images, picture };
-      } finally {
-        tf.dispose(images);
+      const eps = job.eps ?? UAP_JOB.default.eps;
+      const shipped = job.train || job.eps !== undefined ? undefined : await ctx.precomputedUap?.();
+      if (shipped !== undefined) {
+        // The shipped one (scripts/gallery-uap.ts): made on this model with the same split, its rates measured there.
+        const { perturbation, file } = uapFromFile(shipped, ctx.net.inputSize);
+        const picture = await amplifiedPerturbation(perturbation);
+        control.setPerturbation(perturbation);
+        return {
+          kind: 'uap', foolingRate: file.foolingRate, heldOutRate: file.heldOutRate ?? Number.NaN, images: file.images, heldOutImages: file.heldOutImages ?? 0,
+          steps: file.passes, views: file.views ?? 0, eps: file.eps, method: file.attack, precomputed: true, picture, ms: performance.now() - t0,
+        };
       }
+      // Made now on the gallery's training split (augmented views), measured on its held-out pictures.
+      const entries = await ctx.gallery();
+      const pictures = await Promise.all(entries.map(async (e) => ({ name: e.name, input: imageToModelInput(await e.decode(), 'stretch', ctx.net.inputSize).tensor })));
+      const result = await heldOutUniversalPerturbation(ctx.net, pictures, {
+        eps,
+        steps: job.steps ?? UAP_JOB.default.steps,
+        stratum: galleryStratum,
+        signal: control.signal,
+        onProgress: (p) => control.onProgress(p.step, p.steps),
+      }).finally(() => tf.dispose(pictures.map((p) => p.input)));
+      const picture = await amplifiedPerturbation(result.perturbation);
+      control.setPerturbation(result.perturbation);
+      return {
+        kind: 'uap', foolingRate: result.foolingRate, heldOutRate: result.heldOutRate, images: result.train.length, heldOutImages: result.heldOut.length,
+        steps: result.steps, views: result.views, eps, method: result.attack, precomputed: false, picture, ms: performance.now() - t0,
+      };
     }
     case 'sanity': {
       const input = imageToModelInput(ctx.toRgba(job.image), 'stretch', ctx.net.inputSize);
@@ -213,9 +226,124 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
       const result = await ctx.teach(classes, epochs, control.signal, (done, total) => control.onProgress(done, total));
       return { kind: 'teach', classes, counts: result.counts, loss: result.loss, trainAccuracy: result.trainAccuracy, epochs, ms: result.ms };
     }
+    case 'invert-row': {
+      const input = imageToModelInput(ctx.toRgba(job.image), 'stretch', ctx.net.inputSize);
+      try {
+        const layers = job.layers ?? invertRowLayers(ctx.net, job.chosen);
+        // A preview every few steps of the layer being inverted (copied: the engine's image is borrowed).
+        const row = await invertRow(ctx.net, input.tensor, layers, {
+          steps: job.steps ?? INVERT_JOB.default.steps,
+          signal: control.signal,
+          onProgress: (p) => {
+            const every = Math.max(1, Math.round(p.steps / 4));
+            if (p.step % every !== 0 && p.step !== p.steps) return control.onProgress(p.done, p.total);
+            const copy = p.image.clone();
+            void modelInputToImage(copy).then((preview) => control.onProgress(p.done, p.total, preview)).finally(() => copy.dispose());
+          },
+        });
+        try {
+          const steps = [];
+          for (const r of row) {
+            steps.push({ layer: r.layer, image: await modelInputToImage(r.image), distance: r.distance, startDistance: r.startDistance, pixelCorrelation: r.pixelCorrelation, steps: r.steps, ms: r.ms });
+          }
+          return { kind: 'invert-row', original: await modelInputToImage(input.tensor), row: steps, ...(job.chosen !== undefined ? { chosen: job.chosen } : {}), ms: performance.now() - t0 };
+        } finally {
+          tf.dispose(row.map((r) => r.image));
+        }
+      } finally {
+        input.tensor.dispose();
+      }
+    }
+    case 'neuron-views': {
+      const input = imageToModelInput(ctx.toRgba(job.image), 'stretch', ctx.net.inputSize);
+      try {
+        const views = await neuronViews(ctx.net, ctx.extractor, await ctx.gallery(), input, {
+          layer: job.layer,
+          channel: job.channel,
+          k: job.k ?? NEURON_VIEWS_JOB.default.k,
+          steps: job.steps ?? NEURON_VIEWS_JOB.default.steps,
+          ...(job.preset ? { preset: job.preset } : {}),
+          signal: control.signal,
+          onProgress: (done, total, image) => {
+            if (!image || done % 5 !== 0) return control.onProgress(done, total);
+            const copy = image.clone();
+            void modelInputToImage(copy).then((preview) => control.onProgress(done, total, preview)).finally(() => copy.dispose());
+          },
+        });
+        try {
+          const v = views.visualisation;
+          return {
+            kind: 'neuron-views',
+            layer: job.layer,
+            channel: job.channel,
+            neuron: { y: views.neuron.y, x: views.neuron.x, activation: views.neuron.activation, rankedBy: views.neuron.rankedBy, ...(views.neuron.preActivation !== undefined ? { preActivation: views.neuron.preActivation } : {}) },
+            mapSize: views.field.mapSize,
+            fieldRect: views.fieldRect,
+            region: views.region,
+            guided: guidedCrop(views.guided, views.region),
+            visualisation: { image: await modelInputToImage(v.image), activation: v.activation, startActivation: v.startActivation, steps: v.steps },
+            patches: {
+              grid: patchGrid(views.patches.patches, 3),
+              rankedBy: views.patches.rankedBy,
+              items: views.patches.patches.map((p) => ({ name: p.entry.name, activation: p.activation, ...(p.preActivation !== undefined ? { preActivation: p.preActivation } : {}) })),
+            },
+            ms: performance.now() - t0,
+          };
+        } finally {
+          views.visualisation.image.dispose();
+        }
+      } finally {
+        input.tensor.dispose();
+      }
+    }
+    case 'multifaceted': {
+      // Scoring the gallery is quick (its features are shipped or cached); the bar follows the facets' steps, with a
+      // preview of the facet being painted every few steps.
+      const result = await multifacetedVisualization(ctx.extractor, await ctx.gallery(), { kind: 'class', index: job.classIndex }, {
+        ...(job.facets !== undefined ? { facets: job.facets } : {}),
+        ...(job.steps !== undefined ? { steps: job.steps } : {}),
+        ...(job.topN !== undefined ? { topN: job.topN } : {}),
+        signal: control.signal,
+        onProgress: (p) => {
+          if (p.phase === 'scoring' || !p.image) return control.onProgress(0, 1);
+          const every = Math.max(1, Math.round(p.total / 20));
+          if (p.done % every !== 0 && p.done !== p.total) return control.onProgress(p.done, p.total);
+          const copy = p.image.clone();
+          void modelInputToImage(copy).then((preview) => control.onProgress(p.done, p.total, preview)).finally(() => copy.dispose());
+        },
+      });
+      try {
+        const facets = [];
+        for (const f of result.facets) {
+          facets.push({
+            image: await modelInputToImage(f.image),
+            init: await modelInputToImage(f.init),
+            logit: f.value,
+            initLogit: f.initValue,
+            probability: f.probability ?? 0,
+            initProbability: f.initProbability ?? 0,
+            members: f.members.map((m) => ({ id: m.entry.id, name: m.entry.name, logit: m.score })),
+            ms: f.ms,
+          });
+        }
+        return { kind: 'multifaceted', classIndex: job.classIndex, label: result.label ?? '', steps: result.steps, scored: result.scored, facets };
+      } finally {
+        for (const f of result.facets) tf.dispose([f.init, f.image]);
+      }
+    }
     case 'gallery-add': {
       const id = await ctx.addToGallery(job.name, ctx.toRgba(job.image));
       return { kind: 'gallery-add', id, size: (await ctx.gallery()).length };
     }
   }
+}
+
+/**
+ * The guided-backprop map cut to the part of the neuron's receptive field inside the frame, normalised for display
+ * there (the method's percentile rule over the field alone: the rest of the frame is zero and would swamp it).
+ */
+function guidedCrop(map: { width: number; data: Float32Array }, region: { x: number; y: number; width: number; height: number }): { width: number; height: number; data: Float32Array } {
+  const out = new Float32Array(region.width * region.height);
+  for (let y = 0; y < region.height; y++) out.set(map.data.subarray((region.y + y) * map.width + region.x, (region.y + y) * map.width + region.x + region.width), y * region.width);
+  return { width: region.width, height: region.height, data: displayMap('guided', out) };
 }

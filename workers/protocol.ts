@@ -59,10 +59,12 @@ export type JobSpec =
   /** ε in pixel levels: FOOL_DEFAULTS unless given. */
   | { kind: 'fool'; image: FrameImage; target: number; eps?: number }
   /**
-   * The gallery UAP job (UAP_JOB.default unless given; maxSteps: signed steps of the attack per picture; pictures:
-   * how many gallery pictures it trains on, picked evenly through the gallery).
+   * The gallery's universal perturbation. `train` false (default): the loaded model's precomputed one
+   * (public/gallery/uap-MODEL.json, scripts/gallery-uap.ts) where there is one, else as with `train`; true: made now
+   * (stochasticUniversalPerturbation, `steps` of UAP_JOB's mini-batches) on the gallery's training split and measured
+   * on its held-out pictures.
    */
-  | { kind: 'uap'; eps?: number; maxPasses?: number; maxSteps?: number; pictures?: number }
+  | { kind: 'uap'; eps?: number; steps?: number; train?: boolean }
   /** Sanity check of a method (src/core/sanity.ts): randomise `layers` conv layers from the top down (default all). */
   | { kind: 'sanity'; image: FrameImage; method: AttributionMethodName; classIndex: number | 'top'; layers?: number; seed?: number }
   /**
@@ -70,7 +72,90 @@ export type JobSpec =
    * examples are those captured with classIndex i); when done, frames and jobs run the taught network until
    * 'teach-forget' or another model. Epochs: TEACH_DEFAULTS unless given.
    */
-  | { kind: 'teach'; classes: string[]; epochs?: number };
+  | { kind: 'teach'; classes: string[]; epochs?: number }
+  /**
+   * Feature inversion of the frame at a row of layers, shallow to deep (src/core/optimize/invert.ts invertRow):
+   * `layers` in network order (default invertRowLayers(net, chosen)); `chosen`: the live layer, marked in the
+   * result; steps per layer: INVERT_JOB.default unless given.
+   */
+  | { kind: 'invert-row'; image: FrameImage; layers?: string[]; chosen?: string; steps?: number }
+  /**
+   * The three views of the strongest neuron of one channel on the frame (src/core/neuron-views.ts): guided
+   * backprop, channel visualisation (preset, steps) and the top k gallery patches (NEURON_VIEWS_JOB unless given).
+   */
+  | { kind: 'neuron-views'; image: FrameImage; layer: string; channel: number; preset?: PresetName; steps?: number; k?: number }
+  /**
+   * Multifaceted visualisation of a class over the gallery (src/core/optimize/multifaceted.ts): MULTIFACETED_DEFAULTS
+   * unless given (facets: k of the k-means; steps: per facet; topN: gallery images clustered).
+   */
+  | { kind: 'multifaceted'; classIndex: number; facets?: number; steps?: number; topN?: number };
+
+/** One reconstruction of an invert-row job: the layer, its 8-bit image and how close it came (RowInversion). */
+export interface InvertRowStep {
+  layer: string;
+  image: RgbaImage;
+  /** Relative squared feature distance ‖φ(x) − φ₀‖² / ‖φ₀‖² of the result, and of the grey start. */
+  distance: number;
+  startDistance: number;
+  /** Pearson correlation of the reconstruction's pixels with the frame's, [−1, 1]. */
+  pixelCorrelation: number;
+  steps: number;
+  ms: number;
+}
+
+/** An invert-row job's result: the frame as the model saw it and the row of reconstructions, shallow to deep. */
+export interface InvertRowResult {
+  kind: 'invert-row';
+  original: RgbaImage;
+  row: InvertRowStep[];
+  /** The live layer when the job started (marked in the view; one of the row's layers when spatial). */
+  chosen?: string;
+  ms: number;
+}
+
+/**
+ * A neuron-views job's result: the strongest neuron of the channel on the frame (map position, values), its
+ * receptive field in model-input pixels (whole field and the part inside the frame), the guided-backprop display
+ * map of that part (region.width × region.height, [0, 1]; the map is zero outside the field), the channel
+ * visualisation and the top gallery patches.
+ */
+export interface NeuronViewsResult {
+  kind: 'neuron-views';
+  layer: string;
+  channel: number;
+  neuron: { y: number; x: number; activation: number; preActivation?: number; rankedBy: 'pre-activation' | 'activation' };
+  mapSize: [number, number];
+  fieldRect: { x: number; y: number; width: number; height: number };
+  region: { x: number; y: number; width: number; height: number };
+  guided: { width: number; height: number; data: Float32Array };
+  visualisation: { image: RgbaImage; activation: number; startActivation: number; steps: number };
+  patches: { grid: RgbaImage; rankedBy: 'pre-activation' | 'activation'; items: { name: string; activation: number; preActivation?: number }[] };
+  ms: number;
+}
+
+/**
+ * A multifaceted visualisation's result: per facet (largest cluster first) the generated image, the mean image it
+ * started from, the class logit and probability of both, and the members (gallery ids and names, by logit).
+ */
+export interface MultifacetedJobResult {
+  kind: 'multifaceted';
+  classIndex: number;
+  label: string;
+  /** Steps per facet. */
+  steps: number;
+  /** Gallery pictures scored. */
+  scored: number;
+  facets: {
+    image: RgbaImage;
+    init: RgbaImage;
+    logit: number;
+    initLogit: number;
+    probability: number;
+    initProbability: number;
+    members: { id: string; name: string; logit: number }[];
+    ms: number;
+  }[];
+}
 
 /** A teach job's result: the classes taught, examples per class, training figures (src/core/teach.ts TaughtClassifier). */
 export interface TeachJobResult {
@@ -109,6 +194,26 @@ export interface SanityJobResult {
   target: { index: number; label: string };
   original: { width: number; height: number; data: Float32Array };
   steps: { layer: string; spearman: number; heatmap: { width: number; height: number; data: Float32Array } }[];
+  ms: number;
+}
+
+/**
+ * The gallery UAP job's result: fooling rates on the training and the held-out pictures (in [0, 1]; NaN where none
+ * was held out), their counts, the training budget (gradient steps, augmented views), whether it was the shipped
+ * precomputed one, the perturbation magnified DIFFERENCE_GAIN times around mid-grey (224×224 RGBA) and the job's ms.
+ */
+export interface UapJobResult {
+  kind: 'uap';
+  foolingRate: number;
+  heldOutRate: number;
+  images: number;
+  heldOutImages: number;
+  steps: number;
+  views: number;
+  eps: number;
+  method: string;
+  precomputed: boolean;
+  picture: RgbaImage;
   ms: number;
 }
 
@@ -152,9 +257,12 @@ export type JobResult =
       target: Prediction;
       linf: number;
     }
-  | { kind: 'uap'; foolingRate: number; passes: number; images: number; picture: RgbaImage }
+  | UapJobResult
   | SanityJobResult
-  | TeachJobResult;
+  | TeachJobResult
+  | InvertRowResult
+  | NeuronViewsResult
+  | MultifacetedJobResult;
 
 /**
  * A message from the page to the inference worker; every one carries an `id` that its reply names. 'init' loads a
@@ -306,6 +414,7 @@ export function transferables(message: WorkerResponse): ArrayBuffer[] {
   if (message.type === 'frame') {
     if (message.frame.activations) buffers.push(message.frame.activations.data.buffer);
     if (message.frame.heatmap) buffers.push(message.frame.heatmap.data.buffer);
+    if (message.frame.perturbed) buffers.push(message.frame.perturbed.picture.data.buffer);
   } else if (message.type === 'image') {
     buffers.push(message.image.data.buffer);
   } else if (message.type === 'done') {
@@ -314,6 +423,7 @@ export function transferables(message: WorkerResponse): ArrayBuffer[] {
       if (message.result.signed) buffers.push(message.result.signed.buffer);
     }
     if (message.result.kind === 'top-patches') buffers.push(message.result.grid.data.buffer);
+    if (message.result.kind === 'neuron-views') buffers.push(message.result.guided.data.buffer);
     if (message.result.kind === 'sanity') buffers.push(message.result.original.data.buffer, ...message.result.steps.map((s) => s.heatmap.data.buffer));
   }
   return buffers.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);

@@ -60,3 +60,16 @@ export function backgroundCheck(map: ArrayLike<number>, width: number, height: n
   const flatShare = cells / (width * height);
   return { objectShare, flatShare, looksAtBackground: objectShare < flatShare, box };
 }
+
+/** How close to a flat map's share (0–1) an object share counts as preferring neither object nor background. */
+export const EVEN_MARGIN = 0.05;
+
+/**
+ * The plain verdict on a BackgroundCheck: 'even' within EVEN_MARGIN of a flat map's share (a 51 % vs 50 % split
+ * claims no side), else 'background' when the share on the object is below a flat map's, else 'object'. Teach
+ * mode's bias notice and the "what does it really look at?" demo both say this.
+ */
+export function biasVerdict(check: Pick<BackgroundCheck, 'objectShare' | 'flatShare'>, margin = EVEN_MARGIN): 'object' | 'background' | 'even' {
+  if (Math.abs(check.objectShare - check.flatShare) < margin) return 'even';
+  return check.objectShare < check.flatShare ? 'background' : 'object';
+}

@@ -4,19 +4,26 @@ import {
   type AttributionTarget,
   type Fill,
   INTEGRATED_GRADIENTS_DEFAULTS as IG,
+  LIME_DEFAULTS as LIME,
+  type LimeSuperpixel,
+  compositeOver,
+  limeLayer,
+  readLime,
   OCCLUSION_DEFAULTS as OCC,
   SHAPLEY_DEFAULTS as SHAP,
   SMOOTHGRAD_DEFAULTS as SG,
   SMOOTHGRAD_FORMS,
   displayMap,
   runAttribution,
+  topSuperpixels,
 } from '../../core/attribution';
 import { type Prediction, classify } from '../../core/classify';
 import { checkLayerFor } from '../../core/layer-uses';
-import { OCCLUSION_JOB, SHAPLEY_JOB } from '../../core/attribution/defaults';
+import { LIME_JOB, OCCLUSION_JOB, SHAPLEY_JOB } from '../../core/attribution/defaults';
 import type { ModelId } from '../../core/models';
 import { COLORMAPS } from '../../core/render/colormap';
-import { overlay } from '../../core/render/image';
+import { overlay, upscale } from '../../core/render/image';
+import { modelInputToImage } from '../../core/preprocess';
 import { writePng } from '../../node/image-io';
 import { type CliCommand, type OptionValues, UsageError, choiceOption, numberOption, stringOption } from '../command';
 import { FIT_OPTION, loadImage } from '../shared/inputs';
@@ -36,6 +43,8 @@ export interface ExplainResult extends Pick<AttributionMap, 'width' | 'height' |
   target: Prediction | LayerTarget;
   data: number[];
   ms: number;
+  /** LIME only: held-out R² of its linear model and the top superpixels by |weight| (largest first). */
+  lime?: { r2: number; superpixels: number; top: LimeSuperpixel[] };
 }
 
 const METHOD_NAMES: readonly string[] = ATTRIBUTION_METHOD_NAMES;
@@ -69,7 +78,7 @@ export const explain: CliCommand<ExplainResult> = {
     `[--layer NAME (gradcam)] [--samples N (${SG.samples}) --noise S (σ as a fraction of the image's value range, ${SG.noise}) ` +
     `--form ${SMOOTHGRAD_FORMS.join('|')} (${SG.form})] [--steps N (adaptive: ${IG.startSteps}…${IG.maxSteps} until the completeness gap ≤ ${IG.tolerance * 100} %)] ` +
     `[--patch P (${OCC.patch}) --stride S (${OCC.stride}) --fill F (${OCC.fill})] [--grid G (${SHAP.grid}) --permutations P (${SHAP.permutations})] [--seed S (0)] ` +
-    `[--more-detail (the app's "more detail": occlusion patch ${OCCLUSION_JOB.detail.patch} stride ${OCCLUSION_JOB.detail.stride}, Shapley grid ${SHAPLEY_JOB.detail.grid} × ${SHAPLEY_JOB.detail.permutations} permutations; given flags win)]`,
+    `[--more-detail (the app's "more detail": occlusion patch ${OCCLUSION_JOB.detail.patch} stride ${OCCLUSION_JOB.detail.stride}, Shapley grid ${SHAPLEY_JOB.detail.grid} × ${SHAPLEY_JOB.detail.permutations} permutations, LIME ${LIME.samples} samples; given flags win)]`,
   options: {
     method: { type: 'string' },
     target: { type: 'string' },
@@ -88,6 +97,8 @@ export const explain: CliCommand<ExplainResult> = {
     grid: { type: 'string' },
     permutations: { type: 'string' },
     seed: { type: 'string' },
+    superpixels: { type: 'string' },
+    top: { type: 'string' },
     colormap: { type: 'string' },
     alpha: { type: 'string' },
     'more-detail': { type: 'boolean' },
@@ -106,10 +117,11 @@ export const explain: CliCommand<ExplainResult> = {
     // Integrated Gradients: --steps fixes the steps; without it they adapt to the completeness tolerance.
     const given = (name: string): boolean => stringOption(v, name) !== undefined;
     // --more-detail: the app's "more detail" presets of the jobs (core attribution/defaults: *_JOB.detail) as the base.
-    const detail = v['more-detail'] === true ? (methodName === 'occlusion' ? OCCLUSION_JOB.detail : methodName === 'shapley' ? SHAPLEY_JOB.detail : {}) : {};
+    const detail = v['more-detail'] === true ? (methodName === 'occlusion' ? OCCLUSION_JOB.detail : methodName === 'shapley' ? SHAPLEY_JOB.detail : methodName === 'lime' ? LIME_JOB.detail : {}) : {};
     const options = {
       ...detail,
-      ...(given('samples') ? { samples: numberOption(v, 'samples', SG.samples, { min: 1, max: 1000, integer: true }) } : {}),
+      ...(given('samples') ? { samples: numberOption(v, 'samples', SG.samples, { min: 1, max: methodName === 'lime' ? 20000 : 1000, integer: true }) } : {}),
+      ...(given('superpixels') ? { superpixels: numberOption(v, 'superpixels', LIME.superpixels, { min: 2, max: 1000, integer: true }) } : {}),
       ...(given('noise') ? { noise: numberOption(v, 'noise', SG.noise, { min: 0, max: 1 }) } : {}),
       ...(given('form') ? { form: choiceOption(v, 'form', SMOOTHGRAD_FORMS, SG.form) } : {}),
       ...(stepsGiven ? { steps: numberOption(v, 'steps', IG.startSteps, { min: 1, max: 1000, integer: true }) } : {}),
@@ -155,7 +167,13 @@ export const explain: CliCommand<ExplainResult> = {
       const note = completenessNote(map, stepsGiven);
       if (note) console.error(`convlens explain: ${note}`);
       const out = stringOption(v, 'out');
-      if (out) {
+      const lime = readLime(map.extras);
+      const topK = numberOption(v, 'top', LIME.topK, { min: 1, max: 1000, integer: true });
+      if (out && lime) {
+        // The model's view with the top superpixels outlined (green: for the class, pink: against), ×2.
+        const view = await modelInputToImage(img.input);
+        writePng(out, upscale(compositeOver(view, limeLayer(lime, map.width, map.height, topK)), 2));
+      } else if (out) {
         const norm = displayMap(methodName, map.data);
         writePng(out, overlay(img.image, { width: map.width, height: map.height, data: norm }, { rect: img.imageCrop, colormap, alpha }));
       }
@@ -169,6 +187,7 @@ export const explain: CliCommand<ExplainResult> = {
         data: Array.from(map.data, (x) => Number(x.toPrecision(6))),
         ms: Math.round(ms),
         ...(map.extras ? { extras: map.extras } : {}),
+        ...(lime ? { lime: { r2: lime.r2, superpixels: lime.weights.length, top: topSuperpixels(lime, map.width, topK) } } : {}),
       };
     } finally {
       img.input.dispose();
@@ -176,6 +195,9 @@ export const explain: CliCommand<ExplainResult> = {
   },
   text(r) {
     const t = 'label' in r.target ? `${r.target.label} (${r.target.index}, p=${r.target.probability.toFixed(3)})` : JSON.stringify(r.target);
-    return `${r.method} for ${t}: ${r.width}×${r.height} map over crop ${JSON.stringify(r.crop)} in ${r.ms} ms`;
+    const head = `${r.method} for ${t}: ${r.width}×${r.height} map over crop ${JSON.stringify(r.crop)} in ${r.ms} ms`;
+    if (!r.lime) return head;
+    const rows = r.lime.top.map((s) => `  superpixel ${s.index}: weight ${s.weight >= 0 ? '+' : ''}${s.weight.toFixed(3)} (${s.pixels} px, box ${s.box.x},${s.box.y} ${s.box.width}×${s.box.height})`);
+    return [`${head}; linear model held-out R² ${r.lime.r2.toFixed(3)} over ${r.lime.superpixels} superpixels`, ...rows].join('\n');
   },
 };

@@ -3,6 +3,7 @@ import { activations } from './activations';
 import { classify } from './classify';
 import { embed } from './embed';
 import { explain } from './explain';
+import { facets } from './facets';
 import { filters } from './filters';
 import { fool } from './fool';
 import { gallery } from './gallery';
@@ -28,6 +29,7 @@ export const COMMANDS: Record<string, CliCommand> = {
   embed,
   'top-patches': topPatches,
   visualize,
+  facets,
   invert,
   fool,
   uap,

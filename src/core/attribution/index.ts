@@ -3,6 +3,7 @@ import { type AttributionMethodName, METHOD_INFO, type MethodSettings } from './
 import { gradCam } from './gradcam';
 import { guidedBackprop } from './guided-backprop';
 import { integratedGradients } from './integrated-gradients';
+import { lime } from './lime';
 import { occlusion } from './occlusion';
 import { saliency } from './saliency';
 import { shapley } from './shapley';
@@ -11,7 +12,10 @@ import type { AttributionMap, AttributionMethod, AttributionOptions } from './ty
 
 export * from './types';
 export { checkTarget, checkTargetChoice, resolveTarget } from '../target';
-export { gradCam, guidedBackprop, integratedGradients, occlusion, saliency, shapley, smoothGrad };
+export { gradCam, guidedBackprop, integratedGradients, lime, occlusion, saliency, shapley, smoothGrad };
+export type { LimeOptions } from './lime';
+export * from './lime-summary';
+export { type LinearModel, predict, weightedR2, weightedRidge } from './ridge';
 export { camLayer, gradCamPass, type GradCamOptions, type GradCamPass } from './gradcam';
 export { gradientSaliency, inputGradient, type SaliencyPass, saliencyPass } from './gradient';
 export { type OcclusionOptions, OcclusionSweep } from './occlusion';
@@ -31,6 +35,7 @@ export const ATTRIBUTION_METHODS = {
   gradcam: gradCam,
   occlusion,
   shapley,
+  lime,
 } satisfies Record<AttributionMethodName, AttributionMethod<never>>;
 
 /**

@@ -112,6 +112,18 @@ export function trainingPictures<T extends GalleryEntry>(entries: readonly T[], 
 }
 
 /**
+ * The stratum of a gallery picture for a held-out split (optimize/uap-sgd.ts heldOutSplit): 'sample' for pictures
+ * outside the photo set, the product class for a grocery photo (`photos/grocery-granny-smith-2.jpg` →
+ * 'grocery-granny-smith'), else the photo's source (`photos/kodak-hats-03.jpg` → 'kodak').
+ */
+export function galleryStratum(name: string): string {
+  if (!name.startsWith(PHOTO_SET_PREFIX)) return 'sample';
+  const base = name.slice(PHOTO_SET_PREFIX.length).replace(/\.[^.]*$/, '');
+  if (base.startsWith('grocery-')) return base.replace(/-\d+$/, '');
+  return base.split('-')[0]!;
+}
+
+/**
  * Drops entries whose content repeats an earlier one (reported through `onSkip`): a duplicate would only be its
  * own nearest neighbour at distance 0 and a second copy of the same patches.
  */

@@ -7,9 +7,9 @@ import { saliencyPass } from '../attribution/gradient';
 import { OcclusionSweep } from '../attribution/occlusion';
 import { topK } from '../classify';
 import { type ConvNet, type TapRequest, type Taps, disposeTaps } from '../network';
-import { toModelInput } from '../preprocess';
+import { type RgbaImage, modelInputToImage, toModelInput } from '../preprocess';
 import { type TargetChoice, classTarget } from '../target';
-import { type LiveFrame, type LiveHeatmap, type LiveSettings, liveMethod } from './settings';
+import { type LiveFrame, type LiveHeatmap, type LiveSettings, type PerturbedView, liveMethod } from './settings';
 
 export * from './settings';
 
@@ -38,11 +38,23 @@ export class LivePipeline {
       stages[name] = (stages[name] ?? 0) + performance.now() - t0;
       return result;
     };
-    const { tensor: input, crop } = await time('preprocess', () => {
+    let clean: { probs: Float32Array; picture: RgbaImage } | undefined;
+    const { tensor: input, crop } = await time('preprocess', async () => {
       const prepared = toModelInput(pixels, settings.fit, this.net.inputSize);
       if (!perturbation) return prepared;
       const perturbed = tf.tidy(() => tf.clipByValue(tf.add(prepared.tensor, perturbation), -1, 1) as tf.Tensor4D);
-      prepared.tensor.dispose();
+      try {
+        // The clean frame's prediction (one more forward pass) and the perturbed picture the network sees.
+        const taps = this.net.run(prepared.tensor, { probabilities: true });
+        const probs = (await taps.probabilities!.data()) as Float32Array;
+        disposeTaps(taps);
+        clean = { probs, picture: await modelInputToImage(perturbed) };
+      } catch (err) {
+        perturbed.dispose();
+        throw err;
+      } finally {
+        prepared.tensor.dispose();
+      }
       return { tensor: perturbed, crop: prepared.crop };
     });
     try {
@@ -91,8 +103,14 @@ export class LivePipeline {
         heatmap = { width: occ.width, height: occ.height, data: displayMap('occlusion', occ.data) };
       }
       const shape: [number, number, number] = [h, w, c];
+      let perturbed: PerturbedView | undefined;
+      if (clean) {
+        const before = topK(clean.probs.subarray(0, this.net.numClasses), 1, this.net.labels)[0]!;
+        perturbed = { picture: clean.picture, before, beforeAfter: probs[before.index] ?? 0, after: top5[0]! };
+      }
       return {
         top5,
+        ...(perturbed ? { perturbed } : {}),
         crop,
         target: { index: targetIndex, label: this.net.labels[targetIndex] ?? '' },
         activations: { layer: settings.layer, shape, data: actData, channels: channelStats(actData, shape) },

@@ -1,7 +1,7 @@
 import type { ChannelStats } from '../activation-maps';
 import { type AttributionMethodName, OCCLUSION_DEFAULTS, SMOOTHGRAD_DEFAULTS } from '../attribution/defaults';
 import type { Prediction } from '../classify';
-import type { CropRect, FitMode } from '../preprocess';
+import type { CropRect, FitMode, RgbaImage } from '../preprocess';
 
 /** Settings and results of the live pipeline, free of TensorFlow.js so the page can import them. */
 
@@ -88,6 +88,21 @@ export interface LiveHeatmap {
 }
 
 /**
+ * What a frame with the universal perturbation applied also carries: the picture the network classified (the
+ * model's square view + v, clipped; 224×224 RGBA), the clean frame's top class, and that class's probability on the
+ * perturbed picture (top5 is the perturbed picture's).
+ */
+export interface PerturbedView {
+  picture: RgbaImage;
+  /** Top-1 class of the clean frame, with its probability there. */
+  before: Prediction;
+  /** Probability of `before`'s class on the perturbed picture, in [0, 1]. */
+  beforeAfter: number;
+  /** Top-1 class of the perturbed picture (top5[0]). */
+  after: Prediction;
+}
+
+/**
  * One processed webcam frame, as the worker sends it to the page: the top-5 classes, the crop of the camera image the
  * model saw, the class explained, the tapped layer's activations (activation view), the map (map views), occlusion
  * progress, the pooled features when asked, and per-stage timings in ms. Fields that the current view does not
@@ -95,6 +110,8 @@ export interface LiveHeatmap {
  */
 export interface LiveFrame {
   top5: Prediction[];
+  /** Only when a perturbation was applied (LiveSettings.perturb with a computed one). */
+  perturbed?: PerturbedView;
   crop: CropRect;
   target: { index: number; label: string };
   activations: { layer: string; shape: [number, number, number]; data: Float32Array; channels: ChannelStats[] } | undefined;

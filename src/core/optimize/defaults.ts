@@ -20,8 +20,34 @@ export const DEEPFOOL_DEFAULTS = Object.freeze({ candidates: 10, overshoot: 0.02
 export const UAP_DEFAULTS = Object.freeze({ eps: 10, maxPasses: 5, targetRate: 0.8 });
 
 /**
- * The app's universal perturbation of the gallery with "more detail" (UAP_JOB.detail): fewer passes than the CLI
- * and the quick gradient attack (signed steps of 1 level, at most 10 per picture) instead of DeepFool.
+ * Share of the gallery's pictures (per stratum: galleryStratum) held out of universal-perturbation training, to
+ * measure the fooling rate on pictures the perturbation was not made on.
+ */
+export const UAP_HELD_OUT_SHARE = 0.3;
+
+/**
+ * Stochastic universal perturbation (uap-sgd.ts): ε 10 levels; `steps` signed gradient steps on mini-batches of
+ * `batchSize` augmented views, the step falling linearly from `stepSize` to `finalStepSize` levels; per-view loss
+ * clipped at `lossClip` nats; views are crops of 60–100 % of the side (aspect up to 4:3), flipped half of the time.
+ */
+export const UAP_SGD_DEFAULTS = Object.freeze({
+  eps: 10,
+  steps: 60,
+  batchSize: 8,
+  stepSize: 2,
+  finalStepSize: 0.5,
+  lossClip: 9,
+  seed: 0,
+  augment: Object.freeze({ minScale: 0.6, maxScale: 1, maxAspect: 4 / 3, flip: 0.5 }),
+});
+
+/** Steps of the precomputed gallery perturbations (scripts/gallery-uap.ts), per model. */
+export const UAP_PRECOMPUTED_STEPS = Object.freeze({ lite: 40, standard: 12 });
+
+/**
+ * Moosavi-Dezfooli's algorithm with the quick gradient attack (signed steps of 1 level, at most 10 per picture)
+ * instead of DeepFool and 3 passes: the reference configuration bench/uap.bench.ts and bench/gpu.bench.ts time
+ * (the app's default became the stochastic method: UAP_SGD_DEFAULTS, UAP_JOB).
  */
 export const UAP_GALLERY_JOB = Object.freeze({ eps: UAP_DEFAULTS.eps, maxPasses: 3, stepSize: 1, maxSteps: 10 });
 
@@ -59,13 +85,40 @@ export function visualizeJobSteps(gradientMs: number | undefined): number {
   return Math.max(20, Math.min(steps, Math.floor((VISUALIZE_JOB_BUDGET_S * 1000) / (gradientMs * VISUALIZE_STEP_FRAMES))));
 }
 /**
- * The gallery's universal perturbation: 1 pass of at most 5 signed steps per picture on 7 of the gallery's
- * pictures, or UAP_GALLERY_JOB on 16. The default gallery has 190 pictures; all of them would take about 27 times
- * as long, so the job trains on that many (gallery.ts trainingPictures: the sample and stored pictures first, so
- * the default trains on the 7 sample pictures as before the photo set; an 8th picture — a photo — after the
- * camera's sample picture undid the single pass's effect on that camera frame in e2e/optimize.spec.ts).
+ * The gallery's universal perturbation made in the app (stochasticUniversalPerturbation on the training split,
+ * UAP_SGD_DEFAULTS otherwise): `steps` mini-batches of 8 augmented views. `default` is what runs when the loaded
+ * model has no shipped precomputed perturbation (an own model, a taught head, or ε other than 10) and takes about a
+ * minute with the lite model on the CPU backend, evaluation of both splits included; `detail` trains about 3× longer.
  */
 export const UAP_JOB = Object.freeze({
-  default: Object.freeze({ ...UAP_GALLERY_JOB, maxPasses: 1, maxSteps: 5, pictures: 7 }),
-  detail: Object.freeze({ ...UAP_GALLERY_JOB, pictures: 16 }),
+  default: Object.freeze({ eps: UAP_SGD_DEFAULTS.eps, steps: 10 }),
+  detail: Object.freeze({ eps: UAP_SGD_DEFAULTS.eps, steps: 30 }),
 });
+
+/**
+ * The row of layers "what each depth keeps" inverts, shallow to deep (Mahendran & Vedaldi 2015, Fig. 6 inverts
+ * every layer of AlexNet; MobileNet v1's pointwise ReLU6 outputs at strides 2, 4, 8, 16 and 32). Models without
+ * these names get five spatial layers spread evenly over their depth (invertRowLayers in invert.ts).
+ */
+export const INVERT_ROW_LAYERS = Object.freeze(['conv_pw_1_relu', 'conv_pw_3_relu', 'conv_pw_5_relu', 'conv_pw_9_relu', 'conv_pw_13_relu'] as const);
+
+/**
+ * Gradient steps per layer of the app's inversion row and of `invert --layers` (the 'yosinski' preset): `default`
+ * keeps the five-layer row (plus the chosen layer) under a minute with the lite model on a 2-core CPU; `detail` is
+ * "more detail". The deep layers need the most steps: their features match slowest.
+ */
+export const INVERT_JOB = Object.freeze({ default: Object.freeze({ steps: 16 }), detail: Object.freeze({ steps: 60 }) });
+
+/**
+ * The app's "three views of one neuron" (guided backprop, channel visualisation, top gallery patches): gradient
+ * steps of the channel visualisation, and how many gallery patches.
+ */
+export const NEURON_VIEWS_JOB = Object.freeze({ default: Object.freeze({ steps: 30, k: 6 }), detail: Object.freeze({ steps: 80, k: 9 }) });
+
+/**
+ * The preset of the inversion row (invertRow, the app's job, `invert --layers`): 'l2' (an L2 image prior, the α = 2
+ * case of Mahendran & Vedaldi's norm regulariser). Measured on coffee.png with the lite model, 16 steps: it brought
+ * conv_pw_13_relu's features from 1.04 to 0.90 of their norm and conv_pw_9_relu's from 0.30 to 0.09, where
+ * 'yosinski' (row 3) reached 1.01 and 0.10 and 'lucid-lite' 0.94 and 0.11.
+ */
+export const INVERT_ROW_PRESET = 'l2' as const;

@@ -102,3 +102,12 @@ export async function perturbationImage(v: tf.Tensor4D): Promise<RgbaImage> {
   });
   return modelInputToImage(scaled).finally(() => scaled.dispose());
 }
+
+/**
+ * A universal perturbation as the lecture shows a difference: 127.5 + gain · v in pixel levels (v in model space,
+ * [1, S, S, 3]), so ε = 10 levels spans ±100 around mid-grey at the default ×10. Returns S×S RGBA.
+ */
+export function amplifiedPerturbation(v: tf.Tensor4D, gain = DIFFERENCE_GAIN): Promise<RgbaImage> {
+  const d = tf.tidy(() => tf.mul(v, gain) as tf.Tensor4D);
+  return modelInputToImage(d).finally(() => d.dispose());
+}

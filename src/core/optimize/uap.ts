@@ -149,21 +149,33 @@ export async function universalPerturbation(net: ConvNet, images: readonly tf.Te
   return { perturbation: v, foolingRate: rate, passes, images: images.length, eps, attack: attack.name };
 }
 
-/** What a uap.json file holds: the perturbation in pixel levels (HWC, float32, base64) and how it was made. */
+/**
+ * What a uap.json file holds: the perturbation in pixel levels (HWC, base64 of float32 values, or of whole levels
+ * as int8 — 150 kB for 224×224×3 — with `int8-base64`) and how it was made: its fooling rate on the training
+ * pictures (`foolingRate`) and, where some were held out, on pictures it was not made on (`heldOutRate`).
+ */
 export interface UapFile {
   format: 'convlens-uap';
   version: 1;
   model?: string;
   norm: 'linf';
   eps: number;
+  /** Fooling rate on the training pictures, in [0, 1]. */
   foolingRate: number;
+  /** Fooling rate on the held-out pictures, in [0, 1] (absent: none held out). */
+  heldOutRate?: number;
+  /** Held-out pictures. */
+  heldOutImages?: number;
+  /** Augmented views the stochastic method's gradient saw (absent for Moosavi-Dezfooli's algorithm). */
+  views?: number;
   passes: number;
+  /** Training pictures. */
   images: number;
   attack: string;
   seed?: number;
   shape: [number, number, number];
   units: 'pixel';
-  encoding: 'float32-base64';
+  encoding: 'float32-base64' | 'int8-base64';
   data: string;
 }
 
@@ -180,16 +192,25 @@ function fromBase64(text: string): Uint8Array {
   return bytes;
 }
 
-/** Serialises a UAP result (the perturbation is read off the backend). */
-export async function uapToFile(result: UapResult, extra: { model?: string; seed?: number } = {}): Promise<UapFile> {
+/**
+ * Serialises a UAP result (the perturbation is read off the backend). `quantize`: store whole pixel levels as int8
+ * (round(v), |v| ≤ ε ≤ 127; the file is 4× smaller and the values are those an 8-bit picture can carry).
+ */
+export async function uapToFile(
+  result: UapResult,
+  extra: { model?: string; seed?: number; heldOutRate?: number; heldOutImages?: number; quantize?: boolean } = {},
+): Promise<UapFile> {
+  const { quantize = false, ...meta } = extra;
+  if (quantize && !(result.eps <= 127)) throw new InvalidInputError(`an int8 perturbation file holds |v| ≤ 127 levels, ε is ${result.eps}`);
   const pixels = tf.tidy(() => tf.mul(result.perturbation, PIXEL_SCALE));
   const data = (await pixels.data()) as Float32Array;
   pixels.dispose();
+  const bytes = quantize ? new Uint8Array(Int8Array.from(data, (x) => Math.max(-Math.floor(result.eps), Math.min(Math.floor(result.eps), Math.round(x)))).buffer) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const [, h, w, c] = result.perturbation.shape;
   return {
     format: 'convlens-uap',
     version: 1,
-    ...extra,
+    ...meta,
     norm: 'linf',
     eps: result.eps,
     foolingRate: result.foolingRate,
@@ -198,8 +219,8 @@ export async function uapToFile(result: UapResult, extra: { model?: string; seed
     attack: result.attack,
     shape: [h, w, c],
     units: 'pixel',
-    encoding: 'float32-base64',
-    data: toBase64(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)),
+    encoding: quantize ? 'int8-base64' : 'float32-base64',
+    data: toBase64(bytes),
   };
 }
 
@@ -207,8 +228,8 @@ export async function uapToFile(result: UapResult, extra: { model?: string; seed
 export function uapFromFile(json: unknown, inputSize = 224): { perturbation: tf.Tensor4D; file: UapFile } {
   const f = json as Partial<UapFile> | null;
   if (typeof f !== 'object' || f === null || f.format !== 'convlens-uap') throw new InvalidInputError('not a ConvLens perturbation file (format is not convlens-uap)');
-  if (f.version !== 1 || f.encoding !== 'float32-base64' || f.units !== 'pixel' || typeof f.data !== 'string') {
-    throw new InvalidInputError('unsupported perturbation file (expected version 1, float32-base64, pixel units)');
+  if (f.version !== 1 || (f.encoding !== 'float32-base64' && f.encoding !== 'int8-base64') || f.units !== 'pixel' || typeof f.data !== 'string') {
+    throw new InvalidInputError('unsupported perturbation file (expected version 1, float32-base64 or int8-base64, pixel units)');
   }
   const shape = f.shape;
   if (!Array.isArray(shape) || shape[0] !== inputSize || shape[1] !== inputSize || shape[2] !== 3) {
@@ -220,8 +241,9 @@ export function uapFromFile(json: unknown, inputSize = 224): { perturbation: tf.
   } catch {
     throw new InvalidInputError('perturbation data is not valid base64');
   }
-  if (bytes.length !== inputSize * inputSize * 3 * 4) throw new InvalidInputError(`perturbation data has ${bytes.length} bytes, expected ${inputSize * inputSize * 12}`);
-  const values = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  const width = f.encoding === 'int8-base64' ? 1 : 4;
+  if (bytes.length !== inputSize * inputSize * 3 * width) throw new InvalidInputError(`perturbation data has ${bytes.length} bytes, expected ${inputSize * inputSize * 3 * width}`);
+  const values = width === 1 ? Float32Array.from(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length)) : new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
   if (values.some((v) => !Number.isFinite(v))) throw new InvalidInputError('perturbation data holds non-finite values');
   const perturbation = tf.tidy(() => tf.div(tf.tensor4d(values, [1, inputSize, inputSize, 3]), PIXEL_SCALE)) as tf.Tensor4D;
   return { perturbation, file: f as UapFile };

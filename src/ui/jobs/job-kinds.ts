@@ -1,5 +1,6 @@
-import { type AttributionMethodName, INTEGRATED_GRADIENTS_JOB, type JobDetail, METHOD_INFO, type JobPresets, type MethodSettings, OCCLUSION_JOB, SHAPLEY_JOB, integratedGradientsJobSteps } from '../../core/attribution/defaults';
-import { UAP_JOB, VISUALIZE_JOB, visualizeJobSteps } from '../../core/optimize/defaults';
+import { type AttributionMethodName, INTEGRATED_GRADIENTS_JOB, type JobDetail, LIME_JOB, METHOD_INFO, type JobPresets, type MethodSettings, OCCLUSION_JOB, SHAPLEY_JOB, integratedGradientsJobSteps } from '../../core/attribution/defaults';
+import { INVERT_JOB, NEURON_VIEWS_JOB, UAP_JOB, VISUALIZE_JOB, visualizeJobSteps } from '../../core/optimize/defaults';
+import { FACETS_JOB } from '../../core/optimize/multifaceted-defaults';
 import { elapsedText, timeLeftText } from '../../core/eta';
 import { liveMethod } from '../../core/live/settings';
 import type { RgbaImage } from '../../core/preprocess';
@@ -111,6 +112,19 @@ export const JOB_KINDS = {
     spec: (state, image) => explain('integrated-gradients', integratedGradientsPresets(state))(state, image), resultView: 'explain-result',
     shortcut: { key: 'i', description: 'Integrated gradients of the frozen frame' },
   },
+  lime: {
+    group: 'explain', stateKind: 'lime', name: 'LIME', button: () => 'LIME superpixels',
+    doing: 'Greying out random superpixels of the frozen frame and fitting a linear model to the scores', title: explainTitle('LIME'), needsFrame: true,
+    spec: explain('lime', LIME_JOB), resultView: 'lime-result',
+    shortcut: { key: 'j', description: 'LIME superpixels of the frozen frame' },
+  },
+  lookAt: {
+    group: 'explain', stateKind: 'lime', name: 'What does it really look at?', button: () => 'What does it really look at?',
+    doing: 'Hiding random parts of the frozen frame to find the ones the network needs', needsFrame: true,
+    title: (s) => `What does the network really look at for “${label(s.frame?.target.label ?? 'the top class')}”? (LIME)`,
+    spec: explain('lime', LIME_JOB), resultView: 'lime-result',
+    shortcut: { key: 'w', description: 'What does it really look at? (LIME: object or background)' },
+  },
   sanity: {
     group: 'explain', stateKind: 'sanity', name: 'Sanity check', button: () => 'Sanity check: randomise the network',
     doing: 'Randomising the network layer by layer from the top and redrawing the map', needsFrame: true,
@@ -135,6 +149,12 @@ export const JOB_KINDS = {
     spec: (s) => ({ kind: 'class-visualisation', classIndex: s.goal.index, preset: s.preset, steps: s.detail === 'default' ? visualizeJobSteps(gradientTiming(s)) : VISUALIZE_JOB.detail.steps }), resultView: 'visualisation-result',
     shortcut: { key: 'v', description: 'Visualise the chosen class' },
   },
+  facets: {
+    group: 'generate', stateKind: 'multifaceted', name: 'Facets of the class', button: () => 'Facets of the class',
+    doing: 'Grouping the gallery pictures the class fits best, then painting one image per group', title: (s) => `The facets of “${label(s.goal.label)}”: one image per group of gallery pictures`, needsFrame: false,
+    spec: (s) => ({ kind: 'multifaceted', classIndex: s.goal.index, facets: FACETS_JOB[s.detail].facets, steps: FACETS_JOB[s.detail].steps }), resultView: 'facets-result',
+    shortcut: { key: 'F', description: 'Facets of the chosen class (multifaceted visualisation)' },
+  },
   fool: {
     group: 'generate', stateKind: 'fool', name: 'Fooling the network', button: (s) => `Fool: make this frame a ${label(s.goal.label)}`,
     doing: 'Changing the frame by invisible amounts', title: (s) => `This frame, changed into a “${label(s.goal.label)}”`, needsFrame: true,
@@ -143,9 +163,24 @@ export const JOB_KINDS = {
   },
   uap: {
     group: 'generate', stateKind: 'uap', name: 'Universal perturbation', button: () => 'Universal perturbation',
-    doing: 'Looking for one pattern that fools the network on every gallery picture', title: () => 'One pattern that fools the network on many pictures', needsFrame: false,
-    spec: (s) => ({ kind: 'uap', maxPasses: UAP_JOB[s.detail].maxPasses, maxSteps: UAP_JOB[s.detail].maxSteps, pictures: UAP_JOB[s.detail].pictures }), resultView: 'uap-result', done: () => ({ uapReady: true }),
+    doing: 'Looking for one pattern that fools the network on most gallery pictures', title: () => 'One pattern that fools the network on many pictures', needsFrame: false,
+    // Default: the shipped precomputed one (at once); more detail: made now on this gallery (minutes on a CPU).
+    spec: (s) => (s.detail === 'detail' ? { kind: 'uap', train: true, steps: UAP_JOB.detail.steps } : { kind: 'uap', steps: UAP_JOB.default.steps }), resultView: 'uap-result', done: () => ({ uapReady: true }),
     shortcut: { key: 'u', description: 'Universal perturbation' },
+  },
+  invert: {
+    group: 'generate', stateKind: 'invert-row', name: 'Feature inversion', button: () => 'What each depth keeps: invert the frame',
+    doing: 'Rebuilding the frozen frame from its features at each depth', title: (s) => `What each depth keeps of this frame (your layer: ${s.settings.layer})`, needsFrame: true,
+    spec: (s, image) => image && { kind: 'invert-row', image, chosen: s.settings.layer, steps: INVERT_JOB[s.detail].steps }, resultView: 'invert-row-result',
+    shortcut: { key: 'I', description: 'Feature inversion of the frame at each depth' },
+  },
+  neuron: {
+    group: 'generate', stateKind: 'neuron-views', name: 'Three views of a neuron', button: (s) => `Three views of channel ${s.channel}'s strongest neuron`,
+    doing: 'Guided backprop, a generated image and gallery patches for the neuron', title: (s) => `Channel ${s.channel} of ${s.settings.layer}: its strongest neuron on this frame, three ways`, needsFrame: true,
+    available: (s) => s.settings.view === 'activations' && s.channel >= 0,
+    spec: (s, image) => (image && s.channel >= 0 ? { kind: 'neuron-views', image, layer: s.settings.layer, channel: s.channel, preset: s.preset, steps: NEURON_VIEWS_JOB[s.detail].steps, k: NEURON_VIEWS_JOB[s.detail].k } : undefined),
+    resultView: 'neuron-views-result',
+    shortcut: { key: 'N', description: 'Guided backprop, visualisation and top patches of the enlarged channel' },
   },
   neighbours: {
     group: 'gallery', stateKind: 'neighbours', name: 'Nearest neighbours', button: () => 'Nearest neighbours',

@@ -1,8 +1,6 @@
 import { css, html, nothing } from 'lit';
+import { biasVerdict } from '../../core/bias';
 import { AppView } from './app-view';
-
-/** How close to an even map's share (0–1) a map's share in the middle counts as preferring neither side. */
-const EVEN_MARGIN = 0.05;
 
 /**
  * The bias lesson, said by itself (issue 12; the lecture's "saliency maps uncover biases"): under the stage while a
@@ -26,10 +24,11 @@ export class BiasNotice extends AppView {
     const share = `${Math.round(bias.objectShare * 100)} %`;
     const flat = `${Math.round(bias.flatShare * 100)} %`;
     // Within a few points of an even map the map prefers neither: say so rather than claim a side.
-    if (Math.abs(bias.objectShare - bias.flatShare) < EVEN_MARGIN) {
+    const verdict = biasVerdict(bias);
+    if (verdict === 'even') {
       return html`<p class="even" role="status" data-testid="bias-notice">Your classifier's map is spread over the whole picture: ${share} of it lies in the middle, where you hold your object, about what an even map puts there (${flat}).</p>`;
     }
-    return bias.looksAtBackground
+    return verdict === 'background'
       ? html`<p class="background" role="status" data-testid="bias-notice"><strong>Your classifier may be looking at the background</strong>: only ${share} of the map lies in the middle of the picture, where you hold your object (an even map would put ${flat} there). Add examples in front of other backgrounds, or of the background alone as a class of its own.</p>`
       : html`<p class="object" role="status" data-testid="bias-notice">Your classifier looks at the middle of the picture, where you hold your object: ${share} of the map lies there (an even map would put ${flat}).</p>`;
   }

@@ -40,8 +40,8 @@ export class JobLauncher extends AppView {
           <div class="buttons">${JOB_KIND_IDS.filter((id) => JOB_KINDS[id].group === group && (jobKind(id).available?.(s) ?? true)).map(
             (id) => html`<button ?disabled=${!jobStartable(id, s)} title=${s.kiosk ? '' : `Key ${JOB_KINDS[id].shortcut.key}`} @click=${() => actions.startJob(id)}>${JOB_KINDS[id].button(s)}</button>`,
           )}</div>
-          ${group === 'generate' && s.uapReady
-            ? html`<label class="check"><input type="checkbox" .checked=${s.settings.perturb} @change=${(e: Event) => actions.setPerturb((e.target as HTMLInputElement).checked)} /> Apply the perturbation to the camera</label>`
+          ${group === 'generate' && s.uapReady && s.settings.perturb && !(s.showJob && s.job?.kind === 'uap')
+            ? html`<p class="hint">The universal perturbation is added to the camera. <button @click=${() => actions.setPerturb(false)}>Stop</button></p>`
             : nothing}
         </section>`,
       )}

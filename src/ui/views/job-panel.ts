@@ -10,7 +10,7 @@ import './mode-result';
  * to the live view.
  */
 export class JobPanel extends AppView {
-  protected readonly watch = ['job', 'frame'] as const;
+  protected readonly watch = ['job', 'frame', 'settings'] as const;
   static override styles = [controlStyles, css`
     :host { display: flex; flex-direction: column; gap: .5rem; height: 100%; min-height: 0; }
     .head { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; justify-content: space-between; }
@@ -56,7 +56,10 @@ export class JobPanel extends AppView {
             <button @click=${() => actions.cancelJob()}>Cancel</button></div>
             <p class="time" data-testid="job-time">${jobTimeText(job, performance.now())}</p>`
         : nothing}
-      <mode-result .job=${job} .context=${{ frozen: job.frozen, mirrored: job.mirrored, live: s.frame?.features, thumbnail: actions.thumbnail }}></mode-result>`;
+      <mode-result .job=${job} .context=${{
+        frozen: job.frozen, mirrored: job.mirrored, live: s.frame?.features, thumbnail: actions.thumbnail,
+        perturb: s.settings.perturb, setPerturb: (on: boolean) => actions.setPerturb(on), perturbed: s.frame?.perturbed,
+      }}></mode-result>`;
   }
 }
 customElements.define('job-panel', JobPanel);

@@ -1,4 +1,5 @@
 import { LitElement, css } from 'lit';
+import type { PerturbedView } from '../../../core/live/settings';
 import type { JobResult } from '../../../../workers/protocol';
 
 /** What a result view may use besides its result. */
@@ -11,6 +12,12 @@ export interface ResultContext {
   live: Float32Array | undefined;
   /** A gallery picture's thumbnail URL. */
   thumbnail(id: string, name: string): string;
+  /** The universal perturbation is added to live frames (LiveSettings.perturb). */
+  perturb?: boolean;
+  /** Turns adding the universal perturbation to live frames on or off. */
+  setPerturb?(on: boolean): void;
+  /** The latest live frame's perturbed picture and clean prediction, while the perturbation is applied. */
+  perturbed?: PerturbedView | undefined;
 }
 
 /** A probability as a percentage with one decimal. */
