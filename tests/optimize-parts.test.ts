@@ -202,7 +202,7 @@ describe('step rules, presets, PRNG', () => {
   });
 
   it('presets are documented and Yosinski rows come from Table 1', () => {
-    for (const name of ['l2', 'yosinski', 'lucid-lite']) expect(preset(name).description.length).toBeGreaterThan(20);
+    for (const name of ['l2', 'yosinski', 'lucid-lite', 'lucid']) expect(preset(name).description.length).toBeGreaterThan(20);
     expect(preset('yosinski').regularisers().map((r) => r.name)).toEqual(['L2 decay 0.0001', 'blur σ=1 every 4']);
     expect(yosinskiPreset(4).regularisers().map((r) => r.name)).toEqual(['blur σ=0.5 every 4', 'clip contribution < p90']);
     expect(YOSINSKI_TABLE_1).toHaveLength(4);

@@ -170,7 +170,7 @@ describe('job registry', () => {
     expect(specs['shapley']).toEqual({ kind: 'explain', method: 'shapley', classIndex: 967, image: bitmap, options: { ...SHAPLEY_DEFAULTS, permutations: 4 } });
     expect(specs['occlusion']).toMatchObject({ options: { patch: 48, stride: 28 } });
     expect(specs['ig']).toEqual({ kind: 'explain', method: 'integrated-gradients', classIndex: 967, image: bitmap, options: { maxSteps: 32 } });
-    expect(specs['visualise']).toEqual({ kind: 'class-visualisation', classIndex: 281, preset: 'yosinski', steps: 30 });
+    expect(specs['visualise']).toEqual({ kind: 'class-visualisation', classIndex: 281, preset: 'yosinski', steps: 40 });
     expect(specs['uap']).toEqual({ kind: 'uap', steps: 10 }); // the shipped precomputed one where there is one
     expect(specs['segment']).toEqual({ kind: 'segment', image: bitmap, classIndex: 967 });
     // … and with "more detail" the fine presets (the method's own defaults for IG: adaptive up to 864 steps).
@@ -189,7 +189,7 @@ describe('job registry', () => {
     expect(jobKind('ig').spec(measured(150), bitmap)).toMatchObject({ options: { maxSteps: 288 } }); // 43 s
     expect(jobKind('ig').spec(measured(1000), bitmap)).toMatchObject({ options: { maxSteps: 32 } }); // this machine
     expect(jobKind('ig').spec(measured(30, s.model === 'lite' ? 'standard' : 'lite'), bitmap)).toMatchObject({ options: { maxSteps: 32 } }); // not measured for this model
-    expect(jobKind('visualise').spec(detailed, undefined)).toMatchObject({ steps: 80 });
+    expect(jobKind('visualise').spec(detailed, undefined)).toMatchObject({ steps: 100 });
     expect(jobKind('uap').spec(detailed, undefined)).toEqual({ kind: 'uap', train: true, steps: 30 });
     expect(specs['fool']).toEqual({ kind: 'fool', image: bitmap, target: 281 });
     // The sanity check randomises the live map's method: 8 layers from the top by default, all with "more detail".

@@ -5,6 +5,7 @@ import { type ModelName, isModelId } from '../core/models';
 import { type OwnModelInfo, isOwnModelName } from '../core/own-model';
 import type { LayerInfo } from '../core/network';
 import type { PresetName } from '../core/optimize/presets';
+import { DEFAULT_VISUALIZE_PRESET } from '../core/optimize/defaults';
 import type { JobDetail } from '../core/attribution/defaults';
 import type { RgbaImage } from '../core/preprocess';
 import { BACKENDS, type BackendName, type ForwardEngine, type WorkerMemory } from '../../workers/protocol';
@@ -241,7 +242,7 @@ export function initialState(search: string): AppState {
     job: null,
     showJob: false,
     goal: { index: 130, label: 'flamingo' },
-    preset: 'l2',
+    preset: DEFAULT_VISUALIZE_PRESET,
     detail: 'default',
     uapReady: false,
     snapshots: 0,

@@ -40,7 +40,7 @@ function rowPicture(original: RgbaImage, row: readonly { layer: string; distance
 export const invert: CliCommand<InvertResult> = {
   summary: "feature inversion: an image whose features at a layer (or each of several) match IMAGE's",
   usage:
-    'IMAGE (--layer NAME | --layers A,B,C | --layers row) [--preset l2|yosinski|lucid-lite] [--yosinski-row 1..4] [--steps N] [--seed S] [--init zeros|noise] [--out img.png]',
+    'IMAGE (--layer NAME | --layers A,B,C | --layers row) [--preset l2|yosinski|lucid-lite|lucid] [--yosinski-row 1..4] [--steps N] [--seed S] [--init zeros|noise] [--out img.png]',
   options: { layer: { type: 'string' }, layers: { type: 'string' }, ...PRESET_OPTIONS, ...FIT_OPTION },
   positionals: { min: 1, max: 1 },
   async run(ctx) {

@@ -4,7 +4,7 @@ import { modelInputToImage } from '../../core/preprocess';
 import { writePng } from '../../node/image-io';
 import { type CliCommand, UsageError, numberOption, stringOption } from '../command';
 import { layerOption } from '../shared/layers';
-import { VISUALIZE_JOB } from '../../core/optimize/defaults';
+import { DEFAULT_VISUALIZE_PRESET, VISUALIZE_JOB } from '../../core/optimize/defaults';
 import { PRESET_OPTIONS, presetOptions } from '../shared/presets';
 import { classIndexOption, parseNeuron } from '../shared/target';
 
@@ -25,7 +25,7 @@ export type FeatureResult = Pick<FeatureTarget, 'layer' | 'channel'> & { neuron:
 export const visualize: CliCommand<ClassResult | FeatureResult> = {
   summary: 'generate an image that a class (or a layer channel / unit) responds to most, by gradient ascent',
   usage:
-    '(--class INDEX | --layer NAME --channel C [--neuron X,Y]) [--preset l2|yosinski|lucid-lite] [--yosinski-row 1..4] ' +
+    `(--class INDEX | --layer NAME --channel C [--neuron X,Y]) [--preset l2|yosinski|lucid-lite|lucid (default: ${DEFAULT_VISUALIZE_PRESET} for --class, l2 for --layer)] [--yosinski-row 1..4] ` +
     `[--steps N] [--more-detail (${VISUALIZE_JOB.detail.steps} steps, the app's "more detail"; --steps wins)] [--seed S] [--init zeros|noise] [--out img.png]`,
   options: { class: { type: 'string' }, layer: { type: 'string' }, channel: { type: 'string' }, neuron: { type: 'string' }, 'more-detail': { type: 'boolean' }, ...PRESET_OPTIONS },
   positionals: { min: 0, max: 0 },
@@ -36,7 +36,8 @@ export const visualize: CliCommand<ClassResult | FeatureResult> = {
     if (hasClass && (ctx.values['channel'] !== undefined || ctx.values['neuron'] !== undefined)) {
       throw new UsageError('--channel and --neuron go with --layer, not --class');
     }
-    const options = presetOptions(ctx, 'l2');
+    // A class gets the app's recipe (Lucid); a layer channel / unit keeps the lecture's plain L2 ascent.
+    const options = presetOptions(ctx, hasClass ? DEFAULT_VISUALIZE_PRESET : 'l2');
     if (ctx.values['more-detail'] === true && stringOption(ctx.values, 'steps') === undefined) options.steps = VISUALIZE_JOB.detail.steps;
     const out = stringOption(ctx.values, 'out');
     const net = await ctx.net();

@@ -2,6 +2,13 @@
  * The optimisation modes' declared defaults — TensorFlow.js-free, so the page can import them; the modes, the
  * CLI, the worker's jobs and the app all read these. Pixel quantities are in 8-bit levels (0–255).
  */
+import type { PresetName } from './presets';
+
+/**
+ * The class-visualisation recipe of the app's job, the CLI's `visualize` and visualizeClass: Lucid's decorrelated
+ * Fourier parameterisation with random jitter, scale and rotation (Olah et al. 2017), see PRESETS.lucid.
+ */
+export const DEFAULT_VISUALIZE_PRESET: PresetName = 'lucid';
 
 /** Fooling images (PGD inside an L∞ ball, Madry et al. 2018): ε in pixel levels, and the step budget. */
 export const FOOL_DEFAULTS = Object.freeze({ eps: 8, steps: 40 });
@@ -50,10 +57,33 @@ export const DIFFERENCE_GAIN = 10;
 /**
  * The app's on-demand generating jobs at each level of detail (see JobDetail in ../attribution/defaults.ts):
  * `default` finishes in under a minute with the lite model on a 2-core machine without a GPU; `detail` is the
- * lecturer's "more detail". Class visualisation: gradient steps (the presets' own budget is 40). Universal
+ * lecturer's "more detail". Class visualisation: gradient steps of DEFAULT_VISUALIZE_PRESET (40: the budget at which
+ * 5 of 6 lite-made pictures are in the standard model's top 5, bench/classvis.bench.ts; the presets' own budget is
+ * 40 too). Universal
  * perturbation: passes over the gallery and signed steps per picture (UAP_GALLERY_JOB is the detailed one).
  */
-export const VISUALIZE_JOB = Object.freeze({ default: Object.freeze({ steps: 30 }), detail: Object.freeze({ steps: 80 }) });
+export const VISUALIZE_JOB = Object.freeze({ default: Object.freeze({ steps: 40 }), detail: Object.freeze({ steps: 100 }) });
+
+/** Seconds the default class-visualisation job aims at (the app's jobs are sized for about a minute). */
+export const VISUALIZE_JOB_BUDGET_S = 45;
+/**
+ * One step of the Lucid recipe in live gradient frames: the network's gradient pass plus the Fourier image, its
+ * pullback and the resampling; about 2–3 on the CPU backend (lite: 0.65 s for the pass, 1.5–2 s per step, loaded
+ * 2-core machine), less on a GPU. Sizing errs short.
+ */
+export const VISUALIZE_STEP_FRAMES = 2.5;
+
+/**
+ * The default class-visualisation job's steps on this device: VISUALIZE_JOB.default.steps (40) where they fit
+ * VISUALIZE_JOB_BUDGET_S at `gradientMs` per live gradient frame (ms, measured by the worker) × VISUALIZE_STEP_FRAMES,
+ * else fewer, down to 20 (a slower picture rather than an unrecognisable one). 40 when nothing was measured; a GPU
+ * (tens of ms per frame) always gets 40.
+ */
+export function visualizeJobSteps(gradientMs: number | undefined): number {
+  const steps = VISUALIZE_JOB.default.steps;
+  if (gradientMs === undefined || !(gradientMs > 0)) return steps;
+  return Math.max(20, Math.min(steps, Math.floor((VISUALIZE_JOB_BUDGET_S * 1000) / (gradientMs * VISUALIZE_STEP_FRAMES))));
+}
 /**
  * The gallery's universal perturbation made in the app (stochasticUniversalPerturbation on the training split,
  * UAP_SGD_DEFAULTS otherwise): `steps` mini-batches of 8 augmented views. `default` is what runs when the loaded

@@ -3,6 +3,7 @@ import { InvalidInputError } from '../errors';
 import type { ConvNet, ReluMode, Taps } from '../network';
 import { throwIfAborted, untilAborted, yieldToEventLoop } from '../cancel';
 import type { Objective } from './objectives';
+import type { Parameterisation } from './parameterisations';
 import type { Projection } from './projections';
 import { createRng, normalTensor, type Rng } from './random';
 import type { InputTransform, Regulariser } from './regularisers';
@@ -18,6 +19,9 @@ import type { StepRule } from './steps';
  *   one net.gradient pass gives the objective and ∂/∂input; pulled back through the copies, the base batch and
  *   T, minus the penalties' gradient, it is the ascent gradient g on x;
  *   x ← P(R(x + Δ(g))) with Δ the step rule, R the regularisers' operators and P the projections.
+ * With a parameterisation (Lucid's decorrelated Fourier space, parameterisations.ts) x is its variable v and the
+ * image is toImage(v): transforms and penalties act on the image, and the image's ascent gradient is pulled back
+ * through toImage before the step rule, operators and projections act on v.
  */
 
 export type InitSpec = { kind: 'zeros' } | { kind: 'noise'; std: number };
@@ -43,7 +47,10 @@ export type ProgressCallback = (progress: Progress) => void;
 export interface StepState {
   /** Steps taken so far. */
   step: number;
-  /** The optimised variable before this step's update (borrowed), [1 or N, 224, 224, 3] in model space. */
+  /**
+   * The optimised variable before this step's update (borrowed): the image, [1 or N, 224, 224, 3] in model space,
+   * or a parameterisation's variable.
+   */
   x: tf.Tensor4D;
   /** The network input of this pass (after transforms, base and copies). */
   input: tf.Tensor4D;
@@ -64,7 +71,10 @@ export interface OptimizeSpec {
    * and its input copies.
    */
   objective: Objective;
-  /** Start image (copied, not consumed) or how to make one; its shape is x's shape. Default zeros. */
+  /**
+   * Start image (copied, not consumed) or how to make one; its shape is x's shape. Default zeros. With a
+   * parameterisation only zeros or noise, made in its variable's shape.
+   */
   init?: tf.Tensor4D | InitSpec;
   /** Updates to apply, an integer ≥ 0 (InvalidInputError otherwise); 0 returns the projected start. */
   steps: number;
@@ -79,6 +89,11 @@ export interface OptimizeSpec {
    * Applied in order to the start and after every update, e.g. the L∞ or L2 ε-ball and the valid-pixel range [−1, 1].
    */
   projections?: readonly Projection[];
+  /**
+   * The variable x is not the image but the image's parameters, e.g. a decorrelated Fourier spectrum
+   * (fourierParameterisation); default: x is the image (pixels). Progress images and the result are toImage(x).
+   */
+  parameterisation?: Parameterisation;
   /** Optimise a perturbation added to these images ([N, 224, 224, 3]); x is then [1, 224, 224, 3]. */
   base?: tf.Tensor4D;
   /**
@@ -117,9 +132,10 @@ export interface OptimizeResult {
   stopped: boolean;
 }
 
-function initialImage(net: ConvNet, init: OptimizeSpec['init'], rng: Rng): tf.Tensor4D {
-  const shape: [number, number, number, number] = [1, net.inputSize, net.inputSize, 3];
+function initialImage(net: ConvNet, init: OptimizeSpec['init'], rng: Rng, parameterisation?: Parameterisation): tf.Tensor4D {
+  const shape: [number, number, number, number] = parameterisation ? parameterisation.variableShape(net.inputSize) : [1, net.inputSize, net.inputSize, 3];
   if (init instanceof tf.Tensor) {
+    if (parameterisation) throw new InvalidInputError(`a start image cannot be given with the ${parameterisation.name} parameterisation`);
     if (init.rank !== 4 || init.shape[1] !== net.inputSize || init.shape[2] !== net.inputSize || init.shape[3] !== 3) {
       throw new InvalidInputError(`start image must be [N, ${net.inputSize}, ${net.inputSize}, 3], got [${init.shape.join(', ')}]`);
     }
@@ -142,7 +158,8 @@ function runPass(net: ConvNet, spec: OptimizeSpec, x: tf.Tensor4D, step: number,
   const copies = spec.objective.copies ?? 1;
   // Random choices are drawn here, in a fixed order, so that the seed fixes them.
   const transforms: InputTransform[] = [];
-  let t = x;
+  const image = spec.parameterisation ? spec.parameterisation.toImage(x) : x;
+  let t = image;
   for (const r of regs) {
     if (!r.transform) continue;
     const tr = r.transform(t, { step, rng });
@@ -164,8 +181,14 @@ function runPass(net: ConvNet, spec: OptimizeSpec, x: tf.Tensor4D, step: number,
   if (spec.normalizeGradient) g = tf.div(g, tf.add(tf.mean(tf.abs(g)), 1e-12)) as tf.Tensor4D;
   const penalties = regs.filter((r) => r.penalty);
   if (penalties.length) {
-    const pg = tf.grad((v: tf.Tensor) => tf.addN(penalties.map((r) => r.penalty!(v as tf.Tensor4D))) as tf.Scalar)(x);
+    const pg = tf.grad((v: tf.Tensor) => tf.addN(penalties.map((r) => r.penalty!(v as tf.Tensor4D))) as tf.Scalar)(image);
     g = tf.sub(g, pg) as tf.Tensor4D;
+  }
+  if (spec.parameterisation) {
+    // Pull the image's ascent gradient back onto the variable: toImage's vector–Jacobian product.
+    const param = spec.parameterisation;
+    const onImage = g;
+    g = param.pullback ? param.pullback(image, onImage) : (tf.grad((v: tf.Tensor) => tf.sum(tf.mul(param.toImage(v as tf.Tensor4D), onImage)))(x) as tf.Tensor4D);
   }
   return { value, input, inputGradient: inputGradient as tf.Tensor4D, gradient: g, taps };
 }
@@ -186,7 +209,8 @@ export async function optimize(net: ConvNet, spec: OptimizeSpec): Promise<Optimi
   const regs = spec.regularisers ?? [];
   const projections = spec.projections ?? [];
   const project = (y: tf.Tensor4D): tf.Tensor4D => projections.reduce((acc, p) => p.project(acc), y);
-  let x = tf.tidy(() => project(initialImage(net, spec.init, rng)));
+  const param = spec.parameterisation;
+  let x = tf.tidy(() => project(initialImage(net, spec.init, rng, param)));
   const state = spec.stepRule.start();
   const values: number[] = [];
   let taken = 0;
@@ -215,7 +239,21 @@ export async function optimize(net: ConvNet, spec: OptimizeSpec): Promise<Optimi
         x = next;
         current.dispose();
         taken++;
-        spec.onProgress?.({ step: taken, steps, objective, image: x });
+        if (spec.onProgress) {
+          // With a parameterisation the image is made only if the callback reads it (a preview every few steps).
+          let made: tf.Tensor4D | undefined;
+          const variable = x;
+          const progress: Progress = param
+            ? Object.defineProperties({ step: taken, steps, objective } as Progress, {
+                image: { enumerable: true, get: () => (made ??= param.toImage(variable)) },
+              })
+            : { step: taken, steps, objective, image: x };
+          try {
+            spec.onProgress(progress);
+          } finally {
+            made?.dispose();
+          }
+        }
       } finally {
         // pass.input is x itself when nothing transforms it; x lives on.
         const owned = pass.input === x ? { ...pass, input: undefined } : pass;
@@ -229,5 +267,8 @@ export async function optimize(net: ConvNet, spec: OptimizeSpec): Promise<Optimi
   } finally {
     state.dispose();
   }
-  return { image: x, steps: taken, values, stopped };
+  if (!param) return { image: x, steps: taken, values, stopped };
+  const image = param.toImage(x);
+  x.dispose();
+  return { image, steps: taken, values, stopped };
 }

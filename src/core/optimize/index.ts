@@ -27,6 +27,16 @@ export {
   type Regulariser,
 } from './regularisers';
 export { l2Ball, linfBall, pixelRange, type Projection } from './projections';
+export {
+  COLOR_CORRELATION_SVD_SQRT,
+  fourierParameterisation,
+  hartleyBasis,
+  spectrumFrequencies,
+  spectrumScale,
+  type FourierOptions,
+  type Parameterisation,
+} from './parameterisations';
+export { affineMatrix, randomAffine, type AffineOptions } from './transforms';
 export { adam, deepFoolStep, normalizedAscent, signAscent, type StepContext, type StepRule, type StepRuleState } from './steps';
 export {
   PRESETS,
@@ -53,6 +63,7 @@ export {
   type VisualizeOptions,
 } from './visualize';
 export { invertFeatures, type Inversion } from './invert';
+export { DEFAULT_VISUALIZE_PRESET, VISUALIZE_JOB } from './defaults';
 export { FOOL_DEFAULTS, fool, type FoolOptions, type FoolResult } from './fool';
 export {
   DEEPFOOL_DEFAULTS,

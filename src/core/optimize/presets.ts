@@ -2,12 +2,15 @@ import { InvalidInputError } from '../errors';
 import type { InitSpec } from './engine';
 import { clipSmallContribution, clipSmallNorm, gaussianBlur, jitter, l2Decay, l2Penalty, type Regulariser, totalVariation } from './regularisers';
 import { adam, normalizedAscent, type StepRule } from './steps';
+import { fourierParameterisation, type Parameterisation } from './parameterisations';
+import { randomAffine } from './transforms';
 
 /**
  * The visualisation presets by CLI / job name: 'l2' (Simonyan et al. 2014), 'yosinski' (Yosinski et al. 2015),
- * 'lucid-lite' (Lucid-style transforms, Olah et al. 2017). See PRESETS.
+ * 'lucid-lite' (Lucid-style transforms on pixels) and 'lucid' (Lucid's decorrelated Fourier parameterisation with
+ * its transforms, Olah et al. 2017). See PRESETS.
  */
-export const PRESET_NAMES = ['l2', 'yosinski', 'lucid-lite'] as const;
+export const PRESET_NAMES = ['l2', 'yosinski', 'lucid-lite', 'lucid'] as const;
 /** One of PRESET_NAMES. */
 export type PresetName = (typeof PRESET_NAMES)[number];
 
@@ -20,6 +23,11 @@ export interface Preset {
   init: InitSpec;
   stepRule(): StepRule;
   regularisers(): Regulariser[];
+  /**
+   * What the optimiser's variable is (parameterisations.ts); absent: the pixels themselves, kept in [−1, 1] by a
+   * projection after every step.
+   */
+  parameterisation?(size: number): Parameterisation;
 }
 
 /**
@@ -107,6 +115,16 @@ export const PRESETS: Record<PresetName, Preset> = {
     init: { kind: 'noise', std: 0.02 },
     stepRule: () => adam({ lr: 0.05 }),
     regularisers: () => [jitter(8), totalVariation(4), gaussianBlur({ sigma: 0.5, every: 8 })],
+  },
+  lucid: {
+    name: 'lucid',
+    description:
+      "Lucid (Olah et al. 2017): decorrelated Fourier parameterisation (1/f spectrum, sigmoid); each step jitter ±8 px, scale 0.9–1.1, rotate ±10°, jitter ±4 px; spectrum from N(0, 0.01²); Adam, lr 0.05",
+    steps: 40,
+    init: { kind: 'noise', std: 0.01 },
+    stepRule: () => adam({ lr: 0.05 }),
+    regularisers: () => [jitter(8), randomAffine({ scale: [0.9, 1.1], degrees: 10 }), jitter(4)],
+    parameterisation: (size) => fourierParameterisation(size),
   },
 };
 

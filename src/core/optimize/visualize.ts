@@ -6,6 +6,7 @@ import { classLogit, type Objective, objectiveFor } from './objectives';
 import { argMax, probabilities, quantize } from './pixels';
 import { type Preset, type PresetName, preset as presetByName } from './presets';
 import { pixelRange } from './projections';
+import { DEFAULT_VISUALIZE_PRESET } from './defaults';
 
 /** Options every mode shares. */
 export interface RunOptions {
@@ -23,7 +24,10 @@ export interface RunOptions {
  * and the start image, plus RunOptions. An unknown preset name throws InvalidInputError.
  */
 export interface VisualizeOptions extends RunOptions {
-  /** A preset name or a preset object (e.g. yosinskiPreset(1)); default 'l2'. */
+  /**
+   * A preset name or a preset object (e.g. yosinskiPreset(1)); default 'l2' (visualizeClass:
+   * DEFAULT_VISUALIZE_PRESET).
+   */
   preset?: PresetName | Preset;
   /** Start from zeros (grey, as the lecture does) or faint noise; default: the preset's. */
   init?: 'zeros' | 'noise';
@@ -64,7 +68,7 @@ export async function runPreset(net: ConvNet, objective: Objective, options: Vis
     steps: options.steps ?? p.steps,
     stepRule: p.stepRule(),
     regularisers: p.regularisers(),
-    projections: [pixelRange()],
+    ...(p.parameterisation ? { parameterisation: p.parameterisation(net.inputSize) } : { projections: [pixelRange()] }),
     normalizeGradient: true,
     seed: options.seed ?? 0,
     signal: options.signal,
@@ -88,9 +92,13 @@ export interface ClassVisualization extends VisualizationRun {
   top: number;
 }
 
-/** Class model visualisation (Simonyan et al.): an image that maximises the class score S_c. */
+/**
+ * Class model visualisation (Simonyan et al. 2014): an image that maximises the class score S_c (the logit). The
+ * preset defaults to DEFAULT_VISUALIZE_PRESET (Lucid's decorrelated Fourier parameterisation with transforms, Olah
+ * et al. 2017), the recipe whose pictures the other network width recognises (bench/classvis.bench.ts).
+ */
 export async function visualizeClass(net: ConvNet, classIndex: number, options: VisualizeOptions = {}): Promise<ClassVisualization> {
-  const run = await runPreset(net, classLogit(net, classIndex), options);
+  const run = await runPreset(net, classLogit(net, classIndex), { ...options, preset: options.preset ?? DEFAULT_VISUALIZE_PRESET });
   const [probs] = await probabilities(net, run.image);
   return { ...run, class: { index: classIndex, label: net.labels[classIndex] ?? '' }, probability: probs![classIndex]!, top: argMax(probs!) };
 }

@@ -1,5 +1,5 @@
 import { type AttributionMethodName, INTEGRATED_GRADIENTS_JOB, type JobDetail, LIME_JOB, METHOD_INFO, type JobPresets, type MethodSettings, OCCLUSION_JOB, SHAPLEY_JOB, integratedGradientsJobSteps } from '../../core/attribution/defaults';
-import { INVERT_JOB, NEURON_VIEWS_JOB, UAP_JOB, VISUALIZE_JOB } from '../../core/optimize/defaults';
+import { INVERT_JOB, NEURON_VIEWS_JOB, UAP_JOB, VISUALIZE_JOB, visualizeJobSteps } from '../../core/optimize/defaults';
 import { FACETS_JOB } from '../../core/optimize/multifaceted-defaults';
 import { elapsedText, timeLeftText } from '../../core/eta';
 import { liveMethod } from '../../core/live/settings';
@@ -72,6 +72,12 @@ function integratedGradientsPresets(state: Readonly<AppState>): JobPresets<Parti
   const choice = state.choice;
   const timing = choice?.timings.find((t) => t.backend === choice.backend && t.model === state.model);
   return { ...INTEGRATED_GRADIENTS_JOB, default: { maxSteps: integratedGradientsJobSteps(timing?.gradientMs) } };
+}
+
+/** The worker's measured live gradient frame (ms) for the backend and model in use, if any. */
+function gradientTiming(state: Readonly<AppState>): number | undefined {
+  const choice = state.choice;
+  return choice?.timings.find((t) => t.backend === choice.backend && t.model === state.model)?.gradientMs;
 }
 
 /** The live map's methods a sanity check is offered for (gradient methods: a few seconds per randomised layer). */
@@ -151,7 +157,7 @@ export const JOB_KINDS = {
   visualise: {
     group: 'generate', stateKind: 'class-visualisation', name: 'Class visualisation', button: () => 'Visualise the class',
     doing: 'Painting an image the network takes for the class', title: (s) => `What the network takes for “${label(s.goal.label)}”`, needsFrame: false,
-    spec: (s) => ({ kind: 'class-visualisation', classIndex: s.goal.index, preset: s.preset, steps: VISUALIZE_JOB[s.detail].steps }), resultView: 'visualisation-result',
+    spec: (s) => ({ kind: 'class-visualisation', classIndex: s.goal.index, preset: s.preset, steps: s.detail === 'default' ? visualizeJobSteps(gradientTiming(s)) : VISUALIZE_JOB.detail.steps }), resultView: 'visualisation-result',
     shortcut: { key: 'v', description: 'Visualise the chosen class' },
   },
   facets: {

@@ -80,7 +80,8 @@ export class JobLauncher extends AppView {
               <select @change=${(e: Event) => actions.setPreset((e.target as HTMLSelectElement).value as PresetName)}>
                 <option value="l2" ?selected=${s.preset === 'l2'}>L2 (Simonyan)</option>
                 <option value="yosinski" ?selected=${s.preset === 'yosinski'}>Blur + decay (Yosinski)</option>
-                <option value="lucid-lite" ?selected=${s.preset === 'lucid-lite'}>Jitter + blur (Lucid)</option>
+                <option value="lucid-lite" ?selected=${s.preset === 'lucid-lite'}>Jitter + blur on pixels</option>
+                <option value="lucid" ?selected=${s.preset === 'lucid'}>Fourier + transforms (Lucid)</option>
               </select>
             </label>`}
       </div>`;
