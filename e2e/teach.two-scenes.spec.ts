@@ -26,16 +26,18 @@ async function sceneOnCamera(page: Page): Promise<{ scene: number; frames: numbe
  * Captures `perClass` examples of each scene: a capture (the class's button activated by keyboard: one frame) is
  * made only early in a scene — from 0.7 s after the network's top-1 was seen to change to it until 1.5 s before the
  * scene can end, its top-1 lagging the camera by a frame or two — and when two readings 150 ms apart (different
- * frames) agree, so no example is taken across a switch (one that may have been is reported).
+ * frames) agree, so no example is taken across a switch (one that may have been is reported and counted: the
+ * number of such suspect captures is returned).
  */
-async function captureBoth(page: Page, perClass: number): Promise<void> {
+async function captureBoth(page: Page, perClass: number): Promise<number> {
   const buttons = page.locator('teach-panel .hold');
+  let suspect = 0;
   const deadline = Date.now() + 150_000;
   let shown = -1;
   let since = 0;
   while (Date.now() < deadline) {
     const counts = (await state(page)).teach!.counts;
-    if (counts.every((n) => n >= perClass)) return;
+    if (counts.every((n) => n >= perClass)) return suspect;
     const a = await sceneOnCamera(page);
     if (a.scene !== shown) [shown, since] = [a.scene, Date.now()];
     await page.waitForTimeout(150);
@@ -47,7 +49,10 @@ async function captureBoth(page: Page, perClass: number): Promise<void> {
     await page.keyboard.press('Enter');
     await expect.poll(async () => (await state(page)).teach!.counts[a.scene]).toBe(counts[a.scene]! + 1);
     const c = await sceneOnCamera(page);
-    if (c.scene !== a.scene) console.log(`teach e2e: the camera may have switched while an example of class ${a.scene + 1} was captured`);
+    if (c.scene !== a.scene) {
+      suspect++;
+      console.log(`teach e2e: the camera may have switched while an example of class ${a.scene + 1} was captured`);
+    }
   }
   throw new Error(`not enough examples in time: ${JSON.stringify((await state(page)).teach)}`);
 }
@@ -71,7 +76,8 @@ test('a visitor teaches two classes, the live top-1 follows the camera, the view
   await expect(panel.getByRole('status')).toContainText('capture examples of My mug first');
   await expect(panel.getByRole('button', { name: /^Train/ })).toBeDisabled();
 
-  await captureBoth(page, 6);
+  // An example captured across a scene switch may show the other class: the head then cannot get it right.
+  const suspect = await captureBoth(page, 6);
   expect((await state(page)).teach).toMatchObject({ classes: ['My mug', 'My cat'], counts: [6, 6], taught: false });
   await expect(panel.locator('img.thumb')).toHaveCount(2);
 
@@ -80,7 +86,10 @@ test('a visitor teaches two classes, the live top-1 follows the camera, the view
   const job = (await state(page)).job!;
   expect(job).toMatchObject({ kind: 'teach', state: 'done' });
   console.log(`teach e2e: trained on 12 examples in ${job.seconds?.toFixed(1)} s (page clock)`);
-  await expect(panel.getByRole('status')).toContainText(/Trained on 12 examples .* 100 % of them right/);
+  await expect(panel.getByRole('status')).toContainText(/Trained on 12 examples .* % of them right/);
+  const trained = (await panel.getByRole('status').textContent()) ?? '';
+  const right = Number(/Trained on 12 examples .* (\d+) % of them right/.exec(trained)?.[1]);
+  expect(right, trained).toBeGreaterThanOrEqual(Math.floor((100 * (12 - suspect)) / 12));
 
   // The live top-1 follows the camera in the visitor's classes (both within two switches).
   await expect.poll(async () => (await state(page)).top5.map((p) => p.label).sort().join(','), { timeout: 30_000 }).toBe('My cat,My mug');

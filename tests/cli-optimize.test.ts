@@ -130,5 +130,6 @@ describe('optimisation commands end to end (lite model)', () => {
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(...args)));
     expectOneLineFailures(cases, runs);
-  });
+    // 20 CLI processes at once, each starting tsx and TensorFlow.js: 120 s ran out on 2 cores shared with an e2e run.
+  }, 300_000);
 });
