@@ -11,6 +11,7 @@ test('gradient-step modes: class visualisation emerges step by step, fooling the
   await expect.poll(() => painted(page, 'mode-result canvas.preview'), { timeout: 90_000 }).toBeGreaterThan(0.99);
   await expect.poll(async () => (await state(page)).job?.state, { timeout: 120_000 }).toBe('done');
   await expect(page.locator('mode-result')).toContainText(/sees “flamingo” in this image with probability/);
+  await page.screenshot({ path: test.info().outputPath('class-visualisation.png') }); // docs/screenshots/class-visualisation-app.png is a copy
 
   await page.getByRole('button', { name: /Fool: make this frame a flamingo/ }).click();
   await expect.poll(async () => (await state(page)).job?.state, { timeout: 120_000 }).toBe('done');
