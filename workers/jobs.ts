@@ -56,6 +56,17 @@ export interface JobControl {
 }
 
 /**
+ * Reports progress with a preview of an optimisation's current image (a 1×H×W×3 model input in [−1, 1]): the image
+ * is copied at once, since the engine's image is borrowed and changes on the next step, and the copy is disposed
+ * once converted.
+ */
+function sendPreview(control: JobControl, done: number, total: number, image: tf.Tensor4D): void {
+  const copy = image.clone();
+  void modelInputToImage(copy).then((preview) => control.onProgress(done, total, preview)).finally(() => copy.dispose());
+}
+
+
+/**
  * Every on-demand mode, by kind. Each runs the same core code as the CLI; long ones report progress and stop
  * at the next batch when cancelled.
  */
@@ -134,8 +145,7 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
         onProgress: (p) => {
           const every = Math.max(1, Math.round(p.steps / 20));
           if (p.step % every !== 0 && p.step !== p.steps) return control.onProgress(p.step, p.steps);
-          const copy = p.image.clone();
-          void modelInputToImage(copy).then((preview) => control.onProgress(p.step, p.steps, preview)).finally(() => copy.dispose());
+          sendPreview(control, p.step, p.steps, p.image);
         },
       });
       try {
@@ -240,8 +250,7 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
           onProgress: (p) => {
             const every = Math.max(1, Math.round(p.steps / 4));
             if (p.step % every !== 0 && p.step !== p.steps) return control.onProgress(p.done, p.total);
-            const copy = p.image.clone();
-            void modelInputToImage(copy).then((preview) => control.onProgress(p.done, p.total, preview)).finally(() => copy.dispose());
+            sendPreview(control, p.done, p.total, p.image);
           },
         });
         try {
@@ -294,8 +303,7 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
           signal: control.signal,
           onProgress: (done, total, image) => {
             if (!image || done % 5 !== 0) return control.onProgress(done, total);
-            const copy = image.clone();
-            void modelInputToImage(copy).then((preview) => control.onProgress(done, total, preview)).finally(() => copy.dispose());
+            sendPreview(control, done, total, image);
           },
         });
         try {
@@ -336,8 +344,7 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
           if (p.phase === 'scoring' || !p.image) return control.onProgress(0, 1);
           const every = Math.max(1, Math.round(p.total / 20));
           if (p.done % every !== 0 && p.done !== p.total) return control.onProgress(p.done, p.total);
-          const copy = p.image.clone();
-          void modelInputToImage(copy).then((preview) => control.onProgress(p.done, p.total, preview)).finally(() => copy.dispose());
+          sendPreview(control, p.done, p.total, p.image);
         },
       });
       try {
