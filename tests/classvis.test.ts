@@ -5,8 +5,10 @@ import { DEFAULT_VISUALIZE_PRESET, VISUALIZE_JOB, visualizeJobSteps } from '../s
 import { optimize } from '../src/core/optimize/engine';
 import { classLogit } from '../src/core/optimize/objectives';
 import { fourierParameterisation, hartleyBasis, spectrumFrequencies } from '../src/core/optimize/parameterisations';
+import { raiseContrast } from '../src/core/optimize/pixels';
 import { preset } from '../src/core/optimize/presets';
 import { createRng } from '../src/core/optimize/random';
+import { jitter } from '../src/core/optimize/regularisers';
 import { adam } from '../src/core/optimize/steps';
 import { randomAffine } from '../src/core/optimize/transforms';
 import { visualizeClass } from '../src/core/optimize/visualize';
@@ -76,12 +78,59 @@ describe('random scale and rotation', () => {
     tf.dispose([x, g, identity.input, t.input]);
     expect(() => randomAffine({ scale: [1.1, 0.9], degrees: 5 })).toThrow(InvalidInputError);
     expect(() => randomAffine({ scale: [1, 1], degrees: -1 })).toThrow(InvalidInputError);
+    expect(() => randomAffine({ scale: [1, 1], degrees: 0, jitter: [1.5, 0] })).toThrow(InvalidInputError);
+  });
+
+  it('with shifts it is the rolled jitter, scale/rotation, rolled jitter of Lucid in one resampling (same draws)', () => {
+    const x = periodicImage(96, 3);
+    const g = periodicImage(96, 4);
+    const separate = [jitter(8), randomAffine({ scale: [0.9, 1.1], degrees: 10 }), jitter(4)];
+    for (const seed of [0, 1, 2]) {
+      const rngA = createRng(seed);
+      const steps = separate.map((r) => r.transform!);
+      const t1 = steps[0]!(x, { step: 0, rng: rngA });
+      const t2 = steps[1]!(t1.input, { step: 0, rng: rngA });
+      const t3 = steps[2]!(t2.input, { step: 0, rng: rngA });
+      const one = randomAffine({ scale: [0.9, 1.1], degrees: 10, jitter: [8, 4] }).transform!(x, { step: 0, rng: createRng(seed) });
+      // Equal away from the wrap seam (tf.image.transform's 'wrap' clamps the last half pixel instead of blending
+      // across the border, so the seam, which sits elsewhere in the two pipelines, differs by a pixel or two).
+      const inner = (t: tf.Tensor4D): tf.Tensor4D => tf.slice(t, [0, 24, 24, 0], [1, 48, 48, 3]);
+      const undoneSeparate = t1.undo(t2.undo(t3.undo(g)));
+      const undone = one.undo(g);
+      expect(tf.max(tf.abs(tf.sub(inner(one.input), inner(t3.input)))).dataSync()[0]).toBeLessThan(1e-4);
+      expect(tf.max(tf.abs(tf.sub(inner(undone), inner(undoneSeparate)))).dataSync()[0]).toBeLessThan(1e-4);
+      // Elsewhere only the seam lines differ: a few per cent of the pixels.
+      expect(tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(one.input, t3.input)), 1e-3), 'float32')).dataSync()[0]).toBeLessThan(0.1);
+    }
+    // A pure shift is the roll itself.
+    const shift = randomAffine({ scale: [1, 1], degrees: 0, jitter: [5, 0] }).transform!(x, { step: 0, rng: createRng(7) });
+    const roll = jitter(5).transform!(x, { step: 0, rng: createRng(7) });
+    expect(tf.max(tf.abs(tf.sub(shift.input, roll.input))).dataSync()[0]).toBeLessThan(1e-5);
+  });
+});
+
+describe('display contrast of sigmoid-made images', () => {
+  it('brings the 99th percentile of |atanh(x)| to atanh(level), keeps every sign and ratio, never lowers', () => {
+    // z values 0.01 … 1.00 (100 pixels × 3 channels, each value thrice): x = tanh(z); the 99th percentile of |z| by
+    // raiseContrast's rule is the 3rd largest of 300 (k = ceil(300 · 1 %) = 3) = 1.00, so the gain is atanh(0.9) / 1.
+    const z = Float32Array.from({ length: 300 }, (_, i) => (i % 2 ? -1 : 1) * (Math.floor(i / 3) + 1) / 100);
+    const x = tf.tensor4d(z.map(Math.tanh), [1, 10, 10, 3]);
+    const y = raiseContrast(x, { percentile: 99, level: 0.9 }).dataSync();
+    const gain = Math.atanh(0.9);
+    z.forEach((v, i) => expect(y[i]!).toBeCloseTo(Math.tanh(gain * v), 4));
+    // A picture already at full contrast is left as it is.
+    const strong = tf.tensor4d(z.map((v) => Math.tanh(3 * v)), [1, 10, 10, 3]);
+    const same = raiseContrast(strong);
+    expect(tf.max(tf.abs(tf.sub(same, strong))).dataSync()[0]).toBeLessThan(1e-4);
+    tf.dispose([x, strong, same]);
+    expect(() => raiseContrast(x, { level: 1 })).toThrow(InvalidInputError);
+    expect(() => raiseContrast(x, { percentile: 0 })).toThrow(InvalidInputError);
   });
 });
 
 describe('class visualisation with the default (Lucid) recipe', () => {
-  it("sizes the app's default job to the measured gradient frame: 40 steps, down to 20 on slow devices", () => {
-    expect([undefined, 0, 30, 450, 600, 5000].map(visualizeJobSteps)).toEqual([40, 40, 40, 40, 30, 20]);
+  it("sizes the app's default job to the measured gradient frame: up to 100 steps in 45 s, down to 20 on slow devices, 40 unmeasured", () => {
+    expect([undefined, 0, 30, 450, 756, 5000].map(visualizeJobSteps)).toEqual([40, 40, 100, 100, 59, 20]);
   });
 
   it('runs on the Fourier variable, frees every tensor, previews only when read', async () => {
@@ -125,6 +174,11 @@ describe('class visualisation with the default (Lucid) recipe', () => {
     const r = await visualizeClass(lite, 1, { steps: VISUALIZE_JOB.default.steps });
     expect(r.preset).toBe('lucid');
     expect(r.top).toBe(1);
+    // The picture is the contrast-raised one: its 99th percentile |value| sits at the preset's 0.9 (8-bit rounding
+    // aside); the run itself leaves it near 0.45 at this budget (gains 2.5–4).
+    expect(r.contrastRaised).toBe(true);
+    const magnitudes = Float32Array.from(r.image.dataSync(), Math.abs).sort();
+    expect(magnitudes[Math.ceil(magnitudes.length * 0.99) - 1]!).toBeCloseTo(0.9, 1);
     const logits = tf.tidy(() => standard.run(r.image, { logits: true }).logits!);
     const values = (await logits.data()) as Float32Array;
     tf.dispose([logits, r.image]);

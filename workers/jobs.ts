@@ -149,7 +149,7 @@ export async function runJob(ctx: JobContext, job: JobSpec, control: JobControl)
         },
       });
       try {
-        return { kind: 'class-visualisation', image: await modelInputToImage(result.image), classIndex: job.classIndex, label: result.class.label, probability: result.probability, steps: result.steps };
+        return { kind: 'class-visualisation', image: await modelInputToImage(result.image), classIndex: job.classIndex, label: result.class.label, probability: result.probability, steps: result.steps, contrastRaised: result.contrastRaised };
       } finally {
         result.image.dispose();
       }

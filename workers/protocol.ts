@@ -264,7 +264,7 @@ export type JobResult =
       patches: { name: string; x: number; y: number; width: number; height: number; activation: number; preActivation?: number }[];
     }
   | { kind: 'gallery-add'; id: string; size: number }
-  | { kind: 'class-visualisation'; image: RgbaImage; classIndex: number; label: string; probability: number; steps: number }
+  | { kind: 'class-visualisation'; image: RgbaImage; classIndex: number; label: string; probability: number; steps: number; contrastRaised: boolean }
   | {
       kind: 'fool';
       success: boolean;

@@ -57,32 +57,33 @@ export const DIFFERENCE_GAIN = 10;
 /**
  * The app's on-demand generating jobs at each level of detail (see JobDetail in ../attribution/defaults.ts):
  * `default` finishes in under a minute with the lite model on a 2-core machine without a GPU; `detail` is the
- * lecturer's "more detail". Class visualisation: gradient steps of DEFAULT_VISUALIZE_PRESET (40: the budget at which
- * 5 of 6 lite-made pictures are in the standard model's top 5, bench/classvis.bench.ts; the presets' own budget is
- * 40 too). Universal
- * perturbation: passes over the gallery and signed steps per picture (UAP_GALLERY_JOB is the detailed one).
+ * lecturer's "more detail". Class visualisation: gradient steps of DEFAULT_VISUALIZE_PRESET — 40 for the CLI and
+ * whenever the device's speed is unknown (the budget at which 5 of 6 pictures made by one MobileNet width are in
+ * the other's top 5, both ways, bench/classvis.bench.ts), `maxSteps` where the app's job has the time
+ * (visualizeJobSteps: the flamingo becomes pink birds with curved necks by 100), `detail` 200.
  */
-export const VISUALIZE_JOB = Object.freeze({ default: Object.freeze({ steps: 40 }), detail: Object.freeze({ steps: 100 }) });
+export const VISUALIZE_JOB = Object.freeze({ default: Object.freeze({ steps: 40, maxSteps: 100 }), detail: Object.freeze({ steps: 200 }) });
 
 /** Seconds the default class-visualisation job aims at (the app's jobs are sized for about a minute). */
 export const VISUALIZE_JOB_BUDGET_S = 45;
 /**
- * One step of the Lucid recipe in live gradient frames: the network's gradient pass plus the Fourier image, its
- * pullback and the resampling; about 2–3 on the CPU backend (lite: 0.65 s for the pass, 1.5–2 s per step, loaded
- * 2-core machine), less on a GPU. Sizing errs short.
+ * One step of the Lucid recipe in the worker's measured gradient frames (the backend probe's timing of one live
+ * gradient pass). In the app (headless Chromium, CPU backend, lite, this 2-core machine) a step took 0.62 s against
+ * a measured frame of 0.76 s (0.82 frames: the probe's frame includes the live view's work); in Node 1.5–1.7 plain
+ * gradient passes (0.44–0.50 s against 0.30 s: the Fourier image, its pullback and one resampling). 1.0 errs short.
  */
-export const VISUALIZE_STEP_FRAMES = 2.5;
+export const VISUALIZE_STEP_FRAMES = 1;
 
 /**
- * The default class-visualisation job's steps on this device: VISUALIZE_JOB.default.steps (40) where they fit
- * VISUALIZE_JOB_BUDGET_S at `gradientMs` per live gradient frame (ms, measured by the worker) × VISUALIZE_STEP_FRAMES,
- * else fewer, down to 20 (a slower picture rather than an unrecognisable one). 40 when nothing was measured; a GPU
- * (tens of ms per frame) always gets 40.
+ * The default class-visualisation job's steps on this device: as many as fit VISUALIZE_JOB_BUDGET_S at `gradientMs`
+ * per measured gradient frame (ms, from the worker's backend probe) × VISUALIZE_STEP_FRAMES, at most
+ * VISUALIZE_JOB.default.maxSteps (100) and at least 20 (a slower picture rather than an unrecognisable one);
+ * VISUALIZE_JOB.default.steps (40) when nothing was measured. A GPU (tens of ms per frame) gets 100.
  */
 export function visualizeJobSteps(gradientMs: number | undefined): number {
-  const steps = VISUALIZE_JOB.default.steps;
+  const { steps, maxSteps } = VISUALIZE_JOB.default;
   if (gradientMs === undefined || !(gradientMs > 0)) return steps;
-  return Math.max(20, Math.min(steps, Math.floor((VISUALIZE_JOB_BUDGET_S * 1000) / (gradientMs * VISUALIZE_STEP_FRAMES))));
+  return Math.max(20, Math.min(maxSteps, Math.floor((VISUALIZE_JOB_BUDGET_S * 1000) / (gradientMs * VISUALIZE_STEP_FRAMES))));
 }
 /**
  * The gallery's universal perturbation made in the app (stochasticUniversalPerturbation on the training split,

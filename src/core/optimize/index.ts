@@ -39,6 +39,7 @@ export {
 export { affineMatrix, randomAffine, type AffineOptions } from './transforms';
 export { adam, deepFoolStep, normalizedAscent, signAscent, type StepContext, type StepRule, type StepRuleState } from './steps';
 export {
+  LUCID_MAX_FREQUENCY,
   PRESETS,
   PRESET_NAMES,
   YOSINSKI_DEFAULT_ROW,
@@ -86,6 +87,6 @@ export {
   type UapOptions,
   type UapResult,
 } from './uap';
-export { differenceImage, perturbationImage, perturbationNorms, quantize, quantizeInBall } from './pixels';
+export { differenceImage, perturbationImage, perturbationNorms, quantize, quantizeInBall, raiseContrast, type ContrastOptions } from './pixels';
 export { PIXEL_SCALE, modelToPixels, pixelsToModel } from './units';
 export { createRng, type Rng } from './random';

@@ -5,6 +5,7 @@ import { modelInputToImage, type RgbaImage } from '../preprocess';
 import type { ConvNet } from '../network';
 import { PIXEL_SCALE } from './units';
 import { DIFFERENCE_GAIN } from './defaults';
+import { InvalidInputError } from '../errors';
 
 /**
  * Helpers around 8-bit pixels. Results are saved as PNGs, so every mode reports on the image rounded to 8 bits —
@@ -110,4 +111,34 @@ export async function perturbationImage(v: tf.Tensor4D): Promise<RgbaImage> {
 export function amplifiedPerturbation(v: tf.Tensor4D, gain = DIFFERENCE_GAIN): Promise<RgbaImage> {
   const d = tf.tidy(() => tf.mul(v, gain) as tf.Tensor4D);
   return modelInputToImage(d).finally(() => d.dispose());
+}
+
+/** Options of raiseContrast: which magnitude is brought to which level. */
+export interface ContrastOptions {
+  /** Percentile of |atanh(x)| over all pixels and channels that is brought to `level`, in (0, 100]; default 99. */
+  percentile?: number;
+  /** Model-space level that percentile reaches, in (0, 1); default 0.9 (≈ 242 of 255 above mid-grey's 128). */
+  level?: number;
+}
+
+/**
+ * Raises the contrast of a sigmoid-made image (model space, strictly inside (−1, 1): x = tanh(z/2) for the
+ * parameterisation's pre-sigmoid z, fourierParameterisation) without changing its hues or structure: z is scaled by
+ * g = max(1, atanh(level) / P), P the `percentile` of |atanh(x)|, and the image remade as tanh(g · atanh(x)). A
+ * few dozen Fourier steps leave a pale picture (the 1/f-scaled spectrum grows by about the learning rate per step);
+ * this is the display stretch feature-visualisation tools apply (deepvis, Keras' deprocess), done in z so that
+ * nothing clips. Never lowers contrast (g ≥ 1). Returns a new tensor of x's shape; the caller disposes it. Throws
+ * InvalidInputError for a percentile outside (0, 100] or a level outside (0, 1).
+ */
+export function raiseContrast(x: tf.Tensor4D, { percentile = 99, level = 0.9 }: ContrastOptions = {}): tf.Tensor4D {
+  if (!(percentile > 0 && percentile <= 100)) throw new InvalidInputError(`contrast percentile must be in (0, 100], got ${percentile}`);
+  if (!(level > 0 && level < 1)) throw new InvalidInputError(`contrast level must be in (0, 1), got ${level}`);
+  return tf.tidy(() => {
+    const z = tf.atanh(tf.clipByValue(x, -0.999999, 0.999999));
+    const magnitudes = tf.reshape(tf.abs(z), [-1]);
+    const k = Math.max(1, Math.ceil((magnitudes.size * (100 - percentile)) / 100));
+    const p = tf.min(tf.topk(magnitudes, k).values);
+    const gain = tf.maximum(tf.div(Math.atanh(level), tf.maximum(p, 1e-6)), 1);
+    return tf.tanh(tf.mul(z, gain)) as tf.Tensor4D;
+  });
 }

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ConvNet } from '../network';
-import { type InitSpec, optimize, type OptimizeResult, type ProgressCallback } from './engine';
+import { type InitSpec, optimize, type OptimizeResult, type Progress, type ProgressCallback } from './engine';
 import type { Target } from '../target';
 import { classLogit, type Objective, objectiveFor } from './objectives';
-import { argMax, probabilities, quantize } from './pixels';
+import { argMax, probabilities, quantize, raiseContrast } from './pixels';
 import { type Preset, type PresetName, preset as presetByName } from './presets';
 import { pixelRange } from './projections';
 import { DEFAULT_VISUALIZE_PRESET } from './defaults';
@@ -46,6 +46,8 @@ export interface VisualizationRun {
   steps: number;
   /** Objective value at the start of each step. */
   values: number[];
+  /** True when the preset raised the result's contrast for display (Preset.contrast); the image is the raised one. */
+  contrastRaised: boolean;
 }
 
 function resolvePreset(p: VisualizeOptions['preset']): Preset {
@@ -62,6 +64,22 @@ function initOf(p: Preset, init: VisualizeOptions['init']): InitSpec {
 /** Runs an objective with a preset (the shared body of class / feature visualisation and inversion). */
 export async function runPreset(net: ConvNet, objective: Objective, options: VisualizeOptions): Promise<VisualizationRun> {
   const p = resolvePreset(options.preset);
+  const contrast = p.parameterisation ? p.contrast : undefined;
+  // Previews get the same display contrast as the result (made only when the callback reads the image).
+  const onProgress: ProgressCallback | undefined =
+    contrast && options.onProgress
+      ? (progress) => {
+          let raised: tf.Tensor4D | undefined;
+          const view = Object.defineProperties({ step: progress.step, steps: progress.steps, objective: progress.objective } as Progress, {
+            image: { enumerable: true, get: () => (raised ??= raiseContrast(progress.image, contrast)) },
+          });
+          try {
+            options.onProgress!(view);
+          } finally {
+            raised?.dispose();
+          }
+        }
+      : options.onProgress;
   const result: OptimizeResult = await optimize(net, {
     objective,
     init: initOf(p, options.init),
@@ -72,11 +90,12 @@ export async function runPreset(net: ConvNet, objective: Objective, options: Vis
     normalizeGradient: true,
     seed: options.seed ?? 0,
     signal: options.signal,
-    onProgress: options.onProgress,
+    onProgress,
   });
-  const image = quantize(result.image);
-  result.image.dispose();
-  return { image, preset: p.name, steps: result.steps, values: result.values };
+  const raised = contrast ? raiseContrast(result.image, contrast) : result.image;
+  const image = quantize(raised);
+  tf.dispose([result.image, raised]);
+  return { image, preset: p.name, steps: result.steps, values: result.values, contrastRaised: contrast !== undefined };
 }
 
 /**

@@ -3,7 +3,11 @@ import { stretchContrast } from '../../../core/render/image';
 import { paint } from '../../canvas';
 import { ResultView, firstName, pct } from './result-view';
 
-/** Class visualisation: the generated image (shown contrast-stretched) and how sure the network is of it. */
+/**
+ * Class visualisation: the generated image and how sure the network is of it. The default recipe raises the
+ * picture's contrast in the core (the probability is that of the picture shown); other presets' pale pictures are
+ * stretched here for display only.
+ */
 export class VisualisationResult extends ResultView<'class-visualisation'> {
   static override styles = ResultView.baseStyles;
 
@@ -11,13 +15,12 @@ export class VisualisationResult extends ResultView<'class-visualisation'> {
     const r = this.result;
     if (!r) return nothing;
     return html`<canvas class="main generated" role="img" aria-label="Generated image for ${r.label}"></canvas>
-      <p>The network sees “${firstName(r.label)}” in this image with probability ${pct(r.probability)} (${r.steps} gradient steps).</p>`;
+      <p>The network sees “${firstName(r.label)}” in this image with probability ${pct(r.probability)} (${r.steps} gradient steps${r.contrastRaised ? '; contrast raised for display, as scored' : '; shown contrast-stretched'}).</p>`;
   }
 
   override updated(): void {
     const canvas = this.renderRoot.querySelector('canvas');
-    // The probability above is that of the unstretched result.
-    if (canvas && this.result) paint(canvas, stretchContrast(this.result.image));
+    if (canvas && this.result) paint(canvas, this.result.contrastRaised ? this.result.image : stretchContrast(this.result.image));
   }
 }
 customElements.define('visualisation-result', VisualisationResult);
