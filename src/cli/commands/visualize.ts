@@ -49,7 +49,7 @@ export const visualize: CliCommand<ClassResult | FeatureResult> = {
       try {
         const ms = Math.round(performance.now() - t0);
         if (out) writePng(out, await modelInputToImage(r.image));
-        return { model: ctx.model, class: r.class, probability: r.probability, top: r.top, preset: r.preset, steps: r.steps, ms, out };
+        return { model: ctx.model, class: r.class, probability: r.probability, top: r.top, preset: r.preset, steps: r.steps, contrastRaised: r.contrastRaised, ms, out };
       } finally {
         r.image.dispose();
       }
@@ -71,6 +71,6 @@ export const visualize: CliCommand<ClassResult | FeatureResult> = {
   },
   text(r) {
     const what = 'class' in r ? `class ${r.class.index} (${r.class.label}): p = ${r.probability.toFixed(3)}` : `${r.layer} channel ${r.channel}: activation ${r.activation.toFixed(3)}`;
-    return `${what} after ${r.steps} steps (${r.preset}, ${r.ms} ms)${r.out ? ` → ${r.out}` : ''}`;
+    return `${what} after ${r.steps} steps (${r.preset}${'contrastRaised' in r && r.contrastRaised ? ', contrast raised for display' : ''}, ${r.ms} ms)${r.out ? ` → ${r.out}` : ''}`;
   },
 };

@@ -36,7 +36,9 @@ export class LimeResult extends ResultView<'explain'> {
     css`
       .row { display: flex; gap: .75rem; min-height: 0; flex: 1; }
       .row canvas { flex: 1; min-width: 0; }
-      ol { margin: 0; padding-left: 1.2rem; font-variant-numeric: tabular-nums; align-self: center; }
+      .weights { align-self: center; max-width: 9rem; }
+      .weights-title { margin: 0 0 .25rem; font-size: .85em; opacity: .85; }
+      ol { margin: 0; padding-left: 1.2rem; font-variant-numeric: tabular-nums; }
       li { margin: .15rem 0; }
       .swatch { display: inline-block; width: .8em; height: .8em; border-radius: .15em; margin-right: .35em; vertical-align: -.05em; }
       .for .swatch { background: rgb(${unsafeCSS(LIME_FOR_COLOUR.join(','))}); }
@@ -72,9 +74,12 @@ export class LimeResult extends ResultView<'explain'> {
     return html`<p class="verdict ${verdict}" role="status" data-testid="lime-verdict">${line}</p>
       <div class="row">
         <canvas class="main ${this.context?.mirrored ? 'mirrored' : ''}" role="img" aria-label="The frozen frame with the superpixels that matter most outlined: green for the class, pink against it"></canvas>
-        <ol data-testid="lime-weights" aria-label="The superpixels that matter most and their weights">
-          ${top.map((s) => html`<li class=${s.weight >= 0 ? 'for' : 'against'}><span class="swatch"></span>${s.weight >= 0 ? '+' : '−'}${Math.abs(s.weight).toFixed(2)} ${s.weight >= 0 ? 'for' : 'against'}</li>`)}
-        </ol>
+        <div class="weights">
+          <p class="weights-title" id="lime-weights-title">Weight of each for ${cls}</p>
+          <ol data-testid="lime-weights" aria-labelledby="lime-weights-title">
+            ${top.map((s) => html`<li class=${s.weight >= 0 ? 'for' : 'against'}><span class="swatch"></span>${s.weight >= 0 ? '+' : '−'}${Math.abs(s.weight).toFixed(2)}${s.weight >= 0 ? '' : ' (against)'}</li>`)}
+          </ol>
+        </div>
       </div>
       <p class="how">How: the frame was cut into ${lime.weights.length} superpixels; the network scored ${typeof samples === 'number' ? samples : 'many'} copies with random ones greyed out, and a linear model
         fitted to its scores gives each superpixel a weight (score units of the logit). It predicts the network on copies it was not fitted to with R² ${r2}
