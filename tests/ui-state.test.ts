@@ -189,7 +189,10 @@ describe('job registry', () => {
     expect(jobKind('ig').spec(measured(150), bitmap)).toMatchObject({ options: { maxSteps: 288 } }); // 43 s
     expect(jobKind('ig').spec(measured(1000), bitmap)).toMatchObject({ options: { maxSteps: 32 } }); // this machine
     expect(jobKind('ig').spec(measured(30, s.model === 'lite' ? 'standard' : 'lite'), bitmap)).toMatchObject({ options: { maxSteps: 32 } }); // not measured for this model
-    expect(jobKind('visualise').spec(detailed, undefined)).toMatchObject({ steps: 100 });
+    expect(jobKind('visualise').spec(detailed, undefined)).toMatchObject({ steps: 200 });
+    // Class visualisation: as many Lucid steps as fit ~45 s at the measured frame, 20…100.
+    expect(jobKind('visualise').spec(measured(30), undefined)).toMatchObject({ steps: 100 }); // a GPU
+    expect(jobKind('visualise').spec(measured(1000), undefined)).toMatchObject({ steps: 45 }); // a slow CPU
     expect(jobKind('uap').spec(detailed, undefined)).toEqual({ kind: 'uap', train: true, steps: 30 });
     expect(specs['fool']).toEqual({ kind: 'fool', image: bitmap, target: 281 });
     // The sanity check randomises the live map's method: 8 layers from the top by default, all with "more detail".
