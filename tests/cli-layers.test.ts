@@ -145,10 +145,12 @@ describe('through the real CLI: one line on stderr, nothing on stdout (layers an
       [['activations', coffee, '--layer', 'reshape_1'], /'reshape_1' \[1, 1, 256\] has no feature maps with positions/],
       [['invert', coffee, '--layer', 'global_average_pooling2d_1'], /layers that qualify for feature inversion/],
       [['explain', coffee, '--method', 'saliency', '--target', '-1'], /^convlens explain: class index -1 is out of range 0..999 \(or 'top'\)$/m],
-      [['explain', coffee, '--method', 'saliency', '--target', 'abc'], /^convlens explain: class index abc is out of range 0..999 \(or 'top'\)$/m],
+      [['explain', coffee, '--method', 'saliency', '--target', 'abc'], /^convlens explain: class index abc is not a whole number in 0..999 \(or 'top'\)$/m],
       [['explain', coffee, '--method', 'saliency', '--target', '1000'], /^convlens explain: class index 1000 is out of range 0..999 \(or 'top'\)$/m],
-      [['explain', coffee, '--method', 'saliency', '--target', '2.5'], /^convlens explain: class index 2.5 is out of range 0..999 \(or 'top'\)$/m],
+      [['explain', coffee, '--method', 'saliency', '--target', '2.5'], /^convlens explain: class index 2.5 is not a whole number in 0..999 \(or 'top'\)$/m],
       [['explain', coffee, '--method', 'occlusion', '--patch', '4', '--stride', '28'], /occlusion stride 28 is larger than the patch 4/],
+      // An output folder that does not exist is refused before any work (100000 steps would outlast the test).
+      [['visualize', '--class', '1', '--steps', '100000', '--out', '/nonexistent-convlens-dir/x.png'], /^convlens visualize: cannot write \/nonexistent-convlens-dir\/x.png: ENOENT$/m],
     ] as const;
     const runs = await Promise.all(cases.map(([args]) => runCli(...args, '--model', 'lite')));
     expectOneLineFailures(cases, runs);

@@ -108,7 +108,7 @@ describe('optimisation commands end to end (lite model)', () => {
     const cases: [string[], RegExp][] = [
       [['visualize', '--class', '1000'], /class index 1000 is out of range 0..999/],
       // Every bad class index gets the same range line (issue 14, item 7): not a number, negative, too large.
-      [['visualize', '--class', 'seven'], /class index seven is out of range 0..999/],
+      [['visualize', '--class', 'seven'], /class index seven is not a whole number in 0..999/],
       [['visualize', '--class', '-3'], /class index -3 is out of range 0..999/],
       [['visualize', '--layer', 'conv_pw_99_relu', '--channel', '0'], /unknown layer 'conv_pw_99_relu'/],
       [['visualize', '--layer', 'conv_pw_5_relu', '--channel', '64'], /channel 64 is out of range 0..63/],
@@ -119,7 +119,7 @@ describe('optimisation commands end to end (lite model)', () => {
       [['fool', coffee, '--target', '9', '--eps', '0'], /eps must be a positive number/],
       [['fool', coffee, '--target', '1000'], /class index 1000 is out of range 0..999/],
       [['fool', coffee, '--target', '-5'], /class index -5 is out of range 0..999/],
-      [['fool', coffee, '--target', 'x'], /class index x is out of range 0..999/],
+      [['fool', coffee, '--target', 'x'], /class index x is not a whole number in 0..999/],
       [['fool', join(tmp, 'missing.png'), '--target', '9'], /no such file/],
       [['uap', '--train', empty, '--out', join(tmp, 'x.json')], /no readable PNG or JPEG images/],
       [['uap', '--train', join(tmp, 'nowhere'), '--out', join(tmp, 'x.json')], /no such directory/],

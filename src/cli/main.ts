@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { ConvLensError } from '../core/errors';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ConvLensError, InvalidInputError } from '../core/errors';
 import { MODEL_IDS, type ModelId } from '../core/models';
 import type { ConvNet } from '../core/network';
 import { loadModel, loadUserModel } from '../node/model-files';
@@ -28,6 +30,24 @@ function helpText(): string {
 
 function commandHelp(name: string, cmd: CliCommand): string {
   return `usage: npm run -s cli -- ${name} ${cmd.usage} [--model standard|lite|PATH/model.json [--labels FILE] [--input-range LO,HI] [--channels rgb|bgr]] [--json]\n${cmd.summary}`;
+}
+
+/**
+ * Every output path given (--out and --out-*) must lie in an existing, writable folder: checked before any work,
+ * so a typo costs a second, not a minute of gradient steps. Throws InvalidInputError "cannot write PATH: CODE", the
+ * message writing itself would give (src/node/image-io.ts).
+ */
+function checkOutputPaths(values: OptionValues): void {
+  for (const [name, value] of Object.entries(values)) {
+    if ((name !== 'out' && !name.startsWith('out-')) || typeof value !== 'string') continue;
+    const folder = dirname(resolve(value));
+    try {
+      if (!statSync(folder).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+      accessSync(folder, fsConstants.W_OK);
+    } catch (err) {
+      throw new InvalidInputError(`cannot write ${value}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
 }
 
 /**
@@ -109,6 +129,7 @@ export async function main(argv: string[]): Promise<number> {
     if (positionals.length < command.positionals.min || positionals.length > command.positionals.max) {
       throw new UsageError(`usage: ${name} ${command.usage}`);
     }
+    checkOutputPaths(values);
     const spec = modelOption(values);
     const model = spec.model;
     tf.enableProdMode(); // silences tfjs' console advice, which must not mix with CLI output

@@ -15,8 +15,9 @@ export function methodOption(values: OptionValues): AttributionMethodName {
 }
 
 /**
- * A class index option (--target, --class). Every bad value — too large, negative, fractional, not a number —
- * gets the same one line, the core's range message ("class index -1 is out of range 0..999"), and exit code 1.
+ * A class index option (--target, --class). Every bad value gets one line and exit code 1: a whole number outside
+ * the range the core's range message ("class index -1 is out of range 0..999"), anything else ("abc", "2.5") "class
+ * index abc is not a whole number in 0..999".
  * `top` (when allowed) means the top-1 class and returns 'top'. Undefined when the option is absent.
  */
 export function classIndexOption(values: OptionValues, name: string, { allowTop = false } = {}): number | 'top' | undefined {
@@ -24,11 +25,13 @@ export function classIndexOption(values: OptionValues, name: string, { allowTop 
   if (raw === undefined) return undefined;
   const text = raw.trim();
   if (allowTop && text === 'top') return 'top';
-  const index = /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
+  const range = `0..${NUM_CLASSES - 1}${allowTop ? " (or 'top')" : ''}`;
+  if (!/^[+-]?\d+$/.test(text)) throw new InvalidInputError(`class index ${raw} is not a whole number in ${range}`);
+  const index = Number(text);
   try {
     assertClassIndex(index);
   } catch {
-    throw new InvalidInputError(`class index ${raw} is out of range 0..${NUM_CLASSES - 1}${allowTop ? " (or 'top')" : ''}`);
+    throw new InvalidInputError(`class index ${raw} is out of range ${range}`);
   }
   return index;
 }
