@@ -303,8 +303,10 @@ describe('any layers model: a Teachable-Machine-shaped export (MobileNet body + 
       name: 'head',
       layers: [
         tf.layers.globalAveragePooling2d({ inputShape: [7, 7, 256], name: 'head_pool' }),
-        tf.layers.dense({ units: 16, activation: 'relu', name: 'dense_1' }),
-        tf.layers.dense({ units: 2, activation: 'softmax', name: 'dense_2' }),
+        // Seeded: with a random start the head is sometimes so sure on every occluded copy that occlusion's map
+        // (the drop of the class score, clipped at 0) came out all zero in one full run of 406 tests.
+        tf.layers.dense({ units: 16, activation: 'relu', name: 'dense_1', kernelInitializer: tf.initializers.glorotUniform({ seed: 11 }) }),
+        tf.layers.dense({ units: 2, activation: 'softmax', name: 'dense_2', kernelInitializer: tf.initializers.glorotUniform({ seed: 12 }) }),
       ],
     });
     // Training data: crops of two photos (a cat and a coffee cup), body features computed once.
