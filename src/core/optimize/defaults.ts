@@ -42,7 +42,7 @@ export const UAP_SGD_DEFAULTS = Object.freeze({
 });
 
 /** Steps of the precomputed gallery perturbations (scripts/gallery-uap.ts), per model. */
-export const UAP_PRECOMPUTED_STEPS = Object.freeze({ lite: 40, standard: 12 });
+export const UAP_PRECOMPUTED_STEPS = Object.freeze({ lite: 40, standard: 40 });
 
 /**
  * Moosavi-Dezfooli's algorithm with the quick gradient attack (signed steps of 1 level, at most 10 per picture)
