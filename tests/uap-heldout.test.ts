@@ -113,11 +113,11 @@ describe('universal perturbation: held-out split, augmentation, stochastic metho
     tf.dispose(pictures.map((p) => p.input));
   });
 
-  it('the shipped lite perturbation (public/gallery/uap-lite.json) does what its file says on the held-out pictures', { timeout: 300_000 }, async () => {
-    const model = await net('lite');
-    const shipped = JSON.parse(readFileSync(join(ROOT, 'public', 'gallery', 'uap-lite.json'), 'utf8')) as unknown;
+  it.each(['lite', 'standard'] as const)('the shipped %s perturbation (public/gallery/uap-MODEL.json) does what its file says on the held-out pictures', { timeout: 300_000 }, async (id) => {
+    const model = await net(id);
+    const shipped = JSON.parse(readFileSync(join(ROOT, 'public', 'gallery', `uap-${id}.json`), 'utf8')) as unknown;
     const { perturbation, file } = uapFromFile(shipped);
-    expect(file).toMatchObject({ model: 'lite', eps: 10, encoding: 'int8-base64', attack: 'sgd' });
+    expect(file).toMatchObject({ model: id, eps: 10, encoding: 'int8-base64', attack: 'sgd' });
     const zero = tf.zerosLike(perturbation);
     expect((await perturbationNorms(perturbation, zero)).linf).toBeLessThanOrEqual(10 + 1e-4);
     zero.dispose();
