@@ -60,11 +60,15 @@ export async function layoutProblems(page: Page, options: { taps?: boolean } = {
     /** Overlays that are meant to cover the page (open dialogs, the HUD) are checked on their own. */
     const overlay = document.querySelector('convlens-app')?.shadowRoot?.querySelector('shortcut-help, model-error');
     const hud = document.querySelector('convlens-app')?.shadowRoot?.querySelector('.hud') ?? null;
+    // The one-time "Ready to work offline" notice floats over the page for 6 s by design (a toast, pointer-events
+    // only on itself); it appears whenever the service worker finishes precaching, so a check that happens to run
+    // then would fail on timing alone. The update prompt ("Reload now") is still checked.
+    const toast = document.querySelector('convlens-app')?.shadowRoot?.querySelector('update-banner')?.shadowRoot?.querySelector('[data-testid="offline-ready"]') ?? null;
     const pictures = all.filter((el) => el.classList.contains('picture') && el.parentElement?.classList.contains('stage'));
     const inPicture = (el: Element): Element | undefined => pictures.find((p) => p !== el && inside(el, p));
     const hasOwnText = (el: Element): boolean => [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim() !== '');
     const candidates = all.filter((el) => {
-      if (!visible(el) || (hud && inside(el, hud))) return false;
+      if (!visible(el) || (hud && inside(el, hud)) || (toast && inside(el, toast))) return false;
       if (overlay && !inside(el, overlay)) return false; // with a dialog open, only the dialog counts
       if (el.closest('option, select, button') && !el.matches(CONTROLS)) return false;
       if (el.matches('svg *')) return false;
