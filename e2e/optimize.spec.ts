@@ -11,6 +11,8 @@ test('gradient-step modes: class visualisation emerges step by step, fooling the
   await expect.poll(() => painted(page, 'mode-result canvas.preview'), { timeout: 90_000 }).toBeGreaterThan(0.99);
   await expect.poll(async () => (await state(page)).job?.state, { timeout: 120_000 }).toBe('done');
   await expect(page.locator('mode-result')).toContainText(/sees “flamingo” in this image with probability/);
+  // The default recipe raises the contrast in the core: the picture shown is the one scored, and it says so.
+  await expect(page.locator('mode-result')).toContainText(/\(\d+ gradient steps; contrast raised for display, as scored\)/);
   await page.screenshot({ path: test.info().outputPath('class-visualisation.png') }); // docs/screenshots/class-visualisation-app.png is a copy
 
   await page.getByRole('button', { name: /Fool: make this frame a flamingo/ }).click();
