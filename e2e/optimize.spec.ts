@@ -54,6 +54,12 @@ test('gradient-step modes: class visualisation emerges step by step, fooling the
     expect(await layoutProblems(page), `${size.width}×${size.height}`).toEqual([]);
   }
   await page.setViewportSize({ width: 1280, height: 720 });
+  // The perturbed picture is drawn as the live one is now: mirrored for the camera, not for a sample picture
+  // chosen after the job (it used to keep the camera's mirroring and showed the cup the other way round).
+  await expect(page.locator('uap-result canvas.perturbed')).toHaveClass(/mirrored/);
+  await page.getByRole('button', { name: 'coffee', exact: true }).click();
+  await expect.poll(async () => (await state(page)).top5.length, { timeout: 30_000 }).toBeGreaterThan(0);
+  await expect(page.locator('uap-result canvas.perturbed')).not.toHaveClass(/mirrored/, { timeout: 30_000 });
   await apply.uncheck();
   await expect(page.locator('uap-result canvas.perturbed')).toHaveCount(0);
 });

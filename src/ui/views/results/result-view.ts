@@ -18,6 +18,11 @@ export interface ResultContext {
   setPerturb?(on: boolean): void;
   /** The latest live frame's perturbed picture and clean prediction, while the perturbation is applied. */
   perturbed?: PerturbedView | undefined;
+  /**
+   * Draw live pictures (the perturbed camera) mirrored, as the live picture is now — it follows a change of source
+   * made after the job started, unlike `mirrored`.
+   */
+  liveMirrored?: boolean;
 }
 
 /** A probability as a percentage with one decimal. */

@@ -39,7 +39,7 @@ export class UapResult extends ResultView<'uap'> {
         : html`<p class="change">${on ? 'Waiting for the next camera frame…' : 'Tick the box to add this pattern to every camera frame.'}</p>`}
       <div class="figures">
         <figure>${on && p
-          ? html`<canvas class="perturbed ${this.context?.mirrored ? 'mirrored' : ''}" role="img" aria-label="The camera picture with the perturbation added, as the network sees it"></canvas>`
+          ? html`<canvas class="perturbed ${this.context?.liveMirrored ? 'mirrored' : ''}" role="img" aria-label="The camera picture with the perturbation added, as the network sees it"></canvas>`
           : html`<div class="placeholder">The camera picture with the pattern added appears here</div>`}
           <figcaption>Camera + perturbation (what the network sees)</figcaption></figure>
         <figure><canvas class="main uap" role="img" aria-label="The universal perturbation, magnified ${DIFFERENCE_GAIN} times"></canvas>
