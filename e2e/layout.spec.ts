@@ -123,3 +123,22 @@ test('lecture at 1280×720 and on a 4K projector: one-line header, the whole sho
     await page.keyboard.press('Escape');
   }
 });
+
+test('a phone in portrait: a job started from the side panel below the stage comes into view', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/?model=lite&backend=webgl');
+  await expect.poll(async () => (await state(page)).top5[0]?.label, { timeout: 90_000 }).toBe('espresso');
+  const button = page.getByRole('button', { name: 'Fine occlusion' });
+  await button.scrollIntoViewIfNeeded();
+  const scrolled = await page.evaluate(() => window.scrollY);
+  expect(scrolled, 'the job buttons lie below the stage on a phone').toBeGreaterThan(400);
+  await button.click();
+  // The job panel's head (title, status, Cancel) is brought on screen, not left above the viewport.
+  const status = page.getByTestId('job-status');
+  await expect.poll(async () => {
+    const b = await status.boundingBox();
+    return b !== null && b.y >= 0 && b.y + b.height <= 844;
+  }, { timeout: 10_000, message: 'the job status is in view' }).toBe(true);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect.poll(async () => (await state(page)).job?.state, { timeout: 30_000 }).toBe('cancelled');
+});

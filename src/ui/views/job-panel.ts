@@ -10,7 +10,7 @@ import './mode-result';
  * to the live view.
  */
 export class JobPanel extends AppView {
-  protected readonly watch = ['job', 'frame', 'settings'] as const;
+  protected readonly watch = ['job', 'frame', 'settings', 'mirrored'] as const;
   static override styles = [controlStyles, css`
     :host { display: flex; flex-direction: column; gap: .5rem; height: 100%; min-height: 0; }
     .head { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; justify-content: space-between; }
@@ -24,6 +24,8 @@ export class JobPanel extends AppView {
 
   /** Ticks once a second while a job runs, so "so far" and "left" move between the worker's reports. */
   private ticker: ReturnType<typeof setInterval> | undefined;
+  /** Start time of the job last brought into view. */
+  private shownStart: number | undefined;
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -36,9 +38,17 @@ export class JobPanel extends AppView {
   }
 
   override updated(): void {
-    const running = this.state?.job?.state === 'running';
+    const job = this.state?.job;
+    const running = job?.state === 'running';
     if (running && this.ticker === undefined) this.ticker = setInterval(() => this.requestUpdate(), 1000);
     else if (!running) this.stopTicking();
+    // A job started from the side panel below the stage (a phone in portrait) would run out of sight: bring the
+    // panel's head into view once per job, only when it is not on screen already (never on a wide layout).
+    if (job && job.startedAt !== this.shownStart) {
+      this.shownStart = job.startedAt;
+      const r = this.getBoundingClientRect();
+      if (r.height > 0 && (r.top < 0 || r.top > window.innerHeight - 80)) this.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    }
   }
 
   override render() {
@@ -58,7 +68,7 @@ export class JobPanel extends AppView {
         : nothing}
       <mode-result .job=${job} .context=${{
         frozen: job.frozen, mirrored: job.mirrored, live: s.frame?.features, thumbnail: actions.thumbnail,
-        perturb: s.settings.perturb, setPerturb: (on: boolean) => actions.setPerturb(on), perturbed: s.frame?.perturbed,
+        perturb: s.settings.perturb, setPerturb: (on: boolean) => actions.setPerturb(on), perturbed: s.frame?.perturbed, liveMirrored: s.mirrored,
       }}></mode-result>`;
   }
 }
