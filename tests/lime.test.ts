@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { LIME_AGAINST_COLOUR, LIME_DEFAULTS, LIME_FOR_COLOUR, lime, limeLayer, predict, readLime, topEvidenceMap, topSuperpixels, weightedR2, weightedRidge } from '../src/core/attribution';
-import { backgroundCheck, biasVerdict } from '../src/core/bias';
+import { backgroundCheck, biasVerdict, surrogateBiasVerdict } from '../src/core/bias';
 import { InvalidInputError } from '../src/core/errors';
 import { imageToModelInput } from '../src/core/preprocess';
 import { enforceConnectivity, slic } from '../src/core/superpixels';
@@ -123,6 +123,12 @@ describe('reading a LIME explanation', () => {
     expect(biasVerdict({ objectShare: 0.52, flatShare: 0.5 })).toBe('even');
     expect(biasVerdict({ objectShare: 0.3, flatShare: 0.5 })).toBe('background');
     expect(biasVerdict({ objectShare: 0.8, flatShare: 0.5 })).toBe('object');
+    // A surrogate that does not predict the network gives no verdict (a fake camera's pattern: R² −0.72).
+    expect(surrogateBiasVerdict({ objectShare: 0.8, flatShare: 0.5 }, 0.83, LIME_DEFAULTS.minR2ForVerdict)).toBe('object');
+    expect(surrogateBiasVerdict({ objectShare: 0.3, flatShare: 0.5 }, 0.3, LIME_DEFAULTS.minR2ForVerdict)).toBe('background');
+    expect(surrogateBiasVerdict({ objectShare: 0.8, flatShare: 0.5 }, 0.29, LIME_DEFAULTS.minR2ForVerdict)).toBe('unsure');
+    expect(surrogateBiasVerdict({ objectShare: 0.3, flatShare: 0.5 }, -0.72, LIME_DEFAULTS.minR2ForVerdict)).toBe('unsure');
+    expect(surrogateBiasVerdict({ objectShare: 0.3, flatShare: 0.5 }, Number.NaN, LIME_DEFAULTS.minR2ForVerdict)).toBe('unsure');
   });
 });
 

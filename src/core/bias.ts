@@ -73,3 +73,18 @@ export function biasVerdict(check: Pick<BackgroundCheck, 'objectShare' | 'flatSh
   if (Math.abs(check.objectShare - check.flatShare) < margin) return 'even';
   return check.objectShare < check.flatShare ? 'background' : 'object';
 }
+
+/**
+ * The verdict of an explanation fitted by a surrogate model (LIME): biasVerdict when the surrogate's held-out R²
+ * reaches `minR2` (LIME_DEFAULTS.minR2ForVerdict, 0.3), else 'unsure' — a linear model that does not predict the
+ * network (R² below it, or not finite) says little about where the network looks, and its top superpixels can flip
+ * the verdict from one sampling to the next.
+ */
+export function surrogateBiasVerdict(
+  check: Pick<BackgroundCheck, 'objectShare' | 'flatShare'>,
+  r2: number,
+  minR2: number,
+  margin = EVEN_MARGIN,
+): 'object' | 'background' | 'even' | 'unsure' {
+  return Number.isFinite(r2) && r2 >= minR2 ? biasVerdict(check, margin) : 'unsure';
+}

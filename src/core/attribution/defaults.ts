@@ -123,6 +123,12 @@ export const LIME_DEFAULTS = Object.freeze({
   seed: 0,
   /** Superpixels shown and listed (the reference's num_features in its examples). */
   topK: 5,
+  /**
+   * Held-out R² below which the app gives no object/background verdict: the linear model then does not predict the
+   * network (a fake camera's test pattern gave −0.72, and the verdict flipped between runs), so its weights say
+   * little. Photos with one object gave 0.68–0.83.
+   */
+  minR2ForVerdict: 0.3,
 });
 
 /** LIME maps are piecewise constant per superpixel: shown up to their maximum. */

@@ -1,7 +1,7 @@
 import { css, html, nothing, unsafeCSS } from 'lit';
 import { LIME_DEFAULTS } from '../../../core/attribution/defaults';
 import { LIME_AGAINST_COLOUR, LIME_FOR_COLOUR, type LimeExplanation, limeLayer, readLime, topEvidenceMap, topSuperpixels } from '../../../core/attribution/lime-summary';
-import { backgroundCheck, biasVerdict } from '../../../core/bias';
+import { backgroundCheck, surrogateBiasVerdict } from '../../../core/bias';
 import { paint } from '../../canvas';
 import { ResultView, firstName } from './result-view';
 
@@ -36,17 +36,17 @@ export class LimeResult extends ResultView<'explain'> {
     css`
       .row { display: flex; gap: .75rem; min-height: 0; flex: 1; }
       .row canvas { flex: 1; min-width: 0; }
-      .weights { align-self: center; max-width: 9rem; }
+      .weights { align-self: center; max-width: 11rem; }
       .weights-title { margin: 0 0 .25rem; font-size: .85em; opacity: .85; }
       ol { margin: 0; padding-left: 1.2rem; font-variant-numeric: tabular-nums; }
-      li { margin: .15rem 0; }
+      li { margin: .15rem 0; white-space: nowrap; }
       .swatch { display: inline-block; width: .8em; height: .8em; border-radius: .15em; margin-right: .35em; vertical-align: -.05em; }
       .for .swatch { background: rgb(${unsafeCSS(LIME_FOR_COLOUR.join(','))}); }
       .against .swatch { background: rgb(${unsafeCSS(LIME_AGAINST_COLOUR.join(','))}); }
       .verdict { padding: .4rem .65rem; border-radius: .35rem; }
       .background { background: #3a2a00; border: 1px solid #f6a21a; }
       .object { background: #12301a; border: 1px solid #3c9a55; }
-      .even { background: #1c1c1c; border: 1px solid #555; }
+      .even, .unsure { background: #1c1c1c; border: 1px solid #555; }
       .how { font-size: .85em; opacity: .85; }
     `,
   ];
@@ -61,21 +61,23 @@ export class LimeResult extends ResultView<'explain'> {
     const cls = `“${firstName(this.result.target.label || 'the class')}”`;
     const top = topSuperpixels(lime, this.result.heatmap.width, LIME_DEFAULTS.topK);
     const check = backgroundCheck(topEvidenceMap(lime, EVIDENCE_K), this.result.heatmap.width, this.result.heatmap.height);
-    const verdict = biasVerdict(check);
+    const r2 = Number.isFinite(lime.r2) ? lime.r2.toFixed(2) : '—';
+    const verdict = surrogateBiasVerdict(check, lime.r2, LIME_DEFAULTS.minR2ForVerdict);
     const share = `${Math.round(check.objectShare * 100)} %`;
     const line =
-      verdict === 'background'
-        ? html`<strong>It relies on the background</strong>: only ${share} of the strongest evidence for ${cls} lies in the middle of the picture, where the object is held up; the rest is around it.`
-        : verdict === 'object'
-          ? html`<strong>It looks at the object</strong>: ${share} of the strongest evidence for ${cls} lies in the middle of the picture, where the object is held up.`
-          : html`<strong>It looks everywhere</strong>: ${share} of the strongest evidence for ${cls} lies in the middle, about what evenly spread evidence would put there.`;
-    const r2 = Number.isFinite(lime.r2) ? lime.r2.toFixed(2) : '—';
+      verdict === 'unsure'
+        ? html`<strong>Not sure</strong>: the linear model does not predict the network on this picture (R² ${r2} on copies it was not fitted to; below ${LIME_DEFAULTS.minR2ForVerdict}), so its weights say little about where the network looks. Try a picture with one clear object.`
+        : verdict === 'background'
+          ? html`<strong>It relies on the background</strong>: only ${share} of the strongest evidence for ${cls} lies in the middle of the picture, where the object is held up; the rest is around it.`
+          : verdict === 'object'
+            ? html`<strong>It looks at the object</strong>: ${share} of the strongest evidence for ${cls} lies in the middle of the picture, where the object is held up.`
+            : html`<strong>It looks everywhere</strong>: ${share} of the strongest evidence for ${cls} lies in the middle, about what evenly spread evidence would put there.`;
     const samples = this.result.extras?.['samples'];
     return html`<p class="verdict ${verdict}" role="status" data-testid="lime-verdict">${line}</p>
       <div class="row">
         <canvas class="main ${this.context?.mirrored ? 'mirrored' : ''}" role="img" aria-label="The frozen frame with the superpixels that matter most outlined: green for the class, pink against it"></canvas>
         <div class="weights">
-          <p class="weights-title" id="lime-weights-title">Weight of each for ${cls}</p>
+          <p class="weights-title" id="lime-weights-title">Weight of each numbered superpixel for ${cls}</p>
           <ol data-testid="lime-weights" aria-labelledby="lime-weights-title">
             ${top.map((s) => html`<li class=${s.weight >= 0 ? 'for' : 'against'}><span class="swatch"></span>${s.weight >= 0 ? '+' : '−'}${Math.abs(s.weight).toFixed(2)}${s.weight >= 0 ? '' : ' (against)'}</li>`)}
           </ol>
