@@ -90,17 +90,22 @@ export function differenceImage(adversarial: tf.Tensor4D, original: tf.Tensor4D,
 }
 
 /**
+ * The `percentile` (0, 100] of |t| over all its elements, as a scalar tensor: the smallest of the top
+ * ceil(size · (100 − percentile) / 100) magnitudes (at least the largest one). For use inside a tidy.
+ */
+function magnitudePercentile(t: tf.Tensor, percentile: number): tf.Scalar {
+  const magnitudes = tf.reshape(tf.abs(t), [-1]);
+  const k = Math.max(1, Math.ceil((magnitudes.size * (100 - percentile)) / 100));
+  return tf.min(tf.topk(magnitudes, k).values);
+}
+
+/**
  * A perturbation as a picture, stretched for visibility as the UAP paper shows them: 0 is mid-grey and the 99th
  * percentile of |v| black or white (a DeepFool-built v often stays far below its ε and has a few outliers, so
  * neither ±ε nor max |v| scaling shows its pattern).
  */
 export async function perturbationImage(v: tf.Tensor4D): Promise<RgbaImage> {
-  const scaled = tf.tidy(() => {
-    const magnitudes = tf.reshape(tf.abs(v), [-1]);
-    const k = Math.max(1, Math.ceil(magnitudes.size / 100));
-    const p99 = tf.min(tf.topk(magnitudes, k).values);
-    return tf.div(v, tf.maximum(p99, 1e-12)) as tf.Tensor4D;
-  });
+  const scaled = tf.tidy(() => tf.div(v, tf.maximum(magnitudePercentile(v, 99), 1e-12)) as tf.Tensor4D);
   return modelInputToImage(scaled).finally(() => scaled.dispose());
 }
 
@@ -135,10 +140,7 @@ export function raiseContrast(x: tf.Tensor4D, { percentile = 99, level = 0.9 }: 
   if (!(level > 0 && level < 1)) throw new InvalidInputError(`contrast level must be in (0, 1), got ${level}`);
   return tf.tidy(() => {
     const z = tf.atanh(tf.clipByValue(x, -0.999999, 0.999999));
-    const magnitudes = tf.reshape(tf.abs(z), [-1]);
-    const k = Math.max(1, Math.ceil((magnitudes.size * (100 - percentile)) / 100));
-    const p = tf.min(tf.topk(magnitudes, k).values);
-    const gain = tf.maximum(tf.div(Math.atanh(level), tf.maximum(p, 1e-6)), 1);
+    const gain = tf.maximum(tf.div(Math.atanh(level), tf.maximum(magnitudePercentile(z, percentile), 1e-6)), 1);
     return tf.tanh(tf.mul(z, gain)) as tf.Tensor4D;
   });
 }

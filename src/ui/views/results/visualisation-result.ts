@@ -18,7 +18,7 @@ export class VisualisationResult extends ResultView<'class-visualisation'> {
     return html`<canvas class="main generated" role="img" aria-label="Generated image for ${r.label}"></canvas>
       <p>The network sees “${firstName(r.label)}” in this image with probability ${pct(r.probability)} (${r.steps} gradient steps${r.contrastRaised ? '; contrast raised for display, as scored' : '; shown contrast-stretched'}).</p>
       ${r.steps < VISUALIZE_JOB.default.steps
-        ? html`<p class="hint" data-testid="few-steps">Only ${r.steps} steps fitted the job's time on this device; a person recognises the class better after ${VISUALIZE_JOB.default.steps}–${VISUALIZE_JOB.default.maxSteps}: “More detail” takes ${VISUALIZE_JOB.detail.steps}, and the lite model takes about a third of the time per step.</p>`
+        ? html`<p class="hint" data-testid="few-steps">Only ${r.steps} steps fitted the job's time on this device; a person recognises the class better after ${VISUALIZE_JOB.default.steps}–${VISUALIZE_JOB.default.maxSteps}: “More detail” takes ${VISUALIZE_JOB.detail.steps}, and the lite model takes about a third of the standard model's time per step.</p>`
         : nothing}`;
   }
 
